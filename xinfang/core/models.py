@@ -1,0 +1,35 @@
+"""The notification outbox: rows are written in the same transaction as the change that causes
+them, then delivered by the worker after commit (and retried by a periodic job)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    class Audience(models.TextChoices):
+        STAFF = "staff", "工作人员"
+        PETITIONER = "petitioner", "信访人"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    matter = models.ForeignKey("petitions.Matter", null=True, blank=True, on_delete=models.CASCADE)
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    recipient_contact = models.CharField("联系方式", max_length=200, blank=True)
+    kind = models.CharField("类别", max_length=40)
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知"
+        ordering = ["-created_at"]

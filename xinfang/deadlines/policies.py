@@ -1,0 +1,55 @@
+"""Deadline policies: each workflow step gets N days, calendar or working. Plain Python, no Django.
+
+The national defaults follow 《信访工作条例》 (2022); the Zhejiang set follows the local rules
+named in DESIGN §3. Deployments edit their own sets in the admin pages (PolicyRule rows override these).
+"""
+
+from .engine import Period
+
+# step -> (label, article of the regulation)
+STEPS = {
+    "dispatch": ("登记后转送、交办", "第22条"),
+    "acceptance": ("告知受理情况", "第23条"),
+    "jurisdiction_dispute": ("提出管辖异议", "第23条"),
+    "handling": ("办理并出具处理意见", "第34条"),
+    "extension_max": ("延长办理期限（上限）", "第34条"),
+    "rating": ("评价", "第21条"),
+    "review_request": ("申请复查", "第35条"),
+    "review_decision": ("作出复查意见", "第35条"),
+    "rereview_request": ("申请复核", "第36条"),
+    "rereview_decision": ("作出复核意见", "第36条"),
+}
+
+NATIONAL = {
+    "dispatch": Period(15),
+    "acceptance": Period(15),
+    "jurisdiction_dispute": Period(5, working=True),
+    "handling": Period(60),
+    "extension_max": Period(30),
+    # The regulation sets no rating window; 30 days matches the review window so that a petitioner
+    # who is still deciding whether to ask for review can also still rate.
+    "rating": Period(30),
+    "review_request": Period(30),
+    "review_decision": Period(30),
+    "rereview_request": Period(30),
+    "rereview_decision": Period(30),
+}
+
+ZHEJIANG = NATIONAL | {
+    "dispatch": Period(5, working=True),
+    "acceptance": Period(5, working=True),
+    "handling": Period(30),
+    "extension_max": Period(60),
+}
+
+POLICY_SETS = {
+    "national": ("全国默认（《信访工作条例》）", NATIONAL),
+    "zhejiang": ("浙江省", ZHEJIANG),
+}
+
+
+def builtin_policy(name: str) -> dict[str, Period]:
+    try:
+        return dict(POLICY_SETS[name][1])
+    except KeyError:
+        raise KeyError(f"没有名为「{name}」的期限规则集；可用：{'、'.join(POLICY_SETS)}") from None

@@ -1,0 +1,170 @@
+"""Administrative divisions, the unit (org) tree and staff users with their roles."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Division(models.Model):
+    """An administrative division with a GB/T 2260-style code (12 digits down to village level)."""
+
+    LEVELS = [
+        (1, "省级"),
+        (2, "市级"),
+        (3, "县级"),
+        (4, "乡级"),
+        (5, "村级"),
+    ]
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=64)
+    level = models.PositiveSmallIntegerField("层级", choices=LEVELS)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path of codes ("/330000/330100/330102/") so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def full_name(self):
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+    def clean(self):
+        if not self.code.isdigit():
+            raise ValidationError({"code": "区划代码只能由数字组成"})
+        if self.parent_id and self.parent.level >= self.level:
+            raise ValidationError({"parent": "上级区划的层级必须高于本区划"})
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent_id else "/") + self.code + "/"
+        super().save(*args, **kwargs)
+
+
+class Unit(models.Model):
+    """A unit in the org tree. Territorial units see matters in their divisions (属地);
+    every unit sees matters dispatched to it or its sub-units (属事)."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "党委政府"
+        PETITION_BUREAU = "bureau", "信访部门"
+        DEPARTMENT = "department", "职能部门"
+        TOWNSHIP = "township", "乡镇（街道）"
+        LEGAL = "legal", "政法机关"
+        DISCIPLINE = "discipline", "纪检监察机关"
+
+    TERRITORIAL_KINDS = {Kind.GOVERNMENT, Kind.PETITION_BUREAU, Kind.TOWNSHIP}
+
+    name = models.CharField("单位名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False)
+    divisions = models.ManyToManyField(Division, verbose_name="管辖区划", blank=True, related_name="units")
+    categories = models.ManyToManyField(
+        "petitions.Category", verbose_name="承办的内容分类", blank=True, related_name="units"
+    )
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_territorial(self):
+        return self.kind in self.TERRITORIAL_KINDS
+
+    def save(self, *args, **kwargs):
+        # pk is needed for the path; a new row saves twice.
+        if self.pk is None:
+            self.path = ""
+            super().save(*args, **kwargs)
+            kwargs.pop("force_insert", None)
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+    def clean(self):
+        node = self.parent
+        while node is not None:
+            if node.pk == self.pk:
+                raise ValidationError({"parent": "上级单位不能是本单位或其下级单位"})
+            node = node.parent
+
+    def subtree(self):
+        return Unit.objects.filter(path__startswith=self.path)
+
+    def is_within(self, other: "Unit") -> bool:
+        """True if this unit is `other` or one of its descendants."""
+        return self.path.startswith(other.path)
+
+
+class Role(models.TextChoices):
+    REGISTRAR = "registrar", "登记员"
+    DISPATCHER = "dispatcher", "交办员"
+    HANDLER = "handler", "承办人"
+    UNIT_HEAD = "unit_head", "单位负责人"
+    SUPERVISOR = "supervisor", "督查员"
+    LEADER = "leader", "领导"
+    ANALYST = "analyst", "分析员"
+    ADMIN = "admin", "系统管理员"
+
+
+# Roles that work on individual matters; analysts see aggregates only, admins configure the system.
+CASEWORK_ROLES = {
+    Role.REGISTRAR,
+    Role.DISPATCHER,
+    Role.HANDLER,
+    Role.UNIT_HEAD,
+    Role.SUPERVISOR,
+    Role.LEADER,
+}
+
+
+class User(AbstractUser):
+    """A staff user. Every staff user belongs to one unit and has one role."""
+
+    full_name = models.CharField("姓名", max_length=40, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT)
+    role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def clean(self):
+        if self.role and not self.unit_id:
+            raise ValidationError({"unit": "工作人员必须属于一个单位"})
+
+    @property
+    def does_casework(self):
+        return self.is_active and self.unit_id is not None and self.role in CASEWORK_ROLES

@@ -1,0 +1,293 @@
+"""Matters (信访事项), their petitioners, attachments and append-only event history."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from xinfang.org.models import Division, Unit
+
+from .choices import (
+    Channel,
+    DispatchKind,
+    Nature,
+    Rating,
+    ReferralChannel,
+    ReplyOutcome,
+    RequestType,
+    ReviewDecision,
+    Status,
+)
+
+MAX_REPRESENTATIVES = 5  # art. 20: a collective visit elects at most five representatives
+
+# 31 symbols (a prime): no 0/1/I/L/O to misread. A weighted check character over a prime modulus
+# catches every single-character error and every swap of two neighbouring characters.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_RANDOM_LENGTH = 11
+
+
+def code_check_char(body: str) -> str:
+    total = sum((i + 1) * CODE_ALPHABET.index(c) for i, c in enumerate(body))
+    return CODE_ALPHABET[total % len(CODE_ALPHABET)]
+
+
+def new_tracking_code() -> str:
+    """A 12-character 查询码: 11 random symbols (~54 bits) and a check character."""
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))
+    return body + code_check_char(body)
+
+
+def normalize_tracking_code(text: str) -> str | None:
+    """Uppercase, drop separators; None if the check character does not match."""
+    code = "".join(c for c in (text or "").upper() if c.isalnum())
+    if len(code) != CODE_RANDOM_LENGTH + 1 or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code if code_check_char(code[:-1]) == code[-1] else None
+
+
+def format_tracking_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class Category(models.Model):
+    """Two-level content category tree (17 national first-level categories and their items)."""
+
+    name = models.CharField("名称", max_length=40)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内容分类"
+        ordering = ["order", "id"]
+        unique_together = [("parent", "name")]
+
+    def __str__(self):
+        return f"{self.parent.name}／{self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": "内容分类只有两级：上级分类必须是一级分类"})
+
+    @property
+    def top(self):
+        return self.parent if self.parent_id else self
+
+
+class MatterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one scoping method: every query for a user's matters goes through here."""
+        from .scoping import scope_filter
+
+        return scope_filter(self, user)
+
+
+class Matter(models.Model):
+    code = models.CharField("查询码", max_length=12, unique=True, default=new_tracking_code, editable=False)
+    channel = models.CharField("信访方式", max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField("收到时间")
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("主要内容")
+    request = models.TextField("诉求", blank=True)
+    nature = models.CharField("事项性质", max_length=20, choices=Nature.choices)
+    request_type = models.CharField("诉求类型", max_length=20, choices=RequestType.choices)
+    division = models.ForeignKey(Division, verbose_name="问题属地", on_delete=models.PROTECT)
+    category = models.ForeignKey(Category, verbose_name="内容分类", on_delete=models.PROTECT)
+    complained_unit = models.ForeignKey(
+        Unit, verbose_name="被反映单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    complained_person = models.CharField("被反映人", max_length=60, blank=True)
+    is_collective = models.BooleanField("集体访", default=False)
+    headcount = models.PositiveIntegerField("人数", default=1)
+    anonymous = models.BooleanField("姓名地址不详", default=False, help_text="无法告知的，不需出具书面告知")
+
+    status = models.CharField(
+        "状态", max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    registering_unit = models.ForeignKey(
+        Unit, verbose_name="登记单位", on_delete=models.PROTECT, related_name="+"
+    )
+    holder_unit = models.ForeignKey(
+        Unit, verbose_name="当前责任单位", on_delete=models.PROTECT, related_name="held_matters"
+    )
+    handling_unit = models.ForeignKey(
+        Unit,
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_matters",
+    )
+    dispatch_kind = models.CharField("交办方式", max_length=10, choices=DispatchKind.choices, blank=True)
+    dispatched_on = models.DateField("转送/交办日期", null=True, blank=True)
+    referral_channel = models.CharField(
+        "其他法定途径", max_length=20, choices=ReferralChannel.choices, blank=True
+    )
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField("延期天数", default=0)
+    extension_reason = models.TextField("延期理由", blank=True)
+
+    reply_outcome = models.CharField("处理意见", max_length=10, choices=ReplyOutcome.choices, blank=True)
+    reply_text = models.TextField("处理意见书正文", blank=True)
+    reply_basis = models.TextField("法律政策依据", blank=True)
+    reply_delivered_on = models.DateField("答复送达日期", null=True, blank=True)
+    rating = models.CharField("评价", max_length=12, choices=Rating.choices, blank=True)
+    rated_on = models.DateField("评价日期", null=True, blank=True)
+
+    review_unit = models.ForeignKey(
+        Unit, verbose_name="复查机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_requested_on = models.DateField("复查申请日期", null=True, blank=True)
+    review_decision = models.CharField("复查意见", max_length=10, choices=ReviewDecision.choices, blank=True)
+    review_decided_on = models.DateField("复查意见送达日期", null=True, blank=True)
+    rereview_unit = models.ForeignKey(
+        Unit, verbose_name="复核机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rereview_requested_on = models.DateField("复核申请日期", null=True, blank=True)
+    rereview_decision = models.CharField(
+        "复核意见", max_length=10, choices=ReviewDecision.choices, blank=True
+    )
+    rereview_decided_on = models.DateField("复核意见送达日期", null=True, blank=True)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name="重复信访所涉事项",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+    finality_flag = models.BooleanField("三级终结后再次信访（不再受理）", default=False)
+
+    # The deadline the matter is waiting on; recomputed by the write path on every transition.
+    policy_set = models.CharField("期限规则集", max_length=40)
+    due_step = models.CharField("当前期限环节", max_length=30, blank=True)
+    due_date = models.DateField("期限届满日", null=True, blank=True, db_index=True)
+    warn_date = models.DateField("临期日", null=True, blank=True)
+    due_provisional = models.BooleanField("期限为估算", default=False)
+    step_started_on = models.DateField("当前环节起算日", null=True, blank=True)
+    clock_paused = models.BooleanField("暂停计时", default=False)
+    reminded_level = models.PositiveSmallIntegerField("已提醒", default=0)  # 0 none, 1 临期, 2 超期
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MatterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访事项"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["holder_unit", "status", "due_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["received_at"]),
+        ]
+
+    def __str__(self):
+        return f"{format_tracking_code(self.code)} {self.title}"
+
+    @property
+    def display_code(self):
+        return format_tracking_code(self.code)
+
+
+class MatterUnit(models.Model):
+    """A unit that has been given the matter (属事 scope): it keeps seeing the matter afterwards."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="unit_links")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="matter_links")
+    unit_path = models.CharField(max_length=255, db_index=True)
+
+    class Meta:
+        unique_together = [("matter", "unit")]
+
+
+class Petitioner(models.Model):
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="petitioners")
+    name = models.CharField("姓名", max_length=40)
+    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    is_representative = models.BooleanField("代表", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访人"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class MatterEvent(models.Model):
+    """Append-only history: every transition adds one row; rows are never changed or deleted."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("动作", max_length=30)
+    from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", db_index=True)
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField("向信访人公开", default=True)
+    on_time = models.BooleanField("按期", null=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理记录"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["matter", "at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("办理记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("办理记录只能追加，不能删除")
+
+
+class Pause(models.Model):
+    """Time not counted toward a deadline (e.g. 复核听证); open while `last` is empty."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="pauses")
+    step = models.CharField(max_length=30)
+    first = models.DateField("开始")
+    last = models.DateField("结束", null=True, blank=True)
+    reason = models.CharField("事由", max_length=100)
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.matter.created_at:%Y/%m}/{instance.matter.code}/{secrets.token_hex(8)}"
+
+
+class Attachment(models.Model):
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        MatterEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
