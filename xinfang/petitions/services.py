@@ -134,15 +134,17 @@ def recompute_deadline(matter, today: date):
         matter.due_step, matter.due_date, matter.warn_date = "", None, None
         matter.due_provisional = matter.clock_paused = False
         return
-    pauses = [
-        (p.first, p.last or max(today, p.first))
-        for p in matter.pauses.filter(step=step, first__gte=matter.step_started_on)
-    ]
+    pauses = []
+    if matter.pk is not None:
+        pauses = [
+            (p.first, p.last or max(today, p.first))
+            for p in matter.pauses.filter(step=step, first__gte=matter.step_started_on)
+        ]
     extension = matter.extension_days if step == "handling" else 0
     d = _deadline(step, matter.step_started_on, matter, extension_days=extension, pauses=pauses)
     matter.due_step, matter.due_date, matter.warn_date = step, d.due, d.warn_from
     matter.due_provisional = d.provisional
-    matter.clock_paused = matter.pauses.filter(step=step, last__isnull=True).exists()
+    matter.clock_paused = any(p.last is None for p in matter.pauses.filter(step=step)) if matter.pk else False
 
 
 def _dispatch_target(s: Step) -> Unit:

@@ -5,4 +5,9 @@ from . import views
 app_name = "petitions"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("register/", views.register, name="register"),
+    path("earlier/", views.earlier_matters, name="earlier"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -1,7 +1,255 @@
+"""Staff pages: my queue, registration, matter detail with timeline, one form per action."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from xinfang.org.models import Role
+
+from .choices import TERMINAL_STATUSES, Status
+from .forms import (
+    MatterForm,
+    PetitionerFormSet,
+    QueueFilterForm,
+    UploadField,
+    form_for,
+    normalize_tracking_code,
+)
+from .models import Attachment, Matter, Petitioner
+from .services import TransitionError, can_perform, register_matter
+from .workflow import PETITIONER_WINDOWS, TRANSITIONS
+
+PAGE_SIZE = 50
 
 
-@login_required
+def casework_required(view):
+    """Logged in, and a role that works on individual matters."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.does_casework:
+            raise PermissionDenied("您的角色不处理具体信访事项。")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def deadline_light(matter, today):
+    """('overdue'|'warning'|'normal'|'paused'|'window'|'', label) for the matter's current deadline."""
+    if not matter.due_date:
+        return "", ""
+    if matter.due_step in PETITIONER_WINDOWS:
+        return "window", f"申请期至{matter.due_date:%m月%d日}"
+    if matter.clock_paused:
+        return "paused", "暂停计时"
+    if today > matter.due_date:
+        return "overdue", f"超期{(today - matter.due_date).days}天"
+    if matter.warn_date and today >= matter.warn_date:
+        return "warning", f"临期，{(matter.due_date - today).days}天后届满"
+    return "normal", f"{matter.due_date:%m月%d日}届满"
+
+
+def actionable_statuses(role):
+    return {s for t in TRANSITIONS.values() if role in t.roles and t.actor != "scope" for s in t.sources}
+
+
+def todo_filter(user):
+    """What waits on this user: matters held by their unit in a status their role acts on."""
+    if user.role in {Role.SUPERVISOR, Role.LEADER}:
+        today = timezone.localdate()
+        return (
+            Q(warn_date__lte=today) & ~Q(due_step__in=PETITIONER_WINDOWS) & ~Q(status__in=TERMINAL_STATUSES)
+        )
+    statuses = actionable_statuses(user.role)
+    if user.role in {Role.REGISTRAR, Role.DISPATCHER}:
+        statuses |= {Status.REPLIED, Status.REVIEWED}
+    return Q(holder_unit__path__startswith=user.unit.path, status__in=statuses)
+
+
+def apply_filters(qs, form):
+    d = form.cleaned_data
+    today = timezone.localdate()
+    if d.get("q"):
+        code = normalize_tracking_code(d["q"])
+        qs = (
+            qs.filter(code=code)
+            if code
+            else qs.filter(Q(title__contains=d["q"]) | Q(content__contains=d["q"]))
+        )
+    for field in ("status", "channel", "nature"):
+        if d.get(field):
+            qs = qs.filter(**{field: d[field]})
+    if d.get("category"):
+        qs = qs.filter(Q(category=d["category"]) | Q(category__parent=d["category"]))
+    if d.get("received_from"):
+        qs = qs.filter(received_at__date__gte=d["received_from"])
+    if d.get("received_to"):
+        qs = qs.filter(received_at__date__lte=d["received_to"])
+    staff_deadline = Q(due_date__isnull=False) & ~Q(due_step__in=PETITIONER_WINDOWS)
+    if d.get("light") == "overdue":
+        qs = qs.filter(staff_deadline, due_date__lt=today)
+    elif d.get("light") == "warning":
+        qs = qs.filter(staff_deadline, due_date__gte=today, warn_date__lte=today)
+    elif d.get("light") == "normal":
+        qs = qs.filter(staff_deadline, warn_date__gt=today)
+    return qs
+
+
+@casework_required
 def queue(request):
-    return render(request, "petitions/queue.html", {})
+    user = request.user
+    tab = request.GET.get("tab", "todo")
+    qs = Matter.objects.visible_to(user)
+    if tab == "todo":
+        qs = qs.filter(todo_filter(user))
+    form = QueueFilterForm(request.GET or None)
+    if form.is_valid():
+        qs = apply_filters(qs, form)
+    order = "due_date" if tab == "todo" else "-received_at"
+    qs = qs.select_related("category", "category__parent", "holder_unit", "division").order_by(order, "-id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(m, *deadline_light(m, today)) for m in page]
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {"page": page, "rows": rows, "form": form, "tab": tab, "querystring": params.urlencode()}
+    template = (
+        "petitions/_queue_table.html"
+        if request.htmx and request.htmx.target == "queue-table"
+        else "petitions/queue.html"
+    )
+    return render(request, template, context)
+
+
+def _petitioner_rows(formset):
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+@casework_required
+def register(request):
+    if request.user.role not in {Role.REGISTRAR, Role.DISPATCHER}:
+        raise PermissionDenied("只有登记员、交办员可以登记信访事项。")
+    form = MatterForm(request.POST or None)
+    formset = PetitionerFormSet(request.POST or None, prefix="p")
+    upload = UploadField()
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            files = upload.clean(request.FILES.getlist("files"))
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "repeat_of_code"}
+            fields["repeat_of"] = form.cleaned_data.get("repeat_of_code")
+            matter = register_matter(
+                request.user, fields=fields, petitioners=_petitioner_rows(formset), files=files
+            )
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
+            return redirect("petitions:detail", pk=matter.pk)
+    return render(request, "petitions/register.html", {"form": form, "formset": formset})
+
+
+@casework_required
+@require_GET
+def earlier_matters(request):
+    """Earlier matters of the same petitioner (by ID number or phone), shown before saving."""
+    id_number = request.GET.get("id_number", "").strip().upper()
+    phone = request.GET.get("phone", "").strip()
+    matters = Matter.objects.none()
+    if len(id_number) == 18 or len(phone) >= 7:
+        cond = Q()
+        if len(id_number) == 18:
+            cond |= Q(id_number=id_number)
+        if len(phone) >= 7:
+            cond |= Q(phone=phone)
+        ids = Petitioner.objects.filter(cond).values("matter_id")
+        matters = Matter.objects.visible_to(request.user).filter(pk__in=ids).order_by("-received_at")[:20]
+    return render(
+        request, "petitions/_earlier_matters.html", {"matters": matters, "searched": bool(id_number or phone)}
+    )
+
+
+def get_visible_matter(user, pk):
+    try:
+        return (
+            Matter.objects.visible_to(user)
+            .select_related(
+                "division", "category", "category__parent", "holder_unit", "handling_unit", "registered_by"
+            )
+            .get(pk=pk)
+        )
+    except Matter.DoesNotExist:
+        raise Http404("没有找到该事项，或该事项不在您的工作范围内。") from None
+
+
+@casework_required
+def detail(request, pk):
+    matter = get_visible_matter(request.user, pk)
+    actions = [t for t in TRANSITIONS.values() if can_perform(request.user, matter, t)]
+    light, light_label = deadline_light(matter, timezone.localdate())
+    events = matter.events.select_related("actor", "actor_unit").prefetch_related("attachments")
+    context = {
+        "matter": matter,
+        "actions": actions,
+        "events": events,
+        "petitioners": matter.petitioners.all(),
+        "attachments": matter.attachments.filter(event__action="register"),
+        "light": light,
+        "light_label": light_label,
+        "repeats": matter.repeats.all() if matter.pk else [],
+    }
+    return render(request, "petitions/detail.html", context)
+
+
+@casework_required
+def act(request, pk, action):
+    from .services import perform
+
+    matter = get_visible_matter(request.user, pk)
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise Http404("未知的操作")
+    if not can_perform(request.user, matter, t):
+        raise PermissionDenied(f"您不能对该事项进行「{t.label}」。")
+    form_class = form_for(action)
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        matter=matter,
+        user=request.user,
+        initial={"version": matter.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(
+                matter.pk,
+                request.user,
+                action,
+                expected_version=form.cleaned_data["version"],
+                note=form.cleaned_data.get("note", ""),
+                files=form.cleaned_data.get("files") or [],
+                **form.params(),
+            )
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已{t.label}。")
+            return redirect("petitions:detail", pk=matter.pk)
+    return render(request, "petitions/act.html", {"matter": matter, "transition": t, "form": form})
+
+
+@casework_required
+def attachment(request, pk):
+    att = get_object_or_404(Attachment.objects.select_related("matter"), pk=pk)
+    if not Matter.objects.visible_to(request.user).filter(pk=att.matter_id).exists():
+        raise Http404("没有找到该附件。")
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
