@@ -1,17 +1,17 @@
 """A small world for tests: a city with two districts, its units and one named persona per job.
 
-    青溪市 (990100)                       city_gov  (党委政府, covers the city)
-      ├─ 东城区 (990101)                    ├─ city_bureau (信访局): alice 登记员, bob 交办员, carol 负责人,
-      │    ├─ 东湖街道 (990101001)           │       sam 督查员, ann 分析员, root 管理员
-      │    │    └─ 湖滨社区 (990101001001)  ├─ housing (市住建局): hugo 承办人
-      │    └─ 西岭镇 (990101002)           ├─ discipline (市纪委监委): dora 承办人
-      └─ 南山区 (990102)                    ├─ d1_gov (东城区政府): leo 领导(city_gov) …
-                                          │    ├─ d1_bureau: dan 登记员, dave 交办员, dina 负责人, 钱卫东 登记员
-                                          │    ├─ d1_dept (区住建局): hank 承办人, hope 负责人
-                                          │    └─ t1 (东湖街道办): tom 承办人, tina 负责人
-                                          └─ d2_gov (南山区政府)
-                                               ├─ d2_bureau: nick 交办员
-                                               └─ d2_dept (南山区住建局): nora 承办人
+青溪市 (990100)                       city_gov  (党委政府, covers the city)
+  ├─ 东城区 (990101)                    ├─ city_bureau (信访局): alice 登记员, bob 交办员, carol 负责人,
+  │    ├─ 东湖街道 (990101001)           │       sam 督查员, ann 分析员, root 管理员
+  │    │    └─ 湖滨社区 (990101001001)  ├─ housing (市住建局): hugo 承办人
+  │    └─ 西岭镇 (990101002)           ├─ discipline (市纪委监委): dora 承办人
+  └─ 南山区 (990102)                    ├─ d1_gov (东城区政府): leo 领导(city_gov) …
+                                      │    ├─ d1_bureau: dan 登记员, dave 交办员, dina 负责人, 钱卫东 登记员
+                                      │    ├─ d1_dept (区住建局): hank 承办人, hope 负责人
+                                      │    └─ t1 (东湖街道办): tom 承办人, tina 负责人
+                                      └─ d2_gov (南山区政府)
+                                           ├─ d2_bureau: nick 交办员
+                                           └─ d2_dept (南山区住建局): nora 承办人
 """
 
 from datetime import datetime, timedelta
@@ -19,7 +19,6 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from huey.contrib.djhuey import HUEY
 
 from xinfang.org.models import Division, Role, Unit, User
@@ -157,7 +156,12 @@ def matter_fields(world, **overrides):
     return fields
 
 
-PETITIONER = {"name": "李明", "id_number": "110101199003077777", "phone": "13800138000", "address": "湖滨社区3栋"}
+PETITIONER = {
+    "name": "李明",
+    "id_number": "110101199003077774",
+    "phone": "13800138000",
+    "address": "湖滨社区3栋",
+}
 
 
 class Driver:

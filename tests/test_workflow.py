@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-
 from conftest import Driver, at
 
 from xinfang.core.models import Notification
@@ -109,15 +108,33 @@ def test_events_are_append_only(driver):
 def test_stale_version_is_refused_and_nothing_is_lost(driver):
     matter = driver.to(Status.HANDLING)
     version = matter.version
-    perform(matter.pk, driver.w.hope, "extend", expected_version=version, now=driver.tick(), days=10, note="现场勘查")
+    perform(
+        matter.pk,
+        driver.w.hope,
+        "extend",
+        expected_version=version,
+        now=driver.tick(),
+        days=10,
+        note="现场勘查",
+    )
     with pytest.raises(StaleMatter):
-        perform(matter.pk, driver.w.hope, "extend", expected_version=version, now=driver.tick(), days=5, note="再次")
+        perform(
+            matter.pk,
+            driver.w.hope,
+            "extend",
+            expected_version=version,
+            now=driver.tick(),
+            days=5,
+            note="再次",
+        )
     matter.refresh_from_db()
     assert matter.extension_days == 10
     assert matter.version == version + 1
 
 
-def test_notifications_are_queued_and_delivered_after_commit(driver, caplog, django_capture_on_commit_callbacks):
+def test_notifications_are_queued_and_delivered_after_commit(
+    driver, caplog, django_capture_on_commit_callbacks
+):
     caplog.set_level("INFO", logger="xinfang.notifications")
     matter = driver.to(Status.DISPATCHED)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -128,7 +145,7 @@ def test_notifications_are_queued_and_delivered_after_commit(driver, caplog, dja
     assert len(callbacks) == 1
     callbacks[0]()
     assert {n.state for n in notes.all()} == {Notification.State.SENT}
-    assert "已由「东城区住房和城乡建设局」受理" in caplog.text
+    assert "已由「东城区住房和城乡建设局」受理，将在60日内办结" in caplog.text
 
 
 def test_anonymous_matter_gets_no_petitioner_notice(driver):
@@ -170,7 +187,9 @@ def test_accusation_cannot_be_dispatched_to_the_accused_unit(driver):
 def test_unknown_holiday_schedule_refuses_working_day_deadline(world):
     d = Driver(world, start=at(2026, 12, 27))
     matter = d.register()
-    assert matter.due_date == date(2027, 1, 11) and matter.due_provisional  # 15 calendar days, weekend rule only
+    assert (
+        matter.due_date == date(2027, 1, 11) and matter.due_provisional
+    )  # 15 calendar days, weekend rule only
     matter = d.do(matter, "assign")
     with pytest.raises(TransitionError, match="2027年"):
         d.do(matter, "dispute")  # the 5-working-day window runs into 2027, whose schedule is unknown

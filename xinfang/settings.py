@@ -141,6 +141,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = Path(env("XINFANG_NODE_MODULES", str(BASE_DIR.parent / "node_modules")))
 STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
 MEDIA_ROOT = DATA_DIR / "media"

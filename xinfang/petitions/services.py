@@ -211,7 +211,7 @@ def _accept(s: Step):
     s.data["notice_required"] = not m.anonymous
     handling = policy(m.policy_set)["handling"]
     s.notify_petitioner = (
-        f"您的信访事项已由「{m.holder_unit}」受理，将在{handling.label}内办结并书面答复；"
+        f"您的信访事项已由「{m.holder_unit}」受理，将在{handling.label()}内办结并书面答复；"
         f"可凭查询码{format_tracking_code(m.code)}查询办理进展。"
     )
 
@@ -243,7 +243,7 @@ def _extend(s: Step):
     limit = policy(m.policy_set)["extension_max"]
     if days <= 0 or m.extension_days + days > limit.days:
         raise TransitionError(
-            f"延长办理期限最多{limit.label}（第三十四条），已延长{m.extension_days}日，本次最多还能延长{limit.days - m.extension_days}日。"
+            f"延长办理期限最多{limit.label()}（第三十四条），已延长{m.extension_days}日，本次最多还能延长{limit.days - m.extension_days}日。"
         )
     if m.due_date and s.today > m.due_date:
         raise TransitionError("办理期限已届满，不能再申请延期。")
@@ -282,7 +282,7 @@ def _approve_reply(s: Step):
     window = policy(m.policy_set)["review_request"]
     s.notify_petitioner = (
         f"您的信访事项已作出处理意见（{ReplyOutcome(m.reply_outcome).label}），请查阅处理意见书并评价。"
-        f"如不服，可自收到之日起{window.label}内向上一级机关申请复查。"
+        f"如不服，可自收到之日起{window.label()}内向上一级机关申请复查。"
     )
 
 

@@ -1,0 +1,129 @@
+"""The staff pages, through the test client: registration, queue, detail, action forms."""
+
+from conftest import PASSWORD, PETITIONER, Driver
+
+from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Matter
+
+
+def _registration_post(world, **overrides):
+    data = {
+        "channel": "visit",
+        "received_at": "2025-03-03T09:30",
+        "title": "拖欠农民工工资",
+        "content": "某建筑公司拖欠我们12名工人2024年下半年工资共计36万元。",
+        "request": "请求督促支付工资。",
+        "nature": "appeal",
+        "request_type": "help",
+        "division": world.divisions.village.pk,
+        "category": world.category.pk,
+        "headcount": "1",
+        "p-TOTAL_FORMS": "6",
+        "p-INITIAL_FORMS": "0",
+        "p-MIN_NUM_FORMS": "0",
+        "p-MAX_NUM_FORMS": "6",
+        "p-0-name": PETITIONER["name"],
+        "p-0-id_number": PETITIONER["id_number"],
+        "p-0-phone": PETITIONER["phone"],
+        "p-0-address": PETITIONER["address"],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_login_page_is_chinese(client):
+    body = client.get("/login/").content.decode()
+    assert "工作人员登录" in body and 'lang="zh-Hans"' in body
+
+
+def test_register_then_detail_shows_code_and_timeline(client, world):
+    client.login(username="alice", password=PASSWORD)
+    response = client.post("/matters/register/", _registration_post(world))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    matter = Matter.objects.get()
+    assert matter.status == Status.REGISTERED and matter.registered_by == world.alice
+    detail = client.get(response["Location"]).content.decode()
+    assert matter.display_code in detail and "登记" in detail and "李明" in detail
+
+
+def test_register_refuses_six_representatives_and_keeps_the_input(client, world):
+    client.login(username="alice", password=PASSWORD)
+    extra = {}
+    for i in range(6):
+        extra.update({f"p-{i}-name": f"代表{i}", f"p-{i}-id_number": "", f"p-{i}-phone": f"1390000000{i}"})
+    response = client.post(
+        "/matters/register/", _registration_post(world, is_collective="on", headcount="30", **extra)
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "不得超过5人" in body and "代表5" in body  # the error, and what was typed is still there
+    assert not Matter.objects.exists()
+
+
+def test_register_rejects_bad_id_number(client, world):
+    client.login(username="alice", password=PASSWORD)
+    response = client.post(
+        "/matters/register/", _registration_post(world, **{"p-0-id_number": "110101199003077770"})
+    )
+    assert "校验位不正确" in response.content.decode()
+    assert not Matter.objects.exists()
+
+
+def test_handler_cannot_open_registration(client, world):
+    client.login(username="hank", password=PASSWORD)
+    assert client.get("/matters/register/").status_code == 403
+
+
+def test_earlier_matters_of_the_same_petitioner(client, world):
+    Driver(world).register()
+    client.login(username="alice", password=PASSWORD)
+    body = client.get("/matters/earlier/", {"id_number": PETITIONER["id_number"]}).content.decode()
+    assert "以前反映过 1 件事项" in body
+
+
+def test_queue_shows_todo_with_deadline_light(client, world):
+    d = Driver(world)
+    matter = d.do(d.register(), "assign")
+    client.login(username="hank", password=PASSWORD)
+    body = client.get("/matters/").content.decode()
+    assert matter.title in body
+    assert "超期" in body  # assigned on 2025-03-04: the 15-day acceptance period ran out long ago
+    client.login(username="alice", password=PASSWORD)
+    assert matter.title not in client.get("/matters/").content.decode()  # not on the registrar's to-do
+
+
+def test_queue_filters(client, world):
+    d = Driver(world)
+    d.register(title="噪声扰民问题")
+    d.register(title="物业收费问题")
+    client.login(username="bob", password=PASSWORD)
+    body = client.get("/matters/", {"tab": "all", "q": "噪声"}).content.decode()
+    assert "噪声扰民问题" in body and "物业收费问题" not in body
+
+
+def test_action_form_performs_and_detects_concurrent_edit(client, world):
+    d = Driver(world)
+    matter = d.do(d.register(), "assign")
+    client.login(username="hank", password=PASSWORD)
+    stale = matter.version
+    response = client.post(f"/matters/{matter.pk}/act/accept/", {"version": stale, "note": "受理"})
+    assert response.status_code == 302
+    matter.refresh_from_db()
+    assert matter.status == Status.HANDLING
+    client.login(username="hope", password=PASSWORD)
+    response = client.post(
+        f"/matters/{matter.pk}/act/extend/", {"version": stale, "days": 10, "note": "复杂"}
+    )
+    assert "已被他人更新" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.extension_days == 0
+
+
+def test_action_form_shows_rule_violation(client, world):
+    d = Driver(world)
+    matter = d.to(Status.HANDLING)
+    client.login(username="hope", password=PASSWORD)
+    response = client.post(
+        f"/matters/{matter.pk}/act/extend/", {"version": matter.version, "days": 31, "note": "复杂"}
+    )
+    assert "最多30日" in response.content.decode()

@@ -1,0 +1,164 @@
+"""The scoping matrix: every persona × matters inside and outside its scope × list, detail and
+every action page. The expected visibility is written out by hand from the rules in scoping.py's
+docstring, so a change to the rules has to change this table too."""
+
+import pytest
+from conftest import PASSWORD, Driver
+
+from xinfang.petitions.choices import Nature, RequestType, Status
+from xinfang.petitions.models import Matter
+from xinfang.petitions.services import TransitionError, can_perform, perform
+from xinfang.petitions.workflow import TRANSITIONS
+
+# Matters of the matrix (see build_matters):
+#   M1  东湖街道湖滨社区 (in 东城区, in 东湖街道), registered by 市信访局, assigned to 东城区住建局
+#   M2  南山区, registered by 南山区信访局, assigned to 南山区住建局
+#   M3  检举控告 against 东城区住建局, 西岭镇 (东城区, not 东湖街道), assigned to 市纪委监委
+#   M4  检举控告 against the person 钱卫东 (a registrar of 东城区信访局), 西岭镇
+#   M5  西岭镇 (东城区), registered by 市信访局, still at the bureau
+#   M6  检举控告 against 东湖街道办事处, in its own territory (湖滨社区), still at the bureau
+CITY_TERRITORIAL = {"M1", "M2", "M3", "M4", "M5", "M6"}
+D1_TERRITORIAL = {"M1", "M3", "M4", "M5", "M6"}
+EXPECTED = {
+    "alice": CITY_TERRITORIAL,
+    "bob": CITY_TERRITORIAL,
+    "carol": CITY_TERRITORIAL,
+    "sam": CITY_TERRITORIAL,
+    "leo": CITY_TERRITORIAL,
+    "ann": set(),  # analyst: aggregates only
+    "root": set(),  # administrator: configuration only
+    "hugo": set(),  # 市住建局: nothing was given to it
+    "dora": {"M3"},  # 市纪委监委 handles the accusation
+    "dan": D1_TERRITORIAL,
+    "dave": D1_TERRITORIAL,
+    "dina": D1_TERRITORIAL,
+    "qian": D1_TERRITORIAL - {"M4"},  # the accused person never sees the accusation
+    "hank": {"M1"},  # 东城区住建局: M1 was assigned to it; M3 accuses it
+    "hope": {"M1"},
+    "tom": {"M1"},  # 东湖街道 covers M1's and M6's place, but M6 accuses it
+    "tina": {"M1"},
+    "nick": {"M2"},
+    "nora": {"M2"},
+}
+
+
+def build_matters(world):
+    d = Driver(world)
+    w = world
+    m1 = d.do(d.register(), "assign", unit=w.units.d1_dept)
+
+    d2_fields = {"division": w.divisions.d2}
+    m2 = _register_as(d, w.nick, d2_fields)
+    m2 = d.do(m2, "assign", actor=w.nick, unit=w.units.d2_dept)
+
+    accusation = {
+        "nature": Nature.ACCUSATION,
+        "request_type": RequestType.REPORT,
+        "division": w.divisions.other_township,
+    }
+    m3 = d.register(complained_unit=w.units.d1_dept, **accusation)
+    m3 = d.do(m3, "assign", unit=w.units.discipline)
+    m4 = d.register(complained_person="钱卫东", **accusation)
+    m5 = d.register(division=w.divisions.other_township)
+    accusation["division"] = w.divisions.village
+    m6 = d.register(complained_unit=w.units.t1, **accusation)
+    return {"M1": m1, "M2": m2, "M3": m3, "M4": m4, "M5": m5, "M6": m6}
+
+
+def _register_as(driver, user, overrides):
+    from conftest import PETITIONER, matter_fields
+
+    from xinfang.petitions.services import register_matter
+
+    fields = matter_fields(driver.w, received_at=driver.now, **overrides)
+    return register_matter(user, fields=fields, petitioners=[dict(PETITIONER)], now=driver.now)
+
+
+@pytest.fixture
+def matrix(world):
+    return world, build_matters(world)
+
+
+def test_every_persona_is_in_the_table(world):
+    assert set(EXPECTED) == set(world.users)
+
+
+def test_visible_to_matches_the_table(matrix):
+    world, matters = matrix
+    names = {m.pk: key for key, m in matters.items()}
+    for username, user in world.users.items():
+        seen = {names[pk] for pk in Matter.objects.visible_to(user).values_list("pk", flat=True)}
+        assert seen == EXPECTED[username], username
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_pages_respect_scope(client, matrix, username):
+    world, matters = matrix
+    user = world.users[username]
+    client.login(username=username, password=PASSWORD)
+    visible = EXPECTED[username]
+
+    listing = client.get("/matters/?tab=all")
+    if not user.does_casework:
+        assert listing.status_code == 403
+    else:
+        body = listing.content.decode()
+        for key, m in matters.items():
+            assert (m.display_code in body) == (key in visible), (username, key)
+
+    for key, m in matters.items():
+        detail = client.get(f"/matters/{m.pk}/")
+        expected_detail = 200 if key in visible else (403 if not user.does_casework else 404)
+        assert detail.status_code == expected_detail, (username, key)
+        for name, t in TRANSITIONS.items():
+            page = client.get(f"/matters/{m.pk}/act/{name}/")
+            allowed = can_perform(user, m, t)
+            if key not in visible:
+                assert not allowed
+                assert page.status_code in {403, 404}, (username, key, name)
+            else:
+                assert page.status_code == (200 if allowed else 403), (username, key, name)
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_write_path_refuses_out_of_scope(matrix, username):
+    world, matters = matrix
+    user = world.users[username]
+    for key, m in matters.items():
+        if key in EXPECTED[username]:
+            continue
+        for name in TRANSITIONS:
+            with pytest.raises(TransitionError):
+                perform(m.pk, user, name, note="越权尝试")
+        m.refresh_from_db()
+        assert m.status in {Status.REGISTERED, Status.DISPATCHED}
+
+
+def test_earlier_matters_lookup_is_scoped(client, matrix):
+    world, matters = matrix
+    client.login(username="nick", password=PASSWORD)
+    body = client.get("/matters/earlier/", {"phone": "13800138000"}).content.decode()
+    assert matters["M2"].display_code in body
+    assert matters["M1"].display_code not in body
+
+
+def test_attachment_download_is_scoped(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.petitions.services import register_matter
+
+    d = Driver(world)
+    from conftest import PETITIONER, matter_fields
+
+    matter = register_matter(
+        world.alice,
+        fields=matter_fields(world, received_at=d.now),
+        petitioners=[dict(PETITIONER)],
+        files=[SimpleUploadedFile("来信.pdf", b"%PDF-1.4 letter", content_type="application/pdf")],
+        now=d.now,
+    )
+    att = matter.attachments.get()
+    client.login(username="alice", password=PASSWORD)
+    assert client.get(f"/matters/attachments/{att.pk}/").status_code == 200
+    client.login(username="nora", password=PASSWORD)
+    assert client.get(f"/matters/attachments/{att.pk}/").status_code == 404
