@@ -161,12 +161,14 @@ def _units_in(cal: WorkCalendar, first: date, last: date, working: bool) -> int:
 
 def _end_of(cal: WorkCalendar, start: date, n: int, working: bool, pauses) -> date:
     end = _add(cal, start, n, working)
+    not_before = start + timedelta(days=1)  # days up to here are already uncounted or not in the period
     for pause in sorted(pauses, key=lambda p: p.first):
-        first = max(pause.first, start + timedelta(days=1))
+        first = max(pause.first, not_before)
         if first > end or pause.last < first:
             continue
         consumed = _units_in(cal, first, min(end, pause.last), working)
         end = _add(cal, max(end, pause.last), consumed, working)
+        not_before = pause.last + timedelta(days=1)  # overlapping pauses must not count a day twice
     return end
 
 
@@ -200,7 +202,8 @@ def compute_deadline(
         except ScheduleUnknown:
             pass  # the roll-forward crosses into an unknown year: fall through to the weekend rule
     due = raw_end
-    while due.weekday() >= 5:
+    # known days keep their schedule; only days of unknown years fall back to the weekend rule
+    while not (calendar.is_workday(due) if calendar.is_known(due) else due.weekday() < 5):
         due += timedelta(days=1)
     return Deadline(due=due, warn_from=warn, provisional=True)
 

@@ -1,0 +1,138 @@
+"""One matter from registration to rating, clicked through in headless Chromium.
+
+Uses Debian's /usr/bin/chromium through Playwright (no browser download)."""
+
+import os
+import shutil
+
+import pytest
+from conftest import PASSWORD, PETITIONER
+
+from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Matter
+
+CHROMIUM = os.environ.get("XINFANG_CHROMIUM", "/usr/bin/chromium")
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(
+            f"浏览器测试需要 Chromium（{CHROMIUM}）：请运行 scripts/setup.sh 安装 Debian 的 chromium 包"
+        )
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between page actions are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def login(page, base, username):
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(f"{base}/matters/**")
+
+
+def act(page, base, matter, label, fill=None, check=None):
+    page.goto(f"{base}/matters/{matter.pk}/")
+    page.get_by_role("link", name=label, exact=True).click()
+    for selector, value in (fill or {}).items():
+        page.fill(selector, value)
+    for selector in check or []:
+        page.check(selector)
+    page.get_by_role("button", name=f"确认{label}").click()
+    page.wait_for_url(f"{base}/matters/{matter.pk}/")
+    assert page.locator(".messages").inner_text().startswith("已")
+
+
+def test_matter_from_registration_to_rating(transactional_db, world, live_server, browser):
+    base = live_server.url
+    errors = []
+    page = browser.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # 登记员 registers a letter.
+    login(page, base, "alice")
+    page.goto(f"{base}/matters/register/")
+    page.select_option("#id_channel", "letter")
+    page.fill("#id_title", "小区电梯长期故障无人维修")
+    page.fill("#id_content", "湖滨社区3栋电梯自今年5月起多次故障停运，物业以维修资金不足为由拖延。")
+    page.fill("#id_request", "请求尽快修复电梯。")
+    page.select_option("#id_nature", "appeal")
+    page.select_option("#id_request_type", "complaint")
+    page.select_option("#id_division", str(world.divisions.village.pk))
+    page.select_option("#id_category", str(world.category.pk))
+    page.fill("[name=p-0-name]", PETITIONER["name"])
+    page.fill("[name=p-0-id_number]", PETITIONER["id_number"])
+    page.fill("[name=p-0-phone]", PETITIONER["phone"])
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_url(f"{base}/matters/*/")
+    matter = Matter.objects.get(title="小区电梯长期故障无人维修")
+    assert matter.display_code in page.content()
+
+    # 交办员 assigns it to 东城区住建局.
+    login(page, base, "bob")
+    page.goto(f"{base}/matters/{matter.pk}/")
+    page.get_by_role("link", name="交办", exact=True).click()
+    page.select_option("#id_unit", str(world.units.d1_dept.pk))
+    page.fill("#id_note", "请依法处理并按期答复。")
+    page.get_by_role("button", name="确认交办").click()
+    page.wait_for_url(f"{base}/matters/{matter.pk}/")
+
+    # 承办人 sees it in the queue, accepts it and drafts the reply.
+    login(page, base, "hank")
+    assert page.get_by_role("link", name="小区电梯长期故障无人维修").is_visible()
+    act(page, base, matter, "受理")
+    act(
+        page,
+        base,
+        matter,
+        "提交处理意见书",
+        fill={
+            "#id_text": "经查，物业已委托维保单位于十日内完成维修。",
+            "#id_basis": "《物业管理条例》第五十五条",
+        },
+        check=["#id_outcome_0"],
+    )
+
+    # 单位负责人 approves and delivers it.
+    login(page, base, "hope")
+    act(page, base, matter, "审签并送达处理意见书")
+
+    # 登记员 records the petitioner's rating.
+    login(page, base, "alice")
+    act(page, base, matter, "记录评价", check=["#id_rating_0"])
+
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED
+    assert matter.rating == "satisfied"
+    assert list(matter.events.values_list("action", flat=True)) == [
+        "register",
+        "assign",
+        "accept",
+        "submit_reply",
+        "approve_reply",
+        "rate",
+    ]
+    page.goto(f"{base}/matters/{matter.pk}/")
+    assert "满意" in page.inner_text("dl.facts")
+    assert errors == []
