@@ -113,6 +113,8 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not the in-memory default: tests of concurrent writers need real locking.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 

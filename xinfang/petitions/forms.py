@@ -222,7 +222,9 @@ class ReplyForm(ActionForm):
 
 
 class ApproveReplyForm(ActionForm):
-    delivered_on = forms.DateField(label="送达日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    delivered_on = forms.DateField(
+        label="送达日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note_label = "审签意见"
 
     def __init__(self, *args, **kwargs):
@@ -280,7 +282,9 @@ class QueueFilterForm(forms.Form):
     received_from = forms.DateField(
         label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    received_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    received_to = forms.DateField(
+        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,12 @@
+"""Periodic jobs of the petition workflow."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def sweep_deadlines():
+    """Queue 临期/超期 reminders and close matters whose review window has run out."""
+    return services.sweep()
