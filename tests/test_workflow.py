@@ -204,3 +204,18 @@ def test_dispute_only_within_five_working_days(driver):
         driver.do(matter, "dispute", days=8)  # 2025-03-12
     matter = driver.do(matter, "dispute", days=-1)  # 2025-03-11, the last day
     assert matter.status == Status.REGISTERED and matter.holder_unit == driver.w.units.city_bureau
+
+
+def test_division_policy_set_applies_to_its_subtree(world):
+    from xinfang.deadlines.models import PolicySet
+
+    world.divisions.d1.policy_set = PolicySet.objects.get(name="zhejiang")
+    world.divisions.d1.save()
+    d = Driver(world, start=at(2025, 9, 26))
+    matter = d.register()  # division 湖滨社区 lies under 东城区
+    assert matter.policy_set == "zhejiang"
+    assert matter.due_date == date(2025, 10, 10)  # 5 working days: 9-28 (调休), 9-29, 9-30, 10-9, 10-10
+    other = d.register(division=world.divisions.d2)
+    assert other.policy_set == "national" and other.due_date == date(
+        2025, 10, 11
+    )  # a 调休 Saturday: a working day

@@ -28,6 +28,14 @@ class Division(models.Model):
     )
     # Materialised path of codes ("/330000/330100/330102/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, db_index=True, editable=False)
+    policy_set = models.ForeignKey(
+        "deadlines.PolicySet",
+        verbose_name="期限规则集",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="本区划及其下级区划适用的地方期限规则；不填则沿用上级区划的规则或系统默认规则",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
@@ -42,6 +50,15 @@ class Division(models.Model):
             names.append(node.name)
             node = node.parent
         return "".join(reversed(names))
+
+    def effective_policy_set(self):
+        """Name of the policy set of the nearest division (this or above) that names one."""
+        node = self
+        while node is not None:
+            if node.policy_set_id:
+                return node.policy_set.name
+            node = node.parent
+        return None
 
     def clean(self):
         if not self.code.isdigit():

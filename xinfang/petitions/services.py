@@ -577,7 +577,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         registered_by=actor,
         registering_unit=actor.unit,
         holder_unit=actor.unit,
-        policy_set=_policy_set_for(actor),
+        policy_set=_policy_set_for(fields["division"]),
         finality_flag=final,
         step_started_on=timezone.localdate(fields.get("received_at") or now),
     )
@@ -615,8 +615,9 @@ def is_accused_unit(complained_unit, actor) -> bool:
     return bool(complained_unit and actor.unit.is_within(complained_unit))
 
 
-def _policy_set_for(actor) -> str:
-    return settings.XINFANG_POLICY_SET
+def _policy_set_for(division) -> str:
+    """The jurisdiction's deadline rules: the division's own set, else the deployment default."""
+    return division.effective_policy_set() or settings.XINFANG_POLICY_SET
 
 
 # ---------------------------------------------------------------- the deadline sweeper
