@@ -127,3 +127,20 @@ def test_action_form_shows_rule_violation(client, world):
         f"/matters/{matter.pk}/act/extend/", {"version": matter.version, "days": 31, "note": "复杂"}
     )
     assert "最多30日" in response.content.decode()
+
+
+def test_home_sends_each_role_to_its_page(client, world):
+    for username, target in [("alice", "/matters/"), ("ann", "/matters/overview/"), ("root", "/admin/")]:
+        client.login(username=username, password=PASSWORD)
+        assert client.get("/")["Location"] == target, username
+
+
+def test_overview_shows_counts_without_personal_data(client, world):
+    d = Driver(world)
+    d.do(d.register(), "assign", days=20)
+    client.login(username="ann", password=PASSWORD)
+    body = client.get("/matters/overview/").content.decode()
+    assert "事项总数" in body and "待受理" in body
+    assert PETITIONER["name"] not in body and "停车费" not in body
+    client.login(username="hank", password=PASSWORD)
+    assert client.get("/matters/overview/").status_code == 403

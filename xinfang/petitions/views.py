@@ -253,3 +253,52 @@ def attachment(request, pk):
     if not Matter.objects.visible_to(request.user).filter(pk=att.matter_id).exists():
         raise Http404("没有找到该附件。")
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+@login_required
+def home(request):
+    """Send each role to where its work is."""
+    user = request.user
+    if user.does_casework:
+        return redirect("petitions:queue")
+    if user.role == Role.ANALYST:
+        return redirect("petitions:overview")
+    if user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied("您的账号尚未分配单位和角色，请联系系统管理员。")
+
+
+@login_required
+def overview(request):
+    """Aggregate counts for the user's territory: no titles, no names, no individual matters."""
+    from django.db.models import Count
+
+    from xinfang.org.models import Division
+
+    user = request.user
+    if user.role not in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} or not user.unit_id:
+        raise PermissionDenied("该页面仅供分析员、督查员和领导查看。")
+    cond = Q(pk__in=[])
+    for path in Division.objects.filter(units=user.unit).values_list("path", flat=True):
+        cond |= Q(division__path__startswith=path)
+    matters = Matter.objects.filter(cond)
+    today = timezone.localdate()
+    staff_deadline = ~Q(due_step__in=PETITIONER_WINDOWS) & Q(due_date__isnull=False)
+
+    def counts(field, choices=None):
+        rows = matters.values(field).annotate(n=Count("id")).order_by("-n")
+        label = dict(choices or [])
+        return [(label.get(r[field], r[field]), r["n"]) for r in rows]
+
+    from .choices import Channel, Nature
+
+    context = {
+        "total": matters.count(),
+        "overdue": matters.filter(staff_deadline, due_date__lt=today).count(),
+        "warning": matters.filter(staff_deadline, due_date__gte=today, warn_date__lte=today).count(),
+        "by_status": counts("status", Status.choices),
+        "by_channel": counts("channel", Channel.choices),
+        "by_nature": counts("nature", Nature.choices),
+        "by_category": counts("category__parent__name"),
+    }
+    return render(request, "petitions/overview.html", context)
