@@ -144,3 +144,13 @@ def test_overview_shows_counts_without_personal_data(client, world):
     assert PETITIONER["name"] not in body and "停车费" not in body
     client.login(username="hank", password=PASSWORD)
     assert client.get("/matters/overview/").status_code == 403
+
+
+def test_detail_page_query_count_does_not_grow_with_the_transition_table(
+    client, world, django_assert_max_num_queries
+):
+    d = Driver(world)
+    matter = d.to(Status.HANDLING)
+    client.login(username="hope", password=PASSWORD)
+    with django_assert_max_num_queries(20):
+        assert client.get(f"/matters/{matter.pk}/").status_code == 200

@@ -54,21 +54,24 @@ class StaleMatter(TransitionError):
 # ---------------------------------------------------------------- permission
 
 
-def can_perform(user, matter, transition: Transition) -> bool:
+def can_perform(user, matter, transition: Transition, *, visible=None) -> bool:
+    """`visible`: pass True when the matter was already fetched through visible_to(user)."""
     try:
-        check_actor(user, matter, transition)
+        check_actor(user, matter, transition, visible=visible)
     except TransitionError:
         return False
     return matter.status in transition.sources
 
 
-def check_actor(user, matter, t: Transition):
+def check_actor(user, matter, t: Transition, *, visible=None):
     if not (user and user.is_authenticated and user.does_casework):
         raise TransitionError("您没有办理信访事项的权限。")
     if t.roles and user.role not in t.roles:
         roles = "、".join(Role(r).label for r in sorted(t.roles))
         raise TransitionError(f"「{t.label}」只能由{roles}办理。")
-    if not Matter.objects.visible_to(user).filter(pk=matter.pk).exists():
+    if visible is None:
+        visible = Matter.objects.visible_to(user).filter(pk=matter.pk).exists()
+    if not visible:
         raise TransitionError("该事项不在您的工作范围内。")
     unit = user.unit
     if t.actor in {"holder", "reviewer"} and not unit.is_within(matter.holder_unit):

@@ -194,7 +194,7 @@ def get_visible_matter(user, pk):
 @casework_required
 def detail(request, pk):
     matter = get_visible_matter(request.user, pk)
-    actions = [t for t in TRANSITIONS.values() if can_perform(request.user, matter, t)]
+    actions = [t for t in TRANSITIONS.values() if can_perform(request.user, matter, t, visible=True)]
     light, light_label = deadline_light(matter, timezone.localdate())
     events = matter.events.select_related("actor", "actor_unit").prefetch_related("attachments")
     context = {
@@ -218,7 +218,7 @@ def act(request, pk, action):
     t = TRANSITIONS.get(action)
     if t is None:
         raise Http404("未知的操作")
-    if not can_perform(request.user, matter, t):
+    if not can_perform(request.user, matter, t, visible=True):
         raise PermissionDenied(f"您不能对该事项进行「{t.label}」。")
     form_class = form_for(action)
     form = form_class(
