@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from huey.contrib.djhuey import HUEY
 
+from xinfang.deadlines.service import clear_cache as clear_deadline_cache
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
 from xinfang.petitions.models import Category
@@ -37,6 +38,7 @@ def at(y, m, d, h=10):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    clear_deadline_cache()  # rows of an earlier test were rolled back under a cached calendar
     # Real hashing costs ~0.3 s per user; tests create many users and do not test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -22,6 +22,29 @@ SETUP = {
 }
 
 
+def _relay(driver, status):
+    """A matter forwarded by the city bureau to 东城区信访局, whose dispatcher passes it on."""
+    w = driver.w
+    matter = driver.do(driver.register(), "forward", unit=w.units.d1_bureau)
+    return matter, w.dave, {"unit": w.units.t1}
+
+
+# (status, action) pairs whose matter and actor differ from the driver's main path.
+SPECIAL = {
+    ("dispatched", "forward"): _relay,
+    ("dispatched", "assign"): _relay,
+}
+
+
+def _prepare(driver, status, action):
+    if (status, action) in SPECIAL:
+        return SPECIAL[(status, action)](driver, status)
+    matter = driver.to(status)
+    if action in SETUP:
+        matter = SETUP[action](driver, matter)
+    return matter, None, {}
+
+
 def _expected_targets(status, name):
     t = TRANSITIONS[name]
     return {status if target is None else target for target in t.targets}
@@ -29,12 +52,10 @@ def _expected_targets(status, name):
 
 @pytest.mark.parametrize(("status", "action"), ALLOWED, ids=[f"{s}-{a}" for s, a in ALLOWED])
 def test_allowed_transition(driver, status, action):
-    matter = driver.to(status)
-    if action in SETUP:
-        matter = SETUP[action](driver, matter)
+    matter, actor, params = _prepare(driver, status, action)
     days = 45 if action == "close" else 1  # close only after the petitioner's window has run out
     before = matter.events.count()
-    result = driver.do(matter, action, days=days)
+    result = driver.do(matter, action, actor=actor, days=days, **params)
     assert result.status in _expected_targets(status, action)
     assert result.version == matter.version + 1
     event = result.events.order_by("-id").first()
@@ -55,15 +76,13 @@ def test_forbidden_transition(driver, status, action):
 @pytest.mark.parametrize(("status", "action"), ALLOWED, ids=[f"{s}-{a}" for s, a in ALLOWED])
 def test_allowed_transition_refused_for_other_roles(driver, status, action):
     """Each allowed transition is refused to every persona whose role the table does not list."""
-    matter = driver.to(status)
-    if action in SETUP:
-        matter = SETUP[action](driver, matter)
+    matter, _, params = _prepare(driver, status, action)
     t = TRANSITIONS[action]
     for user in driver.w.users.values():
         if user.role in t.roles:
             continue
         with pytest.raises(TransitionError):
-            perform(matter.pk, user, action, now=driver.tick(0), **driver.params_for(action))
+            perform(matter.pk, user, action, now=driver.tick(0), **(driver.params_for(action) | params))
     matter.refresh_from_db()
     assert matter.status == status
 
@@ -185,16 +204,32 @@ def test_accusation_cannot_be_dispatched_to_the_accused_unit(driver):
 
 
 def test_unknown_holiday_schedule_refuses_working_day_deadline(world):
+    from xinfang.deadlines.models import PolicySet
+
     d = Driver(world, start=at(2026, 12, 27))
     matter = d.register()
-    assert (
-        matter.due_date == date(2027, 1, 11) and matter.due_provisional
-    )  # 15 calendar days, weekend rule only
-    matter = d.do(matter, "assign")
+    assert matter.due_date == date(2027, 1, 11) and matter.due_provisional  # 15 calendar days, weekend rule only
+    world.divisions.d1.policy_set = PolicySet.objects.get(name="zhejiang")  # dispatch within 5 working days
+    world.divisions.d1.save()
     with pytest.raises(TransitionError, match="2027年"):
-        d.do(matter, "dispute")  # the 5-working-day window runs into 2027, whose schedule is unknown
-    matter.refresh_from_db()
-    assert matter.status == Status.DISPATCHED
+        d.register()
+    assert Matter.objects.count() == 1
+
+
+def test_dispute_window_needs_only_the_days_already_gone(world):
+    d = Driver(world, start=at(2026, 12, 27))
+    matter = d.do(d.register(), "assign")  # 2026-12-28; the window's end lies in 2027
+    matter = d.do(matter, "dispute")  # 2026-12-29: one working day has passed
+    assert matter.status == Status.REGISTERED
+
+
+def test_relay_dispatch_and_dispute_return_to_the_relaying_bureau(driver):
+    w = driver.w
+    matter = driver.do(driver.register(), "forward", unit=w.units.d1_bureau)
+    matter = driver.do(matter, "assign", actor=w.dave, unit=w.units.t1)
+    assert matter.holder_unit == w.units.t1 and matter.status == Status.DISPATCHED
+    matter = driver.do(matter, "dispute", actor=w.tom)
+    assert matter.holder_unit == w.units.d1_bureau  # back to the bureau that assigned it
 
 
 def test_dispute_only_within_five_working_days(driver):

@@ -27,7 +27,7 @@ def scope_filter(queryset, user):
 
     visible = Q(Exists(MatterUnit.objects.filter(matter=OuterRef("pk"), unit_path__startswith=unit.path)))
     if unit.is_territorial:
-        for path in Division.objects.filter(units=unit).values_list("path", flat=True):
+        for path in territory_paths(unit):
             visible |= Q(division__path__startswith=path)
         visible |= Q(holder_unit__path__startswith=unit.path)
     accused_here = Q(nature=Nature.ACCUSATION) & (
@@ -41,6 +41,31 @@ def is_accused(matter, unit=None, user=None) -> bool:
     """Whether `unit` (or `user`) is the accused side of a 检举控告 matter."""
     if matter.nature != Nature.ACCUSATION:
         return False
+    if user is not None and unit is None:
+        unit = user.unit
     if unit is not None and matter.complained_unit_id and unit.is_within(matter.complained_unit):
         return True
     return bool(user is not None and matter.complained_person and user.full_name == matter.complained_person)
+
+
+def can_see(user, matter) -> bool:
+    """The same rules as scope_filter, for one matter already in memory (used on every write)."""
+    from .models import MatterUnit
+
+    if not getattr(user, "is_authenticated", False) or not user.does_casework:
+        return False
+    unit = user.unit
+    if is_accused(matter, unit=unit, user=user):
+        return False
+    if unit.is_territorial:
+        division_path = matter.division.path
+        if any(division_path.startswith(p) for p in territory_paths(unit)):
+            return True
+    return MatterUnit.objects.filter(matter=matter, unit_path__startswith=unit.path).exists()
+
+
+def territory_paths(unit):
+    """Division paths a territorial unit covers, cached on the unit instance."""
+    if not hasattr(unit, "_territory_paths"):
+        unit._territory_paths = list(Division.objects.filter(units=unit).values_list("path", flat=True))
+    return unit._territory_paths

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core.models import Notification
-from xinfang.deadlines.engine import ScheduleUnknown
+from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.policies import STEPS
-from xinfang.deadlines.service import deadline_for, policy
+from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit, User
 
 from .choices import (
@@ -38,7 +38,7 @@ from .models import (
     Petitioner,
     format_tracking_code,
 )
-from .scoping import is_accused
+from .scoping import can_see, is_accused
 from .workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS, Transition
 
 
@@ -70,7 +70,7 @@ def check_actor(user, matter, t: Transition, *, visible=None):
         roles = "、".join(Role(r).label for r in sorted(t.roles))
         raise TransitionError(f"「{t.label}」只能由{roles}办理。")
     if visible is None:
-        visible = Matter.objects.visible_to(user).filter(pk=matter.pk).exists()
+        visible = can_see(user, matter)
     if not visible:
         raise TransitionError("该事项不在您的工作范围内。")
     unit = user.unit
@@ -130,6 +130,9 @@ def _window_end(matter, step, start) -> date:
     return _deadline(step, start, matter).due
 
 
+PAUSABLE_STEPS = {"rereview_decision"}  # hearing time is not counted (art. 36)
+
+
 def recompute_deadline(matter, today: date):
     """Set due_step/due_date/warn_date from the status, its start day, extension and pauses."""
     step = STEP_OF_STATUS.get(matter.status)
@@ -138,16 +141,16 @@ def recompute_deadline(matter, today: date):
         matter.due_provisional = matter.clock_paused = False
         return
     pauses = []
-    if matter.pk is not None:
+    if step in PAUSABLE_STEPS and matter.pk is not None:
         pauses = [
-            (p.first, p.last or max(today, p.first))
-            for p in matter.pauses.filter(step=step, first__gte=matter.step_started_on)
+            (p.first, p.last) for p in matter.pauses.filter(step=step, first__gte=matter.step_started_on)
         ]
     extension = matter.extension_days if step == "handling" else 0
-    d = _deadline(step, matter.step_started_on, matter, extension_days=extension, pauses=pauses)
+    counted = [(first, last or max(today, first)) for first, last in pauses]
+    d = _deadline(step, matter.step_started_on, matter, extension_days=extension, pauses=counted)
     matter.due_step, matter.due_date, matter.warn_date = step, d.due, d.warn_from
     matter.due_provisional = d.provisional
-    matter.clock_paused = any(p.last is None for p in matter.pauses.filter(step=step)) if matter.pk else False
+    matter.clock_paused = any(last is None for _, last in pauses)
 
 
 def _dispatch_target(s: Step) -> Unit:
@@ -222,15 +225,32 @@ def _accept(s: Step):
 def _dispute(s: Step):
     m = s.matter
     s.require("note", "管辖异议的理由")
-    end = _window_end(m, "jurisdiction_dispute", m.dispatched_on)
-    if s.today > end:
+    limit = policy(m.policy_set)["jurisdiction_dispute"]
+    if not _window_open(m.dispatched_on, s.today, limit):
         raise TransitionError(
-            f"管辖异议应当在收到事项之日起5个工作日内提出（截至{end:%Y年%m月%d日}），已超过期限（第二十三条）。"
+            f"管辖异议应当在收到事项之日起{limit.label()}内提出，已超过期限（第二十三条）。"
         )
     bureau = _origin_bureau(m)
     m.handling_unit, m.dispatch_kind, m.dispatched_on = None, "", None
     m.holder_unit = bureau
     s.notify_staff_units.append(bureau)
+
+
+def _window_open(start: date, today: date, period) -> bool:
+    """Whether an act due within `period` after `start` may still happen today.
+
+    For working days this counts the working days already gone (fewer than N → still open), which
+    needs only the calendar of past days, so it works even when the window's end would fall in a
+    year whose holiday schedule has not been entered yet.
+    """
+    try:
+        if not period.working:
+            return today <= compute_deadline(start, period, current_calendar()).due
+        last = date.fromordinal(today.toordinal() - 1)
+        passed = current_calendar().working_days_in(date.fromordinal(start.toordinal() + 1), last)
+    except ScheduleUnknown as exc:
+        raise TransitionError(str(exc)) from exc
+    return passed < period.days
 
 
 def _origin_bureau(m) -> Unit:
@@ -438,7 +458,11 @@ def perform(
     if t is None:
         raise TransitionError("未知的操作。")
     now = now or timezone.now()
-    matter = Matter.objects.select_for_update().get(pk=matter_id)
+    matter = (
+        Matter.objects.select_for_update(of=("self",))
+        .select_related("division", "holder_unit", "handling_unit", "registering_unit", "review_unit")
+        .get(pk=matter_id)
+    )
     if expected_version is not None and int(expected_version) != matter.version:
         raise StaleMatter()
     if matter.status not in t.sources:

@@ -42,8 +42,9 @@ OPEN_STATUSES = [
 TRANSITIONS = {
     t.name: t
     for t in [
-        _t("forward", "转送", [S.REGISTERED], [S.DISPATCHED], [R.DISPATCHER], "holder"),
-        _t("assign", "交办", [S.REGISTERED], [S.DISPATCHED], [R.DISPATCHER], "holder"),
+        # A bureau that received a matter from above may pass it on (市 → 区 → 街道).
+        _t("forward", "转送", [S.REGISTERED, S.DISPATCHED], [S.DISPATCHED], [R.DISPATCHER], "holder"),
+        _t("assign", "交办", [S.REGISTERED, S.DISPATCHED], [S.DISPATCHED], [R.DISPATCHER], "holder"),
         _t("handle_directly", "直接办理", [S.REGISTERED], [S.HANDLING], [R.DISPATCHER], "holder"),
         _t(
             "refer",

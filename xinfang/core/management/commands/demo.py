@@ -1,0 +1,120 @@
+"""`xinfang demo`: load a fictional city with staff accounts and two years of petition matters.
+
+    xinfang migrate
+    xinfang demo                      # 青溪市, its units, accounts and 20,000 matters
+    xinfang demo --matters 2000 --seed 7 --password "另一个演示密码"
+    xinfang demo --all-accounts       # list every account, not only one per job
+
+Every account gets the same demo password: `--password`, by default ``qingxi-demo-2025``
+(xinfang.demo.DEFAULT_PASSWORD). Matters are created and moved only through the write path
+(see xinfang/demo/generate.py). Running the command again when the demo city exists changes
+nothing and prints the accounts.
+"""
+
+import time
+import unicodedata
+
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from xinfang.demo import DEFAULT_PASSWORD
+from xinfang.demo.city import KEY_ACCOUNTS, build_city, city_exists, load_city
+from xinfang.demo.generate import Generator
+from xinfang.org.models import Role, User
+from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Matter
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, size: int) -> str:
+    return text + " " * max(0, size - width(text))
+
+
+def table(header, rows) -> str:
+    sizes = [max(width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * s for s in sizes)
+    out = ["  ".join(pad(str(h), s) for h, s in zip(header, sizes, strict=True)), line]
+    out += ["  ".join(pad(str(c), s) for c, s in zip(row, sizes, strict=True)) for row in rows]
+    return "\n".join(out)
+
+
+class Command(BaseCommand):
+    help = "生成演示数据：虚构的青溪市、各单位和各角色账号，以及近两年的信访事项（全部经由办理流程写入）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--matters", type=int, default=20000, help="生成的信访事项数（默认20000）")
+        parser.add_argument("--seed", type=int, default=2025, help="随机种子，相同种子生成相同的事项内容")
+        parser.add_argument(
+            "--password", default=DEFAULT_PASSWORD, help=f"所有演示账号的密码（默认 {DEFAULT_PASSWORD}）"
+        )
+        parser.add_argument("--all-accounts", action="store_true", help="列出全部演示账号")
+
+    def handle(self, *args, matters, seed, password, all_accounts, **options):
+        if matters < 0:
+            raise CommandError("--matters 不能为负数。")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError("演示密码不符合密码规则：" + "；".join(exc.messages)) from exc
+
+        if city_exists():
+            city = load_city()
+            count = Matter.objects.filter(registering_unit__path__startswith=city.gov.path).count()
+            self.stdout.write(f"演示城市「青溪市」已经存在（{count}件信访事项），未做任何修改。")
+            self.print_accounts(city, password, all_accounts, fresh=False)
+            return
+
+        started = time.monotonic()
+        city = build_city(password)
+        self.stdout.write(
+            f"已创建演示城市「青溪市」：{len(city.districts)}个区县、{len(city.accounts)}个账号"
+            f"（{time.monotonic() - started:.1f}秒）。"
+        )
+        step = max(1, matters // 10)
+
+        def progress(done, total):
+            if done == total or done % step < 100:
+                elapsed = time.monotonic() - started
+                self.stdout.write(f"  已生成信访事项 {done}/{total}（已用时{elapsed:.0f}秒）")
+
+        generator = Generator(city, matters=matters, seed=seed, progress=progress)
+        for warning in generator.warnings:
+            self.stderr.write(warning)
+        made = generator.run()
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{made}件信访事项，用时{elapsed:.1f}秒。"))
+        rows = [(Status(s).label, generator.counts.get(s, 0)) for s in Status.values]
+        self.stdout.write(table(("状态", "事项数"), rows))
+        self.print_accounts(city, password, all_accounts, fresh=True)
+
+    def print_accounts(self, city, password, all_accounts, *, fresh):
+        shown = city.accounts if all_accounts else [a for a in city.accounts if a.username in KEY_ACCOUNTS]
+        hashes = dict(
+            User.objects.filter(username__in=[a.username for a in shown]).values_list("username", "password")
+        )
+        verified = {}
+
+        def password_of(username):
+            if fresh:
+                return password
+            stored = hashes[username]
+            if stored not in verified:
+                verified[stored] = check_password(password, stored)
+            return password if verified[stored] else "（与所给密码不符）"
+
+        rows = [(a.username, password_of(a.username), Role(a.role).label, a.unit_name) for a in shown]
+        self.stdout.write("")
+        self.stdout.write("演示账号（登录页面 /login/）：")
+        self.stdout.write(table(("用户名", "密码", "角色", "单位"), rows))
+        if not all_accounts:
+            self.stdout.write(
+                f"以上为每类角色的主要账号，共有{len(city.accounts)}个演示账号，密码相同。"
+                "命名规则：市级部门为「部门代码_handler / _head」（如 renshe_handler），"
+                "区县为「districtN_…」（N为1–5，如 district3_dispatcher、district2_renshe_head），"
+                "乡镇街道为「districtN_townM_handler / _head」。使用 --all-accounts 列出全部账号。"
+            )
