@@ -12,7 +12,8 @@ from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
 
 CHROMIUM = os.environ.get("XINFANG_CHROMIUM", "/usr/bin/chromium")
-pytestmark = [pytest.mark.browser]
+# serialized_rollback: the flush after a transactional test must not lose the seeded categories.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def act(page, base, matter, label, fill=None, check=None):
     assert page.locator(".messages").inner_text().startswith("已")
 
 
-def test_matter_from_registration_to_rating(transactional_db, world, live_server, browser):
+def test_matter_from_registration_to_rating(world, live_server, browser):
     base = live_server.url
     errors = []
     page = browser.new_page()

@@ -75,7 +75,7 @@ def test_sweep_command_prints_counts(world, capsys):
     assert "超期提醒 1 件" in capsys.readouterr().out
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_extensions_are_serialised_not_lost(world):
     """Two unit heads extend the same matter at once: both land, one after the other."""
     d = Driver(world)

@@ -208,7 +208,9 @@ def test_unknown_holiday_schedule_refuses_working_day_deadline(world):
 
     d = Driver(world, start=at(2026, 12, 27))
     matter = d.register()
-    assert matter.due_date == date(2027, 1, 11) and matter.due_provisional  # 15 calendar days, weekend rule only
+    assert (
+        matter.due_date == date(2027, 1, 11) and matter.due_provisional
+    )  # 15 calendar days, weekend rule only
     world.divisions.d1.policy_set = PolicySet.objects.get(name="zhejiang")  # dispatch within 5 working days
     world.divisions.d1.save()
     with pytest.raises(TransitionError, match="2027年"):

@@ -8,7 +8,8 @@ BASE_DIR = Path(__file__).resolve().parent
 
 
 def env(name, default=""):
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty means the default."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name, default=False):
@@ -98,7 +99,7 @@ if DATABASE_URL.startswith("postgres"):
             "PASSWORD": unquote(_url.password or ""),
             "HOST": _url.hostname or "",
             "PORT": str(_url.port or ""),
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": int(env("XINFANG_DB_CONN_MAX_AGE", "60")),
         }
     }
 else:

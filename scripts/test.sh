@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# 信访通 test suite: set-up, lint, migrations check, pytest on SQLite, pytest on PostgreSQL.
+#
+#   bash scripts/test.sh                     全部阶段 / every stage
+#   bash scripts/test.sh --sqlite-only       跳过 PostgreSQL / skip the PostgreSQL run (quick local runs)
+#   bash scripts/test.sh -k deadline -x      其余参数交给 pytest / other arguments go to pytest
+#   bash scripts/test.sh -- --sqlite-only    "--" passes everything after it to pytest unchanged
+#
+# The PostgreSQL run starts a throwaway cluster (initdb into a temporary directory, a free loopback
+# port, owned by the `postgres` OS user when run as root) and removes it on exit, whatever happens.
+# Browser tests (mark `browser`) run in both runs, with Debian's /usr/bin/chromium.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+SQLITE_ONLY=0
+PYTEST_ARGS=()
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --sqlite-only) SQLITE_ONLY=1 ;;
+        -h | --help)
+            sed -n '2,11p' "$0"
+            exit 0
+            ;;
+        --)
+            shift
+            PYTEST_ARGS+=("$@")
+            break
+            ;;
+        *) PYTEST_ARGS+=("$1") ;;
+    esac
+    shift
+done
+
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/xinfang-test.XXXXXX")"
+PG_DIR=""
+PG_CTL=""
+
+as_postgres() {
+    # PostgreSQL refuses to run as root: hand its commands to the `postgres` OS user.
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+cleanup() {
+    if [ -n "$PG_DIR" ] && [ -f "$PG_DIR/data/postmaster.pid" ]; then
+        as_postgres "$PG_CTL" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    [ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "!!! 已中断 / interrupted" >&2; exit 130' INT TERM
+
+# Tests must not pick up a developer's .env or database settings.
+export XINFANG_ENV_FILE=/dev/null
+export DJANGO_SETTINGS_MODULE=xinfang.settings
+unset XINFANG_DATABASE_URL XINFANG_HUEY_DB XINFANG_DATA_DIR
+export PYTHONDONTWRITEBYTECODE=1
+# The live server's threads must not keep PostgreSQL connections open past a test.
+export XINFANG_DB_CONN_MAX_AGE=0
+
+STAGE_NAMES=()
+STAGE_RESULTS=()
+STAGE_SECONDS=()
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+
+now() { date +%s.%N; }
+
+record() { # name rc start
+    local name="$1" rc="$2" start="$3" seconds
+    seconds="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+    STAGE_NAMES+=("$name")
+    STAGE_SECONDS+=("$seconds")
+    if [ "$rc" -eq 0 ]; then
+        STAGE_RESULTS+=("ok")
+    else
+        STAGE_RESULTS+=("FAILED (exit $rc)")
+    fi
+}
+
+stage() { # name command...
+    local name="$1" start rc
+    shift
+    printf '\n==> %s\n' "$name"
+    start="$(now)"
+    "$@"
+    rc=$?
+    record "$name" "$rc" "$start"
+    [ "$rc" -eq 0 ] || printf '!!! %s 失败 / failed (exit %s)\n' "$name" "$rc" >&2
+    return "$rc"
+}
+
+summary() {
+    local i failed=0
+    printf '\n==> 汇总 / Summary\n'
+    for i in "${!STAGE_NAMES[@]}"; do
+        printf '  %-28s %-18s %7ss\n' "${STAGE_NAMES[$i]}" "${STAGE_RESULTS[$i]}" "${STAGE_SECONDS[$i]}"
+        [ "${STAGE_RESULTS[$i]}" = "ok" ] || failed=$((failed + 1))
+    done
+    if [ "$failed" -eq 0 ]; then
+        printf '全部阶段通过 / all %d stages passed\n' "${#STAGE_NAMES[@]}"
+    else
+        printf '%d 个阶段失败 / %d stage(s) failed\n' "$failed" "$failed"
+    fi
+    printf '用时 / total time: %ss\n' "$(awk -v a="$START_ALL" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')"
+    printf 'tests: %d passed, %d failed, %d skipped\n' "$TOTAL_PASSED" "$TOTAL_FAILED" "$TOTAL_SKIPPED"
+    return "$failed"
+}
+
+# Add one run's counts from its JUnit XML to the totals (nothing if the file is missing).
+count_results() {
+    local counts
+    counts="$("$PY" - "$1" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    sys.exit(0)
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+total = sum(int(s.get("tests", 0)) for s in suites)
+failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(total - failed - skipped, failed, skipped)
+EOF
+)"
+    [ -n "$counts" ] || return 0
+    read -r p f s <<<"$counts"
+    TOTAL_PASSED=$((TOTAL_PASSED + p))
+    TOTAL_FAILED=$((TOTAL_FAILED + f))
+    TOTAL_SKIPPED=$((TOTAL_SKIPPED + s))
+}
+
+run_pytest() { # label
+    local label="$1" junit="$WORK/junit-$1.xml" rc
+    # -c/--rootdir keep the project's pytest settings even when only paths outside tests/ are given.
+    "$PY" -m pytest -c "$ROOT/pyproject.toml" --rootdir "$ROOT" --junitxml="$junit" -o junit_family=xunit2 -n 2 \
+        "${PYTEST_ARGS[@]}"
+    rc=$?
+    count_results "$junit"
+    if [ "$rc" -eq 5 ]; then
+        echo "!!! pytest 没有收集到任何测试 / pytest collected no tests: that counts as a failure" >&2
+    fi
+    return "$rc"
+}
+
+pytest_sqlite() {
+    mkdir -p "$WORK/sqlite"
+    XINFANG_DATA_DIR="$WORK/sqlite" run_pytest sqlite
+}
+
+start_postgres() {
+    local bin port
+    bin="$(find /usr/lib/postgresql/*/bin -maxdepth 0 -type d 2>/dev/null | sort -V | tail -n 1)"
+    if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+        echo "!!! 找不到 PostgreSQL（/usr/lib/postgresql/*/bin）/ PostgreSQL not found: run scripts/setup.sh --test" >&2
+        return 1
+    fi
+    PG_CTL="$bin/pg_ctl"
+    PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/xinfang-pg.XXXXXX")"
+    chmod 700 "$PG_DIR"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
+    port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    echo "    PostgreSQL $("$bin/postgres" --version | awk '{print $3}') · 127.0.0.1:$port · $PG_DIR"
+    echo "xinfang-test" >"$PG_DIR/pwfile"
+    chmod 644 "$PG_DIR/pwfile"
+    as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
+        --auth-local=trust --auth-host=scram-sha-256 --pwfile="$PG_DIR/pwfile" >"$PG_DIR/initdb.log" 2>&1 ||
+        {
+            cat "$PG_DIR/initdb.log" >&2
+            return 1
+        }
+    as_postgres "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -o \
+        "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null || {
+        cat "$PG_DIR/server.log" >&2
+        return 1
+    }
+    as_postgres "$bin/psql" -h "$PG_DIR" -p "$port" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+        -c "CREATE ROLE xinfang LOGIN CREATEDB PASSWORD 'xinfang-test'" \
+        -c "CREATE DATABASE xinfang OWNER xinfang" || return 1
+    export XINFANG_DATABASE_URL="postgres://xinfang:xinfang-test@127.0.0.1:$port/xinfang"
+}
+
+pytest_postgres() {
+    mkdir -p "$WORK/postgres"
+    XINFANG_DATA_DIR="$WORK/postgres" run_pytest postgres
+}
+
+START_ALL="$(now)"
+SETUP_ARGS=(--test --no-migrate)
+if ! stage "setup" bash "$ROOT/scripts/setup.sh" "${SETUP_ARGS[@]}"; then
+    summary
+    exit 1
+fi
+
+stage "ruff check" "$VENV/bin/ruff" check .
+stage "ruff format --check" "$VENV/bin/ruff" format --check .
+mkdir -p "$WORK/migrations"
+XINFANG_DATA_DIR="$WORK/migrations" stage "makemigrations --check" \
+    "$VENV/bin/xinfang" makemigrations --check --dry-run
+stage "pytest (SQLite)" pytest_sqlite
+if [ "$SQLITE_ONLY" -eq 0 ]; then
+    if stage "start PostgreSQL" start_postgres; then
+        stage "pytest (PostgreSQL)" pytest_postgres
+    fi
+fi
+
+summary
+exit $?
