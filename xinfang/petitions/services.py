@@ -96,7 +96,6 @@ class Step:
     note: str = ""
     target: str | None = None
     data: dict = field(default_factory=dict)
-    restart_clock: bool = False  # a new period starts today even though the status stays
     link_units: list = field(default_factory=list)
     notify_petitioner: str = ""  # body of a notice to the petitioner, if any
     notify_staff_units: list = field(default_factory=list)
@@ -594,7 +593,8 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
     elif headcount < len(petitioners):
         headcount = len(petitioners)
     fields["headcount"] = headcount
-    if fields.get("nature") == Nature.ACCUSATION and is_accused_unit(fields.get("complained_unit"), actor):
+    complained = fields.get("complained_unit")
+    if fields.get("nature") == Nature.ACCUSATION and complained and actor.unit.is_within(complained):
         raise TransitionError("您所在单位是被检举控告的单位，应当回避，请交由其他工作人员登记。")
 
     repeat_of = fields.get("repeat_of")
@@ -636,10 +636,6 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
     for f in files:
         _save_attachment(matter, event, f, actor)
     return matter
-
-
-def is_accused_unit(complained_unit, actor) -> bool:
-    return bool(complained_unit and actor.unit.is_within(complained_unit))
 
 
 def _policy_set_for(division) -> str:
