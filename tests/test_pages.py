@@ -44,6 +44,7 @@ def test_register_then_detail_shows_code_and_timeline(client, world):
     assert matter.status == Status.REGISTERED and matter.registered_by == world.alice
     detail = client.get(response["Location"]).content.decode()
     assert matter.display_code in detail and "登记" in detail and "李明" in detail
+    assert "登记后转送、交办：2025年3月18日" in detail  # the deadline and its step
 
 
 def test_register_refuses_six_representatives_and_keeps_the_input(client, world):

@@ -204,6 +204,12 @@ class Matter(models.Model):
     def display_code(self):
         return format_tracking_code(self.code)
 
+    @property
+    def due_step_label(self):
+        from xinfang.deadlines.policies import STEPS
+
+        return STEPS[self.due_step][0] if self.due_step in STEPS else ""
+
 
 class MatterUnit(models.Model):
     """A unit that has been given the matter (属事 scope): it keeps seeing the matter afterwards."""
@@ -253,6 +259,13 @@ class MatterEvent(models.Model):
         verbose_name = verbose_name_plural = "办理记录"
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["matter", "at"])]
+
+    @property
+    def label(self):
+        from .workflow import TRANSITIONS
+
+        t = TRANSITIONS.get(self.action)
+        return t.label if t else {"register": "登记"}.get(self.action, self.action)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
