@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from huey.contrib.djhuey import HUEY
 
+from xinfang.core import crypto
 from xinfang.deadlines.service import clear_cache as clear_deadline_cache
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -41,6 +42,19 @@ def _isolated_media(settings, tmp_path):
     clear_deadline_cache()  # rows of an earlier test were rolled back under a cached calendar
     # Real hashing costs ~0.3 s per user; tests create many users and do not test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+TEST_KEYRING = crypto.parse_keyring(
+    [("test1", "AAECAwQFBgcICQoLDA0ODw==")], "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM="
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_test_keys():
+    """One known keyring for the whole run, instead of a key file shared by parallel workers."""
+    crypto.reset_keyring(TEST_KEYRING)
+    yield
+    crypto.reset_keyring(None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -164,6 +164,12 @@ CASEWORK_ROLES = {
 }
 
 
+# Roles whose work needs the petitioner's full name, ID number, phone and address (to register,
+# contact and answer them). Other casework roles see masked values and may reveal one matter's
+# values with a stated reason, which is logged.
+FULL_PERSONAL_DATA_ROLES = {Role.REGISTRAR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_HEAD}
+
+
 class User(AbstractUser):
     """A staff user. Every staff user belongs to one unit and has one role."""
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from xinfang.core import crypto
+from xinfang.core.fields import EncryptedTextField
 from xinfang.org.models import Division, Unit
 
 from .choices import (
@@ -223,11 +225,16 @@ class MatterUnit(models.Model):
 
 
 class Petitioner(models.Model):
+    """A petitioner of a matter. Name, ID number, phone and address are encrypted at rest;
+    ID number and phone can be found by exact match through their keyed search hashes."""
+
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="petitioners")
-    name = models.CharField("姓名", max_length=40)
-    id_number = models.CharField("身份证号", max_length=18, blank=True, db_index=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
-    address = models.CharField("住址", max_length=200, blank=True)
+    name = EncryptedTextField("姓名")
+    id_number = EncryptedTextField("身份证号", blank=True)
+    phone = EncryptedTextField("联系电话", blank=True)
+    address = EncryptedTextField("住址", blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     is_representative = models.BooleanField("代表", default=False)
 
     class Meta:
@@ -235,7 +242,20 @@ class Petitioner(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return self.name
+        return crypto.mask_name(self.name)
+
+    def save(self, *args, **kwargs):
+        self.id_number_hash = id_number_hash(self.id_number)
+        self.phone_hash = phone_hash(self.phone)
+        super().save(*args, **kwargs)
+
+
+def id_number_hash(value: str) -> str:
+    return crypto.search_hash("id", (value or "").strip().upper())
+
+
+def phone_hash(value: str) -> str:
+    return crypto.search_hash("phone", "".join(c for c in (value or "") if c.isdigit()))
 
 
 class MatterEvent(models.Model):

@@ -10,5 +10,6 @@ urlpatterns = [
     path("earlier/", views.earlier_matters, name="earlier"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.org.models import Role
+from xinfang.core import crypto
+from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
 from .choices import TERMINAL_STATUSES, Status
 from .forms import (
@@ -21,7 +22,7 @@ from .forms import (
     form_for,
     normalize_tracking_code,
 )
-from .models import Attachment, Matter, Petitioner
+from .models import Attachment, Matter, Petitioner, id_number_hash, phone_hash
 from .services import TransitionError, can_perform, register_matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 
@@ -168,9 +169,9 @@ def earlier_matters(request):
     if len(id_number) == 18 or len(phone) >= 7:
         cond = Q()
         if len(id_number) == 18:
-            cond |= Q(id_number=id_number)
+            cond |= Q(id_number_hash=id_number_hash(id_number))
         if len(phone) >= 7:
-            cond |= Q(phone=phone)
+            cond |= Q(phone_hash=phone_hash(phone))
         ids = Petitioner.objects.filter(cond).values("matter_id")
         matters = Matter.objects.visible_to(request.user).filter(pk__in=ids).order_by("-received_at")[:20]
     return render(
@@ -201,13 +202,54 @@ def detail(request, pk):
         "matter": matter,
         "actions": actions,
         "events": events,
-        "petitioners": matter.petitioners.all(),
+        "people": people_rows(matter, full=request.user.role in FULL_PERSONAL_DATA_ROLES),
+        "can_reveal": request.user.role not in FULL_PERSONAL_DATA_ROLES,
         "attachments": matter.attachments.filter(event__action="register"),
         "light": light,
         "light_label": light_label,
         "repeats": matter.repeats.all() if matter.pk else [],
     }
     return render(request, "petitions/detail.html", context)
+
+
+def people_rows(matter, *, full):
+    """The petitioners' details, masked unless `full`."""
+    rows = []
+    for p in matter.petitioners.all():
+        if full:
+            rows.append({"name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address})
+        else:
+            rows.append(
+                {
+                    "name": crypto.mask_name(p.name),
+                    "id_number": crypto.mask_id_number(p.id_number),
+                    "phone": crypto.mask_phone(p.phone),
+                    "address": crypto.mask_address(p.address),
+                }
+            )
+    return rows
+
+
+@casework_required
+@require_POST
+def reveal(request, pk):
+    """Full personal data of one matter for a role that normally sees it masked; needs a reason."""
+    matter = get_visible_matter(request.user, pk)
+    reason = request.POST.get("reason", "").strip()
+    if len(reason) < 4:
+        return render(
+            request,
+            "petitions/_people.html",
+            {
+                "matter": matter,
+                "people": people_rows(matter, full=False),
+                "can_reveal": True,
+                "reveal_error": "请填写查看原因（至少4个字）。",
+            },
+        )
+    return render(
+        request, "petitions/_people.html", {"matter": matter, "people": people_rows(matter, full=True)}
+    )
 
 
 @casework_required

@@ -1,0 +1,95 @@
+"""`xinfang keys …`: rotate the personal-data key without downtime.
+
+1. `xinfang keys rotate` puts a new key first in the key file (or prints the new
+   XINFANG_DATA_KEYS value to set); old keys stay, so every row remains readable.
+2. Restart the processes (they read keys at start), then `xinfang keys reencrypt` rewrites rows
+   still under an old key, in small transactions, while the system keeps working.
+3. When `xinfang keys status` shows no row under an old key, remove that key.
+"""
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from xinfang.core import crypto
+from xinfang.petitions.models import Petitioner
+
+ENCRYPTED_FIELDS = ["name", "id_number", "phone", "address"]
+
+
+def key_ids_in_use():
+    """{key id: number of rows} from the stored ciphertexts (read raw: no decryption)."""
+    table = Petitioner._meta.db_table
+    counts = {}
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT name FROM {table}")
+        for (name,) in cur.fetchall():
+            kid = crypto.key_id_of(name) if crypto.is_ciphertext(name) else "（未加密）"
+            counts[kid] = counts.get(kid, 0) + 1
+    return counts
+
+
+class Command(BaseCommand):
+    help = "个人信息加密密钥：status 查看、rotate 轮换、reencrypt 用当前密钥重新加密旧数据。"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, title="子命令")
+        sub.add_parser("status", help="各密钥加密的记录数")
+        sub.add_parser("rotate", help="生成新密钥并设为当前密钥（旧密钥保留用于解密）")
+        re = sub.add_parser("reencrypt", help="把旧密钥加密的记录改用当前密钥加密")
+        re.add_argument("--batch", type=int, default=500, help="每个事务处理的记录数")
+
+    def handle(self, *args, subcommand, **options):
+        try:
+            getattr(self, f"handle_{subcommand}")(**options)
+        except crypto.CryptoKeyError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def handle_status(self, **_):
+        ring = crypto.keyring()
+        self.stdout.write(
+            f"当前密钥：{ring.current_id}；可解密的密钥：{'、'.join(k for k, _ in ring.data_keys)}"
+        )
+        for kid, n in sorted(key_ids_in_use().items()):
+            self.stdout.write(f"  {kid}: {n} 条信访人记录")
+
+    def handle_rotate(self, **_):
+        ring = crypto.keyring()
+        new_id = f"k{secrets.token_hex(3)}"
+        rotated = crypto.Keyring(((new_id, secrets.token_bytes(16)), *ring.data_keys), ring.index_key)
+        if os.environ.get("XINFANG_DATA_KEYS"):
+            value = ",".join(f"{kid}:{base64.b64encode(k).decode()}" for kid, k in rotated.data_keys)
+            self.stdout.write(
+                "密钥来自环境变量：请把 XINFANG_DATA_KEYS 改为下面的值，重启后运行 xinfang keys reencrypt："
+            )
+            self.stdout.write(value)
+            return
+        path = Path(os.environ.get("XINFANG_KEY_FILE") or Path(settings.DATA_DIR) / "keys.json")
+        crypto.write_key_file(path, rotated)
+        crypto.reset_keyring(rotated)
+        self.stdout.write(
+            f"已生成新密钥 {new_id} 并写入 {path}；请重启服务，然后运行 xinfang keys reencrypt。"
+        )
+
+    def handle_reencrypt(self, *, batch, **_):
+        ring = crypto.keyring()
+        prefix = f"{crypto.PREFIX}:{ring.current_id}:"
+        table = Petitioner._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id FROM {table} WHERE name NOT LIKE %s ORDER BY id", [prefix + "%"])
+            ids = [row[0] for row in cur.fetchall()]
+        done = 0
+        for i in range(0, len(ids), batch):
+            with transaction.atomic():
+                rows = list(Petitioner.objects.select_for_update().filter(pk__in=ids[i : i + batch]))
+                Petitioner.objects.bulk_update(
+                    rows, ENCRYPTED_FIELDS
+                )  # saving re-encrypts with the current key
+            done += len(rows)
+            self.stdout.write(f"  已重新加密 {done}/{len(ids)}")
+        self.stdout.write(f"完成：{done} 条记录改用密钥 {ring.current_id} 加密。")
