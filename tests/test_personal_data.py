@@ -121,3 +121,44 @@ def test_rotate_and_reencrypt_commands(world, tmp_path, monkeypatch):
         assert reloaded.current_id == new_id and reloaded.index_key == TEST_KEYRING.index_key
     finally:
         crypto.reset_keyring(TEST_KEYRING)
+
+
+def test_retention_anonymises_long_closed_matters_and_keeps_statistics(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.petitions.choices import Status
+    from xinfang.petitions.models import Attachment, Matter
+    from xinfang.petitions.retention import ANONYMISED_NAME, anonymise_due
+
+    settings.XINFANG_RETENTION_DAYS = 365
+    d = Driver(world)
+    old = d.to(Status.WITHDRAWN, petitioners=[dict(PETITIONER)])  # closed 2025-03-04
+    Attachment.objects.create(
+        matter=old,
+        file=SimpleUploadedFile("信.pdf", b"%PDF-1.4 x"),
+        name="信.pdf",
+        size=10,
+        content_type="application/pdf",
+        uploaded_by=world.alice,
+    )
+    path = Attachment.objects.get(matter=old).file.path
+    recent = d.to(Status.HANDLING)
+    by_category = Matter.objects.filter(category=world.category).count()
+
+    assert anonymise_due(date(2026, 3, 4)) == 0  # exactly one year: not yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert anonymise_due(date(2026, 3, 6)) == 1
+    p = Petitioner.objects.get(matter=old)
+    assert (p.name, p.id_number, p.phone, p.address, p.phone_hash) == (ANONYMISED_NAME, "", "", "", "")
+    assert Petitioner.objects.get(matter=recent).phone == PETITIONER["phone"]
+    old.refresh_from_db()
+    assert old.personal_data_removed_on == date(2026, 3, 6) and old.status == Status.WITHDRAWN
+    assert Matter.objects.filter(category=world.category).count() == by_category
+    import os
+
+    assert not os.path.exists(path)
+    assert anonymise_due(date(2026, 3, 7)) == 0  # once

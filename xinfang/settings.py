@@ -155,6 +155,9 @@ XINFANG_MAX_ATTACHMENT_BYTES = int(env("XINFANG_MAX_ATTACHMENT_BYTES", str(20 * 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Personal data of matters closed longer ago than this is anonymised (statistics are kept).
+XINFANG_RETENTION_DAYS = int(env("XINFANG_RETENTION_DAYS", str(3 * 365)))
+
 # The jurisdiction's deadline policy set (see xinfang/deadlines/policies.py).
 XINFANG_POLICY_SET = env("XINFANG_POLICY_SET", "national")
 

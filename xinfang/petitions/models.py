@@ -173,6 +173,7 @@ class Matter(models.Model):
         related_name="repeats",
     )
     finality_flag = models.BooleanField("三级终结后再次信访（不再受理）", default=False)
+    personal_data_removed_on = models.DateField("个人信息匿名化日期", null=True, blank=True)
 
     # The deadline the matter is waiting on; recomputed by the write path on every transition.
     policy_set = models.CharField("期限规则集", max_length=40)

@@ -10,3 +10,11 @@ from . import services
 def sweep_deadlines():
     """Queue 临期/超期 reminders and close matters whose review window has run out."""
     return services.sweep()
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+def remove_expired_personal_data():
+    """Anonymise the personal data of matters closed longer ago than the retention period."""
+    from .retention import anonymise_due
+
+    return anonymise_due()
