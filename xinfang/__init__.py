@@ -1,0 +1,1 @@
+"""信访通 Xinfang: petition work — intake, routing, legal deadlines, supervision, analytics."""
