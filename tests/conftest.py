@@ -2,7 +2,8 @@
 
 青溪市 (990100)                       city_gov  (党委政府, covers the city)
   ├─ 东城区 (990101)                    ├─ city_bureau (信访局): alice 登记员, bob 交办员, carol 负责人,
-  │    ├─ 东湖街道 (990101001)           │       sam 督查员, ann 分析员, root 管理员
+  │    ├─ 东湖街道 (990101001)           │       sam 督查员, ann 分析员, root 管理员,
+  │    │                               │       audrey 审计员
   │    │    └─ 湖滨社区 (990101001001)  ├─ housing (市住建局): hugo 承办人
   │    └─ 西岭镇 (990101002)           ├─ discipline (市纪委监委): dora 承办人
   └─ 南山区 (990102)                    ├─ d1_gov (东城区政府): leo 领导(city_gov) …
@@ -117,6 +118,7 @@ def world(db):
         "sam": _user("sam", city_bureau, R.SUPERVISOR),
         "ann": _user("ann", city_bureau, R.ANALYST),
         "root": _user("root", city_bureau, R.ADMIN),
+        "audrey": _user("audrey", city_bureau, R.AUDITOR),
         "leo": _user("leo", city_gov, R.LEADER),
         "hugo": _user("hugo", housing, R.HANDLER),
         "dora": _user("dora", discipline, R.HANDLER),

@@ -155,3 +155,8 @@ def test_detail_page_query_count_does_not_grow_with_the_transition_table(
     client.login(username="hope", password=PASSWORD)
     with django_assert_max_num_queries(20):
         assert client.get(f"/matters/{matter.pk}/").status_code == 200
+
+
+def test_auditor_home_is_the_audit_log(client, world):
+    client.login(username="audrey", password=PASSWORD)
+    assert client.get("/")["Location"] == "/audit/"

@@ -162,3 +162,20 @@ def test_retention_anonymises_long_closed_matters_and_keeps_statistics(
 
     assert not os.path.exists(path)
     assert anonymise_due(date(2026, 3, 7)) == 0  # once
+
+
+def test_reads_and_reveals_of_personal_data_are_audited(client, world):
+    from xinfang.audit.models import AuditEntry
+
+    matter = Driver(world).register()
+    client.login(username="alice", password=PASSWORD)
+    client.get(f"/matters/{matter.pk}/")
+    read = AuditEntry.objects.filter(action="read_personal").get()
+    assert read.user == world.alice and read.target == f"matter:{matter.pk}"
+    client.login(username="sam", password=PASSWORD)
+    client.get(f"/matters/{matter.pk}/")  # masked: not a read of personal data
+    assert AuditEntry.objects.filter(action="read_personal").count() == 1
+    client.post(f"/matters/{matter.pk}/reveal/", {"reason": "核实督办事项联系人"})
+    reveal = AuditEntry.objects.get(action="reveal_personal")
+    assert reveal.user == world.sam and reveal.detail["reason"] == "核实督办事项联系人"
+    assert PETITIONER["phone"] not in str(reveal.detail)

@@ -27,6 +27,7 @@ EXPECTED = {
     "leo": CITY_TERRITORIAL,
     "ann": set(),  # analyst: aggregates only
     "root": set(),  # administrator: configuration only
+    "audrey": set(),  # auditor: the audit log only
     "hugo": set(),  # 市住建局: nothing was given to it
     "dora": {"M3"},  # 市纪委监委 handles the accusation
     "dan": D1_TERRITORIAL,

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "xinfang.org",
     "xinfang.deadlines",
     "xinfang.petitions",
+    "xinfang.audit",
 ]
 
 MIDDLEWARE = [

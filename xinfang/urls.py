@@ -13,5 +13,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("matters/", include("xinfang.petitions.urls")),
+    path("audit/", include("xinfang.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -362,6 +362,7 @@ def _account_specs():
         ("city_bureau_head", CITY_BUREAU, R.UNIT_HEAD),
         ("city_supervisor", CITY_BUREAU, R.SUPERVISOR),
         ("city_analyst", CITY_BUREAU, R.ANALYST),
+        ("city_auditor", CITY_BUREAU, R.AUDITOR),
         ("city_leader", CITY_GOV, R.LEADER),
         ("city_gov_head", CITY_GOV, R.UNIT_HEAD),
     ]
@@ -508,6 +509,7 @@ KEY_ACCOUNTS = (
     "city_leader",
     "city_gov_head",
     "city_analyst",
+    "city_auditor",
     "zhujian_handler",
     "zhujian_head",
     "jiwei_handler",

@@ -151,6 +151,7 @@ class Role(models.TextChoices):
     LEADER = "leader", "领导"
     ANALYST = "analyst", "分析员"
     ADMIN = "admin", "系统管理员"
+    AUDITOR = "auditor", "审计员"
 
 
 # Roles that work on individual matters; analysts see aggregates only, admins configure the system.

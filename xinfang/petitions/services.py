@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.audit import api as audit
 from xinfang.core.models import Notification
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.policies import STEPS
@@ -504,6 +505,12 @@ def perform(
         public=t.public,
         on_time=on_time,
     )
+    audit.record(
+        "change",
+        user=event.actor,
+        target=f"matter:{matter.pk}",
+        detail={"action": action, "from": from_status, "to": target},
+    )
     for f in files:
         _save_attachment(matter, event, f, actor)
     _queue_notifications(matter, t, step)
@@ -632,6 +639,12 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         at=now,
         note=note,
         data={"channel": matter.channel, "repeat_of": repeat_of.pk if repeat_of else None},
+    )
+    audit.record(
+        "change",
+        user=actor,
+        target=f"matter:{matter.pk}",
+        detail={"action": "register", "from": "", "to": matter.status},
     )
     for f in files:
         _save_attachment(matter, event, f, actor)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from xinfang.audit import api as audit
 from xinfang.core import crypto
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -200,14 +201,17 @@ def get_visible_matter(user, pk):
 def detail(request, pk):
     matter = get_visible_matter(request.user, pk)
     actions = [t for t in TRANSITIONS.values() if can_perform(request.user, matter, t, visible=True)]
+    full = request.user.role in FULL_PERSONAL_DATA_ROLES
+    if full:
+        audit.record("read_personal", request=request, target=f"matter:{matter.pk}")
     light, light_label = deadline_light(matter, timezone.localdate())
     events = matter.events.select_related("actor", "actor_unit").prefetch_related("attachments")
     context = {
         "matter": matter,
         "actions": actions,
         "events": events,
-        "people": people_rows(matter, full=request.user.role in FULL_PERSONAL_DATA_ROLES),
-        "can_reveal": request.user.role not in FULL_PERSONAL_DATA_ROLES,
+        "people": people_rows(matter, full=full),
+        "can_reveal": not full,
         "attachments": matter.attachments.filter(event__action="register"),
         "light": light,
         "light_label": light_label,
@@ -251,6 +255,7 @@ def reveal(request, pk):
                 "reveal_error": "请填写查看原因（至少4个字）。",
             },
         )
+    audit.record("reveal_personal", request=request, target=f"matter:{matter.pk}", detail={"reason": reason})
     return render(
         request, "petitions/_people.html", {"matter": matter, "people": people_rows(matter, full=True)}
     )
@@ -309,6 +314,8 @@ def home(request):
         return redirect("petitions:queue")
     if user.role == Role.ANALYST:
         return redirect("petitions:overview")
+    if user.role == Role.AUDITOR:
+        return redirect("audit:list")
     if user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied("您的账号尚未分配单位和角色，请联系系统管理员。")

@@ -1,0 +1,70 @@
+"""The auditors' page: the audit log, newest first, filtered and paged. Nobody else may see it,
+administrators included (separation of duties), and every view of it is itself audited."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from xinfang.org.models import Role
+
+from . import api
+from .forms import AuditFilterForm
+from .models import AuditEntry
+
+PAGE_SIZE = 100
+
+
+def is_auditor(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.AUDITOR)
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filter_entries(qs, data):
+    """Apply the filter form's cleaned data: dates are whole local days, both ends included."""
+    if data.get("date_from"):
+        qs = qs.filter(at__gte=_day_start(data["date_from"]))
+    if data.get("date_to"):
+        qs = qs.filter(at__lt=_day_start(data["date_to"] + timedelta(days=1)))
+    if data.get("username"):
+        name = data["username"].strip()
+        # Failed logins have no user; the name that was tried is in the detail.
+        qs = qs.filter(Q(username=name) | Q(action=AuditEntry.Action.LOGIN_FAILED, detail__username=name))
+    if data.get("action"):
+        qs = qs.filter(action=data["action"])
+    target = (data.get("target") or "").strip()
+    if target:
+        qs = qs.filter(target__startswith=target) if target.endswith(":") else qs.filter(target=target)
+    return qs
+
+
+@login_required
+@require_GET
+def entry_list(request):
+    if not is_auditor(request.user):
+        raise PermissionDenied("审计日志仅供审计员查看。")
+    form = AuditFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    page_number = request.GET.get("page") or "1"
+    api.record(
+        AuditEntry.Action.AUDIT_VIEW,
+        request=request,
+        detail={"filters": {k: v for k, v in data.items() if v}, "page": page_number},
+    )
+    qs = filter_entries(AuditEntry.objects.all(), data).order_by("-seq")
+    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "audit/list.html",
+        {"form": form, "page": page, "querystring": params.urlencode()},
+    )
