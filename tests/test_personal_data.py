@@ -179,3 +179,21 @@ def test_reads_and_reveals_of_personal_data_are_audited(client, world):
     reveal = AuditEntry.objects.get(action="reveal_personal")
     assert reveal.user == world.sam and reveal.detail["reason"] == "核实督办事项联系人"
     assert PETITIONER["phone"] not in str(reveal.detail)
+
+
+def test_petitioner_contact_in_the_notification_outbox_is_encrypted(
+    world, caplog, django_capture_on_commit_callbacks
+):
+    from xinfang.core.models import Notification
+    from xinfang.petitions.choices import Status
+
+    caplog.set_level("INFO", logger="xinfang.notifications")
+    d = Driver(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        matter = d.do(d.to(Status.DISPATCHED), "accept")
+    note = Notification.objects.get(matter=matter, kind="accept", audience="petitioner")
+    assert note.recipient_contact == PETITIONER["phone"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT recipient_contact FROM core_notification WHERE id = %s", [note.pk])
+        assert crypto.is_ciphertext(cur.fetchone()[0])
+    assert PETITIONER["phone"] not in caplog.text and "138****8000" in caplog.text

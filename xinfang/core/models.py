@@ -4,6 +4,8 @@ them, then delivered by the worker after commit (and retried by a periodic job).
 from django.conf import settings
 from django.db import models
 
+from .fields import EncryptedTextField
+
 
 class Notification(models.Model):
     class Audience(models.TextChoices):
@@ -21,7 +23,7 @@ class Notification(models.Model):
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
-    recipient_contact = models.CharField("联系方式", max_length=200, blank=True)
+    recipient_contact = EncryptedTextField("联系方式", blank=True)  # a petitioner's phone or address
     kind = models.CharField("类别", max_length=40)
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import crypto
 from .models import Notification
 
 log = logging.getLogger("xinfang.notifications")
@@ -16,7 +17,8 @@ class ConsoleBackend:
     """Writes each notification to the log: the embedded default, and what tests read."""
 
     def send(self, notification):
-        to = notification.recipient_user or notification.recipient_contact or "（无联系方式）"
+        contact = notification.recipient_contact
+        to = notification.recipient_user or (crypto.mask_phone(contact) if contact else "（无联系方式）")
         log.info("通知 → %s｜%s｜%s", to, notification.subject, notification.body)
 
 

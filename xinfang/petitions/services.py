@@ -42,6 +42,9 @@ from .models import (
 from .scoping import can_see, is_accused
 from .workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS, Transition
 
+# Staff of a unit who are told when a matter arrives or a deadline nears.
+NOTIFIED_ROLES = [Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER]
+
 
 class TransitionError(Exception):
     """A refused action, with a message for the user in Chinese."""
@@ -533,9 +536,7 @@ def _queue_notifications(matter, t: Transition, step: Step):
                     )
                 )
     for unit in step.notify_staff_units:
-        for user in User.objects.filter(
-            unit=unit, is_active=True, role__in=[Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER]
-        ):
+        for user in User.objects.filter(unit=unit, is_active=True, role__in=NOTIFIED_ROLES):
             rows.append(
                 Notification(
                     matter=matter,
@@ -706,7 +707,7 @@ def _reminders(ids, kind):
                 User.objects.filter(
                     unit_id=m.holder_unit_id,
                     is_active=True,
-                    role__in=[Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER],
+                    role__in=NOTIFIED_ROLES,
                 )
             ),
         )
