@@ -203,7 +203,14 @@ def _header_map(header: list[str]) -> tuple[dict, list[RowError]]:
 
 
 def _parse(text: str) -> tuple[list[_Row], list[RowError]]:
-    records = list(csv.reader(io.StringIO(text)))
+    # newline="" lets the csv module see \r, \n and \r\n line ends itself, as the csv docs require.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        return [], [
+            RowError(reader.line_num, "", f"不是有效的CSV格式（{exc}），请用Excel或WPS另存为CSV后重试。")
+        ]
     while records and not any(cell.strip() for cell in records[-1]):
         records.pop()
     if not records:
