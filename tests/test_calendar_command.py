@@ -1,11 +1,12 @@
 """`xinfang calendar due START DAYS [--working] [--policy NAME]` against the database calendar."""
 
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from xinfang.deadlines.models import CalendarDay, PolicyRule, PolicySet, ScheduleYear
 
@@ -204,3 +205,18 @@ def test_subcommand_and_arguments_are_required():
         run("due", "2025-09-16")
     with pytest.raises(CommandError):
         run("overdue", "2025-09-16", "15")
+
+
+@pytest.mark.django_db
+def test_another_process_sees_an_edited_policy_rule(monkeypatch):
+    """An edit made elsewhere (no signal in this process) is picked up at the next freshness check."""
+    from xinfang.deadlines import service
+    from xinfang.deadlines.models import PolicyRule
+
+    assert service.policy("national")["handling"].days == 60
+    monkeypatch.setattr(service, "REFRESH_SECONDS", 0.0)
+    # A queryset update sends no post_save: this is how another process's edit looks from here.
+    PolicyRule.objects.filter(policy_set__name="national", step="handling").update(
+        days=45, updated_at=timezone.now() + timedelta(seconds=1)
+    )
+    assert service.policy("national")["handling"].days == 45

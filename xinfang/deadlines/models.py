@@ -66,6 +66,7 @@ class PolicyRule(models.Model):
     )
     days = models.PositiveSmallIntegerField("天数")
     working = models.BooleanField("按工作日计算", default=False)
+    updated_at = models.DateTimeField(auto_now=True)  # lets other processes notice an edit
 
     class Meta:
         verbose_name = verbose_name_plural = "期限规则"

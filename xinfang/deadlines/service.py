@@ -25,9 +25,7 @@ _cache = {"checked_at": -1e9, "fingerprint": None, "calendar": None, "policies":
 def _fingerprint():
     parts = []
     for model in (CalendarDay, ScheduleYear, PolicyRule):
-        agg = model.objects.aggregate(
-            n=Count("id"), t=Max("updated_at") if model is not PolicyRule else Max("id")
-        )
+        agg = model.objects.aggregate(n=Count("id"), t=Max("updated_at"))
         parts += [agg["n"], agg["t"]]
     parts.append(PolicySet.objects.count())
     return tuple(parts)
