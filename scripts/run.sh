@@ -14,6 +14,9 @@ cd "$ROOT"
 bash "$ROOT/scripts/setup.sh"
 
 XINFANG="$ROOT/.venv/bin/xinfang"
+# The demo signs in with password only, so that it can be tried without an authenticator app;
+# production keeps the default (password + TOTP). Set XINFANG_TOTP_REQUIRED=true to try the full flow.
+export XINFANG_TOTP_REQUIRED="${XINFANG_TOTP_REQUIRED:-false}"
 if [ "${XINFANG_SKIP_DEMO:-0}" != "1" ]; then
     if "$XINFANG" help demo >/dev/null 2>&1; then
         echo "==> 演示数据 / xinfang demo (seeds once; later runs reuse it)"

@@ -43,6 +43,14 @@ def _isolated_media(settings, tmp_path):
     clear_deadline_cache()  # rows of an earlier test were rolled back under a cached calendar
     # Real hashing costs ~0.3 s per user; tests create many users and do not test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Most tests are about what a signed-in user may do; tests/test_accounts.py turns the second
+    # factor on and tests the sign-in itself.
+    settings.XINFANG_TOTP_REQUIRED = False
+
+
+def sign_in(client, username):
+    """A session for ``username`` past both sign-in steps, without the password form."""
+    client.force_login(User.objects.get(username=username))
 
 
 TEST_KEYRING = crypto.parse_keyring(

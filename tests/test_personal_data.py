@@ -3,7 +3,7 @@
 import base64
 
 import pytest
-from conftest import PASSWORD, PETITIONER, TEST_KEYRING, Driver
+from conftest import PETITIONER, TEST_KEYRING, Driver, sign_in
 from django.db import connection
 
 from xinfang.core import crypto
@@ -86,16 +86,16 @@ def test_database_holds_only_ciphertext(world):
 
 def test_detail_masks_for_supervisors_and_reveal_needs_a_reason(client, world):
     matter = Driver(world).register()
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     assert PETITIONER["phone"] in client.get(f"/matters/{matter.pk}/").content.decode()
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     body = client.get(f"/matters/{matter.pk}/").content.decode()
     assert "138****8000" in body and PETITIONER["phone"] not in body and "李*" in body
     refused = client.post(f"/matters/{matter.pk}/reveal/", {"reason": ""}).content.decode()
     assert "请填写查看原因" in refused and PETITIONER["phone"] not in refused
     shown = client.post(f"/matters/{matter.pk}/reveal/", {"reason": "核实督办事项联系人"}).content.decode()
     assert PETITIONER["phone"] in shown and PETITIONER["id_number"] in shown
-    client.login(username="nora", password=PASSWORD)  # out of scope
+    sign_in(client, "nora")  # out of scope
     assert client.post(f"/matters/{matter.pk}/reveal/", {"reason": "越权查看"}).status_code == 404
 
 
@@ -168,11 +168,11 @@ def test_reads_and_reveals_of_personal_data_are_audited(client, world):
     from xinfang.audit.models import AuditEntry
 
     matter = Driver(world).register()
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     client.get(f"/matters/{matter.pk}/")
     read = AuditEntry.objects.filter(action="read_personal").get()
     assert read.user == world.alice and read.target == f"matter:{matter.pk}"
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     client.get(f"/matters/{matter.pk}/")  # masked: not a read of personal data
     assert AuditEntry.objects.filter(action="read_personal").count() == 1
     client.post(f"/matters/{matter.pk}/reveal/", {"reason": "核实督办事项联系人"})

@@ -3,7 +3,7 @@ every action page. The expected visibility is written out by hand from the rules
 docstring, so a change to the rules has to change this table too."""
 
 import pytest
-from conftest import PASSWORD, Driver
+from conftest import Driver, sign_in
 
 from xinfang.petitions.choices import Nature, RequestType, Status
 from xinfang.petitions.models import Matter
@@ -96,7 +96,7 @@ def test_visible_to_matches_the_table(matrix):
 def test_pages_respect_scope(client, matrix, username):
     world, matters = matrix
     user = world.users[username]
-    client.login(username=username, password=PASSWORD)
+    sign_in(client, username)
     visible = EXPECTED[username]
 
     listing = client.get("/matters/?tab=all")
@@ -137,7 +137,7 @@ def test_write_path_refuses_out_of_scope(matrix, username):
 
 def test_earlier_matters_lookup_is_scoped(client, matrix):
     world, matters = matrix
-    client.login(username="nick", password=PASSWORD)
+    sign_in(client, "nick")
     body = client.get("/matters/earlier/", {"phone": "13800138000"}).content.decode()
     assert matters["M2"].display_code in body
     assert matters["M1"].display_code not in body
@@ -159,7 +159,7 @@ def test_attachment_download_is_scoped(client, world):
         now=d.now,
     )
     att = matter.attachments.get()
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     assert client.get(f"/matters/attachments/{att.pk}/").status_code == 200
-    client.login(username="nora", password=PASSWORD)
+    sign_in(client, "nora")
     assert client.get(f"/matters/attachments/{att.pk}/").status_code == 404

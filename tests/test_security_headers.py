@@ -1,6 +1,6 @@
 """Security headers and the idle session timeout."""
 
-from conftest import PASSWORD
+from conftest import sign_in
 
 
 def test_csp_and_headers_on_every_page(client, world):
@@ -10,7 +10,7 @@ def test_csp_and_headers_on_every_page(client, world):
     assert "frame-ancestors 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     assert client.get("/matters/")["Cache-Control"] == "no-store"
 
 
@@ -18,7 +18,7 @@ def test_templates_have_no_inline_style_or_script(client, world):
     from conftest import Driver
 
     matter = Driver(world).register()
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     for url in ["/login/", "/matters/", "/matters/register/", f"/matters/{matter.pk}/"]:
         body = client.get(url).content.decode()
         assert ' style="' not in body and "<script>" not in body and "js:" not in body, url
@@ -31,7 +31,7 @@ def test_session_expires_after_idle_time_and_is_renewed_by_activity(client, worl
     from django.utils import timezone
 
     assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
-    client.login(username="alice", password=PASSWORD)
+    sign_in(client, "alice")
     key = client.session.session_key
     Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(seconds=60))
     assert client.get("/matters/").status_code == 200  # activity renews the session

@@ -2,6 +2,7 @@
 SQLite in WAL mode for data and for the Huey queue, everything under XINFANG_DATA_DIR."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "huey.contrib.djhuey",
     "xinfang.core",
     "xinfang.org",
@@ -65,9 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "xinfang.core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xinfang.urls"
@@ -127,7 +134,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "xinfang.org.validators.CharacterClassValidator"},
 ]
+# The lockout check runs before the password check; django-axes records each failure.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("XINFANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("XINFANG_LOCKOUT_MINUTES", "30")))
+# Per account, so that guessing one account's password from many addresses is stopped too. Not per
+# address: a bureau's staff share one NAT address, and one mistyping colleague must not lock out all.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "xinfang.org.accounts.lockout_response"
+AXES_VERBOSE = False
+# Password plus a TOTP code for every staff account (set false only for a local demo).
+XINFANG_TOTP_REQUIRED = env_bool("XINFANG_TOTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "信访通"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

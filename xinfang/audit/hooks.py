@@ -1,5 +1,6 @@
-"""What is audited without the caller asking: logins, logouts, failed logins and admin changes."""
+"""What is audited without the caller asking: logins, logouts, failed logins, lockouts and admin changes."""
 
+from axes.signals import user_locked_out
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
@@ -30,6 +31,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     field = get_user_model().USERNAME_FIELD
     attempted = credentials.get(field) or credentials.get("username") or ""
     api.record(A.LOGIN_FAILED, user=None, request=request, detail={"username": str(attempted)[:150]})
+
+
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    api.record(A.LOCKED_OUT, user=None, request=request, detail={"username": str(username or "")[:150]})
 
 
 def _admin_detail(flag, model_name, object_id, object_repr, message):
@@ -87,5 +92,6 @@ def connect():
     user_logged_in.connect(on_login, dispatch_uid="audit_login")
     user_logged_out.connect(on_logout, dispatch_uid="audit_logout")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
+    user_locked_out.connect(on_locked_out, dispatch_uid="audit_locked_out")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit_admin_log_entry")
     admin.site.add_action(audited_delete_selected, "delete_selected")

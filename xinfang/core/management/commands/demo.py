@@ -14,6 +14,7 @@ nothing and prints the accounts.
 import time
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -111,6 +112,14 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("演示账号（登录页面 /login/）：")
         self.stdout.write(table(("用户名", "密码", "角色", "单位"), rows))
+        if settings.XINFANG_TOTP_REQUIRED:
+            self.stdout.write(
+                "登录需要“密码 + 动态口令”：首次登录时请用手机验证器应用（TOTP）扫描页面上的二维码完成绑定。"
+            )
+        else:
+            self.stdout.write(
+                "本环境未强制动态口令（XINFANG_TOTP_REQUIRED=false）；已绑定验证器的账号仍需输入动态口令。"
+            )
         if not all_accounts:
             self.stdout.write(
                 f"以上为每类角色的主要账号，共有{len(city.accounts)}个演示账号，密码相同。"
