@@ -1,0 +1,164 @@
+"""Every route × every persona (and anonymous), generated from the URL registry.
+
+``ROUTES`` says, for each named route, how to call it and what each user must get. The first test
+walks Django's URL resolver: a route that is added without an entry here fails CI, and so does an
+entry for a route that no longer exists. Which matters a user may see is the business of
+test_scoping.py; here matter routes are called on one matter (M1 of that file) whose visibility
+comes from its EXPECTED table.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from conftest import PETITIONER, Driver, matter_fields, sign_in
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver, reverse
+from test_scoping import EXPECTED
+
+from xinfang.org.models import Role
+from xinfang.petitions.services import register_matter
+
+SIGNED_IN = sorted(EXPECTED)
+M1_VISIBLE = {name for name, keys in EXPECTED.items() if "M1" in keys}
+
+
+def casework(user):
+    return user.does_casework
+
+
+def on_m1(user, ok=200):
+    """Matter pages: roles without casework are refused outright, others by the matter's scope."""
+    if not casework(user):
+        return 403
+    return ok if user.username in M1_VISIBLE else 404
+
+
+@dataclass(frozen=True)
+class Route:
+    expect: Callable  # user -> status code
+    kwargs: Callable = lambda objs: {}  # objects of the fixture -> URL kwargs
+    method: str = "get"
+    data: dict | None = None
+    anonymous: int | str = "login"  # status, or "login": redirected to the sign-in page
+    query: str = ""
+
+
+ROUTES = {
+    "home": Route(lambda u: 302),
+    "login": Route(lambda u: 200, anonymous=200),
+    "logout": Route(lambda u: 302, method="post", anonymous=302),
+    "password_change": Route(lambda u: 200),
+    # Signed in by force_login without a device: the code step sends the user to enrolment.
+    "otp_verify": Route(lambda u: 302),
+    "otp_setup": Route(lambda u: 200),
+    "petitions:queue": Route(lambda u: 200 if casework(u) else 403),
+    "petitions:overview": Route(
+        lambda u: 200 if u.role in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} else 403
+    ),
+    "petitions:register": Route(lambda u: 200 if u.role in {Role.REGISTRAR, Role.DISPATCHER} else 403),
+    "petitions:earlier": Route(lambda u: 200 if casework(u) else 403, query="?phone=13800138000"),
+    "petitions:detail": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    # Every transition page is covered by test_scoping; here 受理, open to the assigned unit.
+    "petitions:act": Route(
+        lambda u: on_m1(u, ok=200 if u.username in {"hank", "hope"} else 403),
+        kwargs=lambda o: {"pk": o.m1.pk, "action": "accept"},
+    ),
+    "petitions:reveal": Route(
+        on_m1, kwargs=lambda o: {"pk": o.m1.pk}, method="post", data={"reason": "核实信访人身份"}
+    ),
+    "petitions:attachment": Route(on_m1, kwargs=lambda o: {"pk": o.attachment.pk}),
+    "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+}
+
+
+def route_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from route_names(pattern, inner)
+        else:
+            # The admin has unnamed redirects of its own; anything else unnamed is reported below.
+            yield namespace + (pattern.name or f"<未命名 {pattern.pattern}>")
+
+
+def admin_routes():
+    return sorted(n for n in set(route_names()) if n.startswith("admin:"))
+
+
+def test_every_route_has_an_entry_in_the_matrix():
+    names = {n for n in route_names() if not n.startswith("admin:")}
+    assert names - ROUTES.keys() == set(), "新路由缺少权限矩阵条目（tests/test_route_matrix.py 的 ROUTES）"
+    assert ROUTES.keys() - names == set(), "权限矩阵里有已不存在的路由"
+
+
+@pytest.fixture
+def objects(world):
+    d = Driver(world)
+    m1 = register_matter(
+        world.alice,
+        fields=matter_fields(world, received_at=d.now),
+        petitioners=[dict(PETITIONER)],
+        files=[SimpleUploadedFile("来信.pdf", b"%PDF-1.4 letter", content_type="application/pdf")],
+        now=d.now,
+    )
+    m1 = d.do(m1, "assign", unit=world.units.d1_dept)
+    return type("Objects", (), {"m1": m1, "attachment": m1.attachments.get()})
+
+
+def call(client, name, route, objects):
+    url = reverse(name, kwargs=route.kwargs(objects)) + route.query
+    return getattr(client, route.method)(url, route.data or {})
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_for_every_persona(client, world, objects, name):
+    route = ROUTES[name]
+    anonymous = call(client, name, route, objects)
+    if route.anonymous == "login":
+        assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/"), name
+    else:
+        assert anonymous.status_code == route.anonymous, name
+    wrong = {}
+    for username in SIGNED_IN:
+        client.logout()
+        sign_in(client, username)
+        got = call(client, name, route, objects).status_code
+        expected = route.expect(world.users[username])
+        if got != expected:
+            wrong[username] = (got, expected)
+    assert wrong == {}, f"{name}: (得到, 应为)"
+
+
+def test_admin_site_is_for_administrators_only(client, world):
+    """The admin's own permission check (active staff) guards all of it; no casework role is staff."""
+    staff = {u for u, user in world.users.items() if user.is_staff}
+    assert staff == {"root"}
+    # The admin's own sign-in and sign-out pages are the way in and out, not a resource.
+    plain = [
+        n for n in admin_routes() if n not in {"admin:login", "admin:logout"} and not reverse_needs_args(n)
+    ]
+    assert "admin:index" in plain and len(plain) > 10
+    for username in SIGNED_IN:
+        client.logout()
+        sign_in(client, username)
+        for name in plain:
+            response = client.get(reverse(name))
+            if username in staff:
+                # Read-only registers (the lockout records) refuse 新增; autocomplete needs parameters.
+                refused = (
+                    name == "admin:autocomplete" or name.startswith("admin:axes_") and name.endswith("_add")
+                )
+                assert response.status_code == (403 if refused else 200), name
+            else:
+                assert response.status_code == 302, (username, name)
+                assert response["Location"].startswith("/admin/login/"), (username, name)
+
+
+def reverse_needs_args(name):
+    try:
+        reverse(name)
+    except Exception:  # noqa: BLE001 — NoReverseMatch, or a converter refusing the empty value
+        return True
+    return False
