@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from conftest import PASSWORD, PETITIONER
+from django.db import connections
 
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
@@ -43,6 +44,10 @@ def browser():
         )
         yield b
         b.close()
+        # ORM calls made between page actions opened connections in Playwright's greenlet context,
+        # which a later close_all() from elsewhere does not reach; open SQLite handles would make
+        # the backup-restore tests see 'another process'.
+        connections.close_all()
 
 
 def login(page, base, username):

@@ -200,6 +200,8 @@ HUEY = {
     "consumer": {"workers": 2, "worker_type": "thread"},
 }
 
+# A worker that claimed a notification and died: after this many seconds another may send it.
+XINFANG_NOTIFICATION_LEASE_SECONDS = int(env("XINFANG_NOTIFICATION_LEASE_SECONDS", "600"))
 XINFANG_NOTIFICATION_BACKEND = env(
     "XINFANG_NOTIFICATION_BACKEND", "xinfang.core.notifications.ConsoleBackend"
 )

@@ -1,10 +1,9 @@
 """Background jobs of the notification outbox."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from .models import Notification
-from .notifications import deliver
+from .notifications import claimable, deliver
 
 
 @db_task()
@@ -14,7 +13,11 @@ def deliver_notifications(ids):
 
 @db_periodic_task(crontab(minute="*/5"))
 def retry_pending_notifications():
-    ids = list(
-        Notification.objects.filter(state=Notification.State.PENDING).values_list("pk", flat=True)[:500]
-    )
-    deliver(ids)
+    deliver(list(claimable().order_by("pk").values_list("pk", flat=True)[:500]))
+
+
+@HUEY.on_startup()
+def resume_outbox():
+    """A restarted worker picks up what a stopped or killed one left pending, without waiting for
+    the next retry. Runs in each worker thread; the claims in deliver() keep it to one send per row."""
+    retry_pending_notifications.call_local()
