@@ -46,6 +46,10 @@ def _isolated_media(settings, tmp_path):
     # Most tests are about what a signed-in user may do; tests/test_accounts.py turns the second
     # factor on and tests the sign-in itself.
     settings.XINFANG_TOTP_REQUIRED = False
+    # Rate-limit counters must not leak between tests (or between parallel workers' files).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
+    }
 
 
 def sign_in(client, username):

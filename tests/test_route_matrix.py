@@ -9,13 +9,17 @@ comes from its EXPECTED table.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from test_scoping import EXPECTED
 
+from xinfang.api.models import ApiToken, Scope
 from xinfang.org.models import Role
 from xinfang.petitions.services import register_matter
 
@@ -42,6 +46,28 @@ class Route:
     data: dict | None = None
     anonymous: int | str = "login"  # status, or "login": redirected to the sign-in page
     query: str = ""
+    token: bool = False  # an API route: each persona calls with its own token (all scopes)
+
+
+def api_route(expect, **kw):
+    return Route(expect, token=True, anonymous=401, **kw)
+
+
+def registrar(user):
+    return user.does_casework and user.role in {Role.REGISTRAR, Role.DISPATCHER}
+
+
+NEW_MATTER = {
+    "client_key": "route-matrix-1",
+    "channel": "online",
+    "received_at": "2025-03-03T09:30:00+08:00",
+    "title": "路灯不亮",
+    "content": "小区门口路灯已坏一个月。",
+    "nature": "advice",
+    "request_type": "help",
+    "division_code": "990101001",
+    "anonymous": True,
+}
 
 
 ROUTES = {
@@ -69,6 +95,23 @@ ROUTES = {
     ),
     "petitions:attachment": Route(on_m1, kwargs=lambda o: {"pk": o.attachment.pk}),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+    # The API: its description is public, everything else needs a token.
+    "api:api-root": Route(lambda u: 404, anonymous=404),
+    "api:openapi-json": Route(lambda u: 200, anonymous=200),
+    "api:openapi-view": Route(lambda u: 200, anonymous=200),
+    "api:divisions": api_route(lambda u: 200),
+    "api:units": api_route(lambda u: 200),
+    "api:categories": api_route(lambda u: 200),
+    "api:list_matters": api_route(lambda u: 200 if casework(u) else 403),
+    "api:create_matter": api_route(lambda u: 201 if registrar(u) else 403, method="post", data=NEW_MATTER),
+    "api:read_matter": api_route(on_m1, kwargs=lambda o: {"matter_id": o.m1.pk}),
+    # A stale version: whoever may 受理 gets 409 and nothing changes, so every persona can try.
+    "api:transition": api_route(
+        lambda u: on_m1(u, ok=409 if u.username in {"hank", "hope"} else 403),
+        kwargs=lambda o: {"matter_id": o.m1.pk, "action": "accept"},
+        method="post",
+        data={"version": 0},
+    ),
 }
 
 
@@ -104,12 +147,23 @@ def objects(world):
         now=d.now,
     )
     m1 = d.do(m1, "assign", unit=world.units.d1_dept)
-    return type("Objects", (), {"m1": m1, "attachment": m1.attachments.get()})
+    return SimpleNamespace(
+        m1=m1,
+        attachment=m1.attachments.get(),
+        category=world.category,
+        expires=timezone.now() + timedelta(days=1),
+    )
 
 
-def call(client, name, route, objects):
+def call(client, name, route, objects, token=None):
     url = reverse(name, kwargs=route.kwargs(objects)) + route.query
-    return getattr(client, route.method)(url, route.data or {})
+    kw = {"headers": {"Authorization": f"Bearer {token}"}} if token else {}
+    if route.token and route.method == "post":
+        kw["content_type"] = "application/json"
+    data = dict(route.data or {})
+    if data.get("client_key"):
+        data["category_id"] = objects.category.pk
+    return getattr(client, route.method)(url, data, **kw)
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
@@ -122,13 +176,19 @@ def test_route_for_every_persona(client, world, objects, name):
         assert anonymous.status_code == route.anonymous, name
     wrong = {}
     for username in SIGNED_IN:
+        user = world.users[username]
         client.logout()
-        sign_in(client, username)
-        got = call(client, name, route, objects).status_code
+        token = None
+        if route.token:
+            token = ApiToken.issue(name="矩阵", user=user, scopes=Scope.values, expires_at=objects.expires)[1]
+        else:
+            sign_in(client, username)
+        last = call(client, name, route, objects, token)
+        got = last.status_code
         expected = route.expect(world.users[username])
         if got != expected:
-            wrong[username] = (got, expected)
-    assert wrong == {}, f"{name}: (得到, 应为)"
+            wrong[username] = (got, expected, last.content.decode()[:200])
+    assert wrong == {}, f"{name}: (得到, 应为, 回应)"
 
 
 def test_admin_site_is_for_administrators_only(client, world):
@@ -146,9 +206,12 @@ def test_admin_site_is_for_administrators_only(client, world):
         for name in plain:
             response = client.get(reverse(name))
             if username in staff:
-                # Read-only registers (the lockout records) refuse 新增; autocomplete needs parameters.
+                # Registers that are not added to by hand refuse 新增: lockout records, and API
+                # tokens (issued by `xinfang tokens create`); autocomplete needs parameters.
                 refused = (
-                    name == "admin:autocomplete" or name.startswith("admin:axes_") and name.endswith("_add")
+                    name == "admin:autocomplete"
+                    or name == "admin:api_apitoken_add"
+                    or (name.startswith("admin:axes_") and name.endswith("_add"))
                 )
                 assert response.status_code == (403 if refused else 200), name
             else:

@@ -52,12 +52,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "ninja",
     "huey.contrib.djhuey",
     "xinfang.core",
     "xinfang.org",
     "xinfang.deadlines",
     "xinfang.petitions",
     "xinfang.audit",
+    "xinfang.api",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,17 @@ XINFANG_RETENTION_DAYS = int(env("XINFANG_RETENTION_DAYS", str(3 * 365)))
 
 # The jurisdiction's deadline policy set (see xinfang/deadlines/policies.py).
 XINFANG_POLICY_SET = env("XINFANG_POLICY_SET", "national")
+
+# Shared by the web workers: rate-limit counters. A file cache on the embedded set-up.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+# Calls per integration token, and failed token checks per client address ("count/s|m|h|d").
+XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
+XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
 
 HUEY = {
     "huey_class": "huey.SqliteHuey",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from xinfang.api.api import api
 from xinfang.petitions.views import home
 
 admin.site.site_header = "信访通 · 系统管理"
@@ -12,5 +13,6 @@ urlpatterns = [
     path("", include("xinfang.org.urls")),
     path("matters/", include("xinfang.petitions.urls")),
     path("audit/", include("xinfang.audit.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

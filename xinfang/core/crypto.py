@@ -189,6 +189,13 @@ def search_hash(kind: str, normalized: str, ring: Keyring | None = None) -> str:
 # ---------------------------------------------------------------- masking
 
 
+def sm3_hex(data: bytes) -> str:
+    """Plain SM3 digest (GM/T 0004), hex: for values that are random already, such as API tokens."""
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
 def mask_name(name: str) -> str:
     """张三 → 张*；欧阳娜娜 → 欧***"""
     return name[:1] + "*" * (len(name) - 1) if name else ""

@@ -1,0 +1,100 @@
+"""Integration tokens: one per connected system, bound to a service account (its unit and role).
+
+Only a hash of the token is stored; the token itself is shown once, when it is created. A token
+carries scopes (what kind of calls it may make) and an expiry; everything else — which matters it
+sees, which transitions it may run — follows from its account, with the same checks as the pages.
+"""
+
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from xinfang.core.crypto import sm3_hex
+
+
+class Scope(models.TextChoices):
+    READ = "read", "读取事项和基础数据"
+    INTAKE = "intake", "登记新事项"
+    TRANSITION = "transition", "办理流转"
+
+
+TOKEN_PREFIX = "xft"
+
+
+class ApiToken(models.Model):
+    name = models.CharField("接入系统名称", max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="服务账号",
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        help_text="令牌以该账号的单位和角色调用接口，权限检查与页面相同。",
+    )
+    key_id = models.CharField("令牌编号", max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField("令牌摘要（SM3）", max_length=64, editable=False)
+    scopes = models.JSONField("权限范围", default=list)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("到期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name}（{self.key_id}）"
+
+    @classmethod
+    def issue(cls, *, name, user, scopes, expires_at):
+        """Create a token and return (row, token text). The text is not stored anywhere."""
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        row = cls.objects.create(
+            name=name,
+            user=user,
+            key_id=key_id,
+            secret_hash=sm3_hex(secret.encode()),
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
+        )
+        return row, f"{TOKEN_PREFIX}_{key_id}_{secret}"
+
+    @classmethod
+    def authenticate(cls, text):
+        """The live token for this text, or None (unknown, wrong secret, expired or revoked)."""
+        parts = (text or "").split("_", 2)
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            return None
+        row = cls.objects.select_related("user", "user__unit").filter(key_id=parts[1]).first()
+        if row is None or not hmac.compare_digest(row.secret_hash, sm3_hex(parts[2].encode())):
+            return None
+        if not row.is_live():
+            return None
+        return row
+
+    def is_live(self, now=None):
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.user.is_active
+
+    @property
+    def state(self):
+        if self.revoked_at:
+            return "已吊销"
+        return "有效" if self.expires_at > timezone.now() else "已过期"
+
+
+class ApiIntake(models.Model):
+    """Which matter a connected system's own key registered: a repeat of the key returns it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="服务账号")
+    client_key = models.CharField("调用方编号", max_length=64)
+    matter = models.ForeignKey("petitions.Matter", on_delete=models.CASCADE, verbose_name="信访事项")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接口登记记录"
+        constraints = [models.UniqueConstraint(fields=["user", "client_key"], name="api_intake_once_per_key")]
