@@ -163,3 +163,27 @@ def test_attachment_download_is_scoped(client, world):
     assert client.get(f"/matters/attachments/{att.pk}/").status_code == 200
     sign_in(client, "nora")
     assert client.get(f"/matters/attachments/{att.pk}/").status_code == 404
+
+
+ACCUSATIONS = {"M3": ["hank", "hope"], "M4": ["qian"], "M6": ["tom", "tina"]}
+
+
+@pytest.mark.parametrize("key", sorted(ACCUSATIONS))
+def test_accusation_cannot_be_found_by_the_accused_through_any_search(client, matrix, key):
+    """By tracking code, by title, by the petitioner's phone (similar-matter lookup), in every tab."""
+    world, matters = matrix
+    m = matters[key]
+    link = f'href="/matters/{m.pk}/"'  # the search box echoes the query, so look for the row's link
+    for username in ACCUSATIONS[key]:
+        sign_in(client, username)
+        for tab in ["", "all"]:
+            for q in [m.display_code, m.code, m.title[:6]]:
+                body = client.get("/matters/", {"tab": tab, "q": q}).content.decode()
+                assert link not in body, (username, tab, q)
+        body = client.get("/matters/earlier/", {"phone": "13800138000"}).content.decode()
+        assert m.display_code not in body and link not in body, username
+        client.logout()
+    # The same searches do find it for someone allowed to see it.
+    allowed = next(u for u, keys in EXPECTED.items() if key in keys and world.users[u].does_casework)
+    sign_in(client, allowed)
+    assert link in client.get("/matters/", {"tab": "all", "q": m.display_code}).content.decode()
