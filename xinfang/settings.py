@@ -218,6 +218,18 @@ XINFANG_NOTIFICATION_LEASE_SECONDS = int(env("XINFANG_NOTIFICATION_LEASE_SECONDS
 XINFANG_NOTIFICATION_BACKEND = env(
     "XINFANG_NOTIFICATION_BACKEND", "xinfang.core.notifications.ConsoleBackend"
 )
+# SMS for petitioners (RoutingBackend / SmsBackend): the gateway class, its URL, key and signature.
+XINFANG_SMS_GATEWAY = env("XINFANG_SMS_GATEWAY", "xinfang.core.notifications.HttpSmsGateway")
+XINFANG_SMS_GATEWAY_URL = env("XINFANG_SMS_GATEWAY_URL")
+XINFANG_SMS_GATEWAY_KEY = env("XINFANG_SMS_GATEWAY_KEY")
+XINFANG_SMS_SIGN = env("XINFANG_SMS_SIGN", "信访通")
+# E-mail for staff (RoutingBackend / EmailBackend), through Django's SMTP settings.
+EMAIL_HOST = env("XINFANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("XINFANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("XINFANG_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("XINFANG_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("XINFANG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env("XINFANG_EMAIL_FROM", "xinfang@localhost")
 
 LOGGING = {
     "version": 1,

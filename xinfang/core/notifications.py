@@ -1,9 +1,18 @@
-"""Pluggable notification delivery. A backend has `send(notification)`; it raises on failure."""
+"""Pluggable notification delivery. A backend has `send(notification)`; it raises on failure.
 
+Built in: the console (log) backend, e-mail for staff, SMS for petitioners through an HTTP gateway,
+and a routing backend that combines them.
+"""
+
+import json
 import logging
+import re
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -22,6 +31,89 @@ class ConsoleBackend:
         contact = notification.recipient_contact
         to = notification.recipient_user or (crypto.mask_phone(contact) if contact else "（无联系方式）")
         log.info("通知 → %s｜%s｜%s", to, notification.subject, notification.body)
+
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class NotDeliverable(Exception):
+    """This backend has no way to reach this recipient (no e-mail address, no mobile number)."""
+
+
+class EmailBackend:
+    """Staff notices by e-mail through Django's mail settings (EMAIL_HOST etc.)."""
+
+    def send(self, notification):
+        user = notification.recipient_user
+        if user is None or not user.email:
+            raise NotDeliverable("收件人没有登记电子邮箱")
+        send_mail(
+            f"【信访通】{notification.subject}",
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            fail_silently=False,
+        )
+
+
+class HttpSmsGateway:
+    """An SMS gateway reached over HTTP: POST {"phone", "text", "sign"} as JSON with a bearer key;
+    any 2xx answer is success. Carriers' and cloud vendors' gateways differ in detail: subclass
+    and override ``request`` for one that wants another shape."""
+
+    def __init__(self, url=None, key=None, sign=None, timeout=10):
+        self.url = url or settings.XINFANG_SMS_GATEWAY_URL
+        self.key = key or settings.XINFANG_SMS_GATEWAY_KEY
+        self.sign = sign or settings.XINFANG_SMS_SIGN
+        self.timeout = timeout
+
+    def request(self, phone, text):
+        body = json.dumps({"phone": phone, "text": text, "sign": self.sign}, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.key}"}
+        return urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+
+    def send(self, phone, text):
+        if not self.url:
+            raise NotDeliverable("没有配置短信网关地址（XINFANG_SMS_GATEWAY_URL）")
+        try:
+            with urllib.request.urlopen(self.request(phone, text), timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"短信网关返回 {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise RuntimeError(f"无法连接短信网关：{exc}") from exc
+
+
+class SmsBackend:
+    """Petitioners with a mobile number get an SMS through the configured gateway."""
+
+    def __init__(self, gateway=None):
+        self.gateway = gateway or import_string(settings.XINFANG_SMS_GATEWAY)()
+
+    def send(self, notification):
+        phone = (notification.recipient_contact or "").replace(" ", "").replace("-", "")
+        if not MOBILE.match(phone):
+            raise NotDeliverable("没有手机号码，需书面送达")
+        self.gateway.send(phone, f"{notification.subject}：{notification.body}")
+
+
+class RoutingBackend:
+    """Staff by e-mail, petitioners by SMS; whoever neither reaches is written to the log, where the
+    bureau's daily print of 书面告知 picks it up. Set XINFANG_NOTIFICATION_BACKEND to this class."""
+
+    def __init__(self):
+        self.by_audience = {
+            Notification.Audience.STAFF: EmailBackend(),
+            Notification.Audience.PETITIONER: SmsBackend(),
+        }
+        self.fallback = ConsoleBackend()
+
+    def send(self, notification):
+        try:
+            self.by_audience[notification.audience].send(notification)
+        except NotDeliverable as exc:
+            log.info("通知无法电子送达（%s），转书面送达：%s", exc, notification.subject)
+            self.fallback.send(notification)
 
 
 def backend():
