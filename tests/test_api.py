@@ -250,3 +250,13 @@ def test_tokens_command_issues_lists_and_revokes(world, capsys):
     assert row.key_id in capsys.readouterr().out
     with pytest.raises(Exception, match="未知的权限范围"):
         call_command("tokens", "create", "x", "--user", "alice", "--scope", "everything")
+
+
+def test_intake_from_above_carries_the_upper_number_and_deadline(world, api_as):
+    api = api_as(world.alice)
+    body = new_matter_body(world, channel="upper_forwarded", client_key="k2")
+    assert "upper_reference" in api.post("/matters", body).json()["errors"]
+    body.update(upper_reference="青信转〔2025〕3号", upper_due_date="2025-04-01")
+    assert api.post("/matters", body).status_code == 201
+    matter = Matter.objects.get()
+    assert matter.upper_reference == "青信转〔2025〕3号" and str(matter.upper_due_date) == "2025-04-01"

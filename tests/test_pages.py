@@ -161,3 +161,35 @@ def test_detail_page_query_count_does_not_grow_with_the_transition_table(
 def test_auditor_home_is_the_audit_log(client, world):
     sign_in(client, "audrey")
     assert client.get("/")["Location"] == "/audit/"
+
+
+def test_intake_channels_record_their_own_details(client, world):
+    """领导接访 names the leader; 上级转送/交办 carries the upper level's number and deadline."""
+    sign_in(client, "alice")
+    response = client.post("/matters/register/", _registration_post(world, channel="leader"))
+    assert "领导接访请填写接访领导" in response.content.decode()
+    response = client.post(
+        "/matters/register/", _registration_post(world, channel="leader", leader_name="王副市长")
+    )
+    assert response.status_code == 302
+    detail = client.get(response["Location"]).content.decode()
+    assert "接访领导" in detail and "王副市长（2025年3月3日）" in detail
+
+    response = client.post("/matters/register/", _registration_post(world, channel="upper_assigned"))
+    assert "上级转送、交办的事项请填写上级编号" in response.content.decode()
+    response = client.post(
+        "/matters/register/",
+        _registration_post(
+            world, channel="upper_assigned", upper_reference="浙信交〔2025〕17号", upper_due_date="2025-04-15"
+        ),
+    )
+    assert response.status_code == 302
+    detail = client.get(response["Location"]).content.decode()
+    assert "浙信交〔2025〕17号，上级要求 2025年4月15日 前办结" in detail
+
+    # Details of another channel are not kept on a plain visit.
+    client.post(
+        "/matters/register/", _registration_post(world, leader_name="不应保存", upper_reference="不应保存")
+    )
+    visit = Matter.objects.get(channel="visit")
+    assert (visit.leader_name, visit.upper_reference, visit.upper_due_date) == ("", "", None)

@@ -183,6 +183,9 @@ class MatterIn(Schema):
     is_collective: bool = False
     headcount: int | None = Field(None, ge=1, le=100000)
     anonymous: bool = False
+    leader_name: str = Field("", max_length=60, description="领导接访（channel=leader）时必填")
+    upper_reference: str = Field("", max_length=40, description="上级转送、交办时必填：上级的交办单编号")
+    upper_due_date: date | None = Field(None, description="上级要求的办结日期")
     petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=50)
 
     @field_validator("received_at")
@@ -506,6 +509,7 @@ def create_matter(request, payload: MatterIn):
         category=payload.category_id,
         complained_unit=payload.complained_unit_id or "",
         headcount=payload.headcount or max(1, len(payload.petitioners)),
+        upper_due_date=payload.upper_due_date.isoformat() if payload.upper_due_date else "",
     )
     form = MatterForm(data)
     people = [PetitionerForm(p.dict()) for p in payload.petitioners]

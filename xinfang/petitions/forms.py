@@ -72,11 +72,15 @@ class MatterForm(forms.ModelForm):
             "is_collective",
             "headcount",
             "anonymous",
+            "leader_name",
+            "upper_reference",
+            "upper_due_date",
         ]
         widgets = {
             "received_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "content": forms.Textarea(attrs={"rows": 6}),
             "request": forms.Textarea(attrs={"rows": 2}),
+            "upper_due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -112,6 +116,17 @@ class MatterForm(forms.ModelForm):
             data.get("complained_unit") or data.get("complained_person")
         ):
             self.add_error("complained_unit", "检举控告类事项请填写被反映单位或被反映人。")
+        channel = data.get("channel")
+        if channel == Channel.LEADER_RECEPTION:
+            if not data.get("leader_name"):
+                self.add_error("leader_name", "领导接访请填写接访领导。")
+        else:
+            data["leader_name"] = ""
+        if channel in {Channel.UPPER_FORWARDED, Channel.UPPER_ASSIGNED}:
+            if not data.get("upper_reference"):
+                self.add_error("upper_reference", "上级转送、交办的事项请填写上级编号。")
+        else:
+            data["upper_reference"], data["upper_due_date"] = "", None
         return data
 
 

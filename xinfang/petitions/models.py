@@ -111,6 +111,13 @@ class Matter(models.Model):
     is_collective = models.BooleanField("集体访", default=False)
     headcount = models.PositiveIntegerField("人数", default=1)
     anonymous = models.BooleanField("姓名地址不详", default=False, help_text="无法告知的，不需出具书面告知")
+    leader_name = models.CharField(
+        "接访领导", max_length=60, blank=True, help_text="领导接访时填写接访领导的姓名和职务"
+    )
+    upper_reference = models.CharField(
+        "上级编号", max_length=40, blank=True, help_text="上级转送、交办的事项，填写上级的交办单编号"
+    )
+    upper_due_date = models.DateField("上级要求办结日期", null=True, blank=True)
 
     status = models.CharField(
         "状态", max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
