@@ -21,7 +21,7 @@ from ninja.security import HttpBearer
 from pydantic import BeforeValidator, field_validator
 
 from xinfang.audit import api as audit
-from xinfang.core import crypto, ratelimit
+from xinfang.core import ratelimit
 from xinfang.org.importers import CodeError, normalize_code
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -375,19 +375,7 @@ def summary(m: Matter) -> dict:
 
 def detail(request, m: Matter) -> dict:
     full = request.user.role in FULL_PERSONAL_DATA_ROLES
-    people = []
-    for p in m.petitioners.all():
-        if full:
-            people.append({"name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address})
-        else:
-            people.append(
-                {
-                    "name": crypto.mask_name(p.name),
-                    "id_number": crypto.mask_id_number(p.id_number),
-                    "phone": crypto.mask_phone(p.phone),
-                    "address": crypto.mask_address(p.address),
-                }
-            )
+    people = m.petitioner_rows(full=full)
     if full and people:
         audit.record("read_personal", request=request, target=f"matter:{m.pk}", detail={"via": "api"})
     labels = {name: t.label for name, t in TRANSITIONS.items()}

@@ -210,6 +210,22 @@ class Matter(models.Model):
     def __str__(self):
         return f"{format_tracking_code(self.code)} {self.title}"
 
+    def petitioner_rows(self, *, full):
+        """The petitioners' name, ID number, phone and address; masked unless `full` (the reader's
+        role may see them, or a logged reveal)."""
+        rows = []
+        for p in self.petitioners.all():
+            values = {"name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address}
+            if not full:
+                values = {
+                    "name": crypto.mask_name(p.name),
+                    "id_number": crypto.mask_id_number(p.id_number),
+                    "phone": crypto.mask_phone(p.phone),
+                    "address": crypto.mask_address(p.address),
+                }
+            rows.append(values)
+        return rows
+
     @property
     def display_code(self):
         return format_tracking_code(self.code)

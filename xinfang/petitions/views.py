@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.audit import api as audit
-from xinfang.core import crypto
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
 from .choices import TERMINAL_STATUSES, Status
@@ -210,7 +209,7 @@ def detail(request, pk):
         "matter": matter,
         "actions": actions,
         "events": events,
-        "people": people_rows(matter, full=full),
+        "people": matter.petitioner_rows(full=full),
         "can_reveal": not full,
         "attachments": matter.attachments.filter(event__action="register"),
         "light": light,
@@ -218,24 +217,6 @@ def detail(request, pk):
         "repeats": matter.repeats.all() if matter.pk else [],
     }
     return render(request, "petitions/detail.html", context)
-
-
-def people_rows(matter, *, full):
-    """The petitioners' details, masked unless `full`."""
-    rows = []
-    for p in matter.petitioners.all():
-        if full:
-            rows.append({"name": p.name, "id_number": p.id_number, "phone": p.phone, "address": p.address})
-        else:
-            rows.append(
-                {
-                    "name": crypto.mask_name(p.name),
-                    "id_number": crypto.mask_id_number(p.id_number),
-                    "phone": crypto.mask_phone(p.phone),
-                    "address": crypto.mask_address(p.address),
-                }
-            )
-    return rows
 
 
 @casework_required
@@ -250,14 +231,14 @@ def reveal(request, pk):
             "petitions/_people.html",
             {
                 "matter": matter,
-                "people": people_rows(matter, full=False),
+                "people": matter.petitioner_rows(full=False),
                 "can_reveal": True,
                 "reveal_error": "请填写查看原因（至少4个字）。",
             },
         )
     audit.record("reveal_personal", request=request, target=f"matter:{matter.pk}", detail={"reason": reason})
     return render(
-        request, "petitions/_people.html", {"matter": matter, "people": people_rows(matter, full=True)}
+        request, "petitions/_people.html", {"matter": matter, "people": matter.petitioner_rows(full=True)}
     )
 
 
