@@ -142,3 +142,73 @@ def test_matter_from_registration_to_rating(world, live_server, browser):
     page.goto(f"{base}/matters/{matter.pk}/")
     assert "满意" in page.inner_text("dl.facts")
     assert errors == []
+
+
+def track_on(page, base, matter):
+    page.goto(f"{base}/portal/track/")
+    page.fill("#id_code", matter.display_code)
+    page.fill("#id_phone_tail", PETITIONER["phone"][-4:])
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_url(f"{base}/portal/m/{matter.code}/")
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+
+
+def test_citizen_files_tracks_rates_and_asks_for_review_on_a_phone(world, live_server, browser):
+    from conftest import Driver
+    from test_portal import replied_recently
+
+    base = live_server.url
+    errors = []
+    page = browser.new_context(**PHONE).new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # Filing, on a phone-sized screen.
+    page.goto(f"{base}/portal/")
+    page.get_by_role("link", name="我要写信").click()
+    page.fill("#id_name", PETITIONER["name"])
+    page.fill("#id_id_number", PETITIONER["id_number"])
+    page.fill("#id_phone", PETITIONER["phone"])
+    page.fill("#id_address", PETITIONER["address"])
+    page.select_option("#id_division", str(world.divisions.village.pk))
+    page.select_option("#id_nature", "appeal")
+    page.select_option("#id_request_type", "complaint")
+    page.select_option("#id_category", str(world.category.pk))
+    page.fill("#id_title", "楼下餐馆油烟扰民")
+    page.fill("#id_content", "湖滨社区2栋楼下餐馆油烟直排，已持续半年。")
+    page.fill("#id_request", "请求督促安装油烟净化设备。")
+    page.check("#id_consent")
+    submit = page.get_by_role("button", name="提交")
+    box = submit.bounding_box()
+    assert box["width"] >= 300  # a full-width button, easy to tap
+    submit.click()
+    page.wait_for_url(f"{base}/portal/filed/")
+    matter = Matter.objects.get(title="楼下餐馆油烟扰民")
+    assert page.locator(".tracking-code").inner_text() == matter.display_code
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+
+    # Tracking from a new browser with the code and the phone's last four digits.
+    other = browser.new_context(**PHONE).new_page()
+    track_on(other, base, matter)
+    assert "已登记您的信访事项（网上）" in other.content()
+
+    # A reply delivered three days ago: rate it and ask for 复查.
+    recent = replied_recently(world)
+    track_on(other, base, recent)
+    assert "经调查，物业公司调价未经业主大会表决" in other.content()
+    other.check("#id_rating_1")
+    other.get_by_role("button", name="评价").click()
+    assert "感谢您的评价" in other.locator(".messages").inner_text()
+    other.get_by_role("button", name="申请复查").click()
+    assert "复查申请已提交" in other.locator(".messages").inner_text()
+    recent.refresh_from_db()
+    assert recent.status == Status.REVIEW_REQUESTED and recent.rating == "basically"
+
+    # A reply delivered long ago: the portal says the window has closed, and why.
+    old = Driver(world).to(Status.REPLIED, title="早已答复的事项")
+    track_on(other, base, old)
+    text = other.content()
+    assert "申请复查期限已于" in text and "自收到之日起30日内提出" in text
+    assert other.get_by_role("button", name="申请复查").count() == 0
+    assert errors == []

@@ -95,6 +95,19 @@ ROUTES = {
     ),
     "petitions:attachment": Route(on_m1, kwargs=lambda o: {"pk": o.attachment.pk}),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+    # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
+    "portal:index": Route(lambda u: 200, anonymous=200),
+    "portal:file": Route(lambda u: 200, anonymous=200),
+    "portal:track": Route(lambda u: 200, anonymous=200),
+    "portal:filed": Route(lambda u: 302, anonymous=302),
+    "portal:matter": Route(lambda u: 404, anonymous=404, kwargs=lambda o: {"code": o.m1.code}),
+    "portal:act": Route(
+        lambda u: 404,
+        anonymous=404,
+        kwargs=lambda o: {"code": o.m1.code, "action": "withdraw"},
+        method="post",
+        data={"note": "冒名撤回"},
+    ),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),
     "api:openapi-json": Route(lambda u: 200, anonymous=200),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.audit",
     "xinfang.api",
+    "xinfang.portal",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,16 @@ CACHES = {
 # Calls per integration token, and failed token checks per client address ("count/s|m|h|d").
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
 XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
+
+# 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
+XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")
+XINFANG_PORTAL_IDENTITY_RATE = env("XINFANG_PORTAL_IDENTITY_RATE", "5/d")
+XINFANG_PORTAL_TRACK_RATE = env("XINFANG_PORTAL_TRACK_RATE", "30/h")
+XINFANG_PORTAL_DUPLICATE_MINUTES = int(env("XINFANG_PORTAL_DUPLICATE_MINUTES", "30"))
+XINFANG_PORTAL_MAX_FILES = int(env("XINFANG_PORTAL_MAX_FILES", "5"))
+XINFANG_PORTAL_MAX_FILE_BYTES = int(env("XINFANG_PORTAL_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+# A challenge for the filing form (a class with render(request) and verify(request)); none by default.
+XINFANG_PORTAL_CHALLENGE = env("XINFANG_PORTAL_CHALLENGE")
 
 HUEY = {
     "huey_class": "huey.SqliteHuey",

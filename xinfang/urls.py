@@ -14,5 +14,6 @@ urlpatterns = [
     path("matters/", include("xinfang.petitions.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("api/v1/", api.urls),
+    path("portal/", include("xinfang.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -129,7 +129,7 @@ def _deadline(step, start, matter, **kw):
         raise TransitionError(str(exc)) from exc
 
 
-def _window_end(matter, step, start) -> date:
+def window_end(matter, step, start) -> date:
     return _deadline(step, start, matter).due
 
 
@@ -316,7 +316,7 @@ def _rate(s: Step):
     m = s.matter
     if m.rating:
         raise TransitionError("该答复已评价，不能重复评价。")
-    end = _window_end(m, "rating", m.reply_delivered_on)
+    end = window_end(m, "rating", m.reply_delivered_on)
     if s.today > end:
         raise TransitionError(f"评价期限已于{end:%Y年%m月%d日}届满。")
     m.rating = s.require_choice("rating", "评价", Rating)
@@ -326,7 +326,7 @@ def _rate(s: Step):
 
 def _request_review(s: Step):
     m = s.matter
-    end = _window_end(m, "review_request", m.reply_delivered_on)
+    end = window_end(m, "review_request", m.reply_delivered_on)
     if s.today > end:
         raise TransitionError(
             f"复查申请应当自收到处理意见书之日起30日内提出（截至{end:%Y年%m月%d日}），已超过期限（第三十五条）。"
@@ -371,7 +371,7 @@ def _decide_review(s: Step):
 
 def _request_rereview(s: Step):
     m = s.matter
-    end = _window_end(m, "rereview_request", m.review_decided_on)
+    end = window_end(m, "rereview_request", m.review_decided_on)
     if s.today > end:
         raise TransitionError(
             f"复核申请应当自收到复查意见之日起30日内提出（截至{end:%Y年%m月%d日}），已超过期限（第三十六条）。"

@@ -1,0 +1,192 @@
+"""网上信访 through the test client: filing, tracking, the public timeline, rating, review windows,
+withdrawal, attachments checked by content, duplicates merged, rate limits."""
+
+from datetime import timedelta
+
+import pytest
+from conftest import PETITIONER, Driver
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from xinfang.petitions.choices import Channel, Status
+from xinfang.petitions.models import Matter
+
+PDF = b"%PDF-1.4 scanned letter"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def filing(world, **overrides):
+    data = {
+        "name": PETITIONER["name"],
+        "id_number": PETITIONER["id_number"],
+        "phone": PETITIONER["phone"],
+        "address": PETITIONER["address"],
+        "division": world.divisions.village.pk,
+        "nature": "appeal",
+        "request_type": "complaint",
+        "category": world.category.pk,
+        "title": "小区物业擅自提高停车费",
+        "content": "物业公司未经业主大会同意，把停车费由每月100元提高到200元。",
+        "request": "恢复原收费标准。",
+        "consent": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def file(client, world, files=(), **overrides):
+    return client.post("/portal/file/", {**filing(world, **overrides), "files": list(files)})
+
+
+def test_filing_registers_an_online_matter_at_the_local_bureau_and_shows_the_code(client, world):
+    response = file(
+        client, world, files=[SimpleUploadedFile("信.pdf", PDF), SimpleUploadedFile("照片.png", PNG)]
+    )
+    assert response.status_code == 302 and response["Location"] == "/portal/filed/"
+    matter = Matter.objects.get()
+    assert matter.channel == Channel.ONLINE and matter.status == Status.REGISTERED
+    assert matter.registering_unit == world.units.d1_bureau  # the bureau of 东城区, where 湖滨社区 is
+    assert matter.petitioners.get().phone == PETITIONER["phone"]
+    assert sorted(a.content_type for a in matter.attachments.all()) == ["application/pdf", "image/png"]
+    page = client.get("/portal/filed/").content.decode()
+    assert matter.display_code in page and "手机号码的后4位" in page
+    # Staff of the bureau find it in their queue, like any other matter.
+    assert matter in Matter.objects.visible_to(world.dave)
+
+
+def test_filing_needs_consent_and_valid_identity_and_keeps_the_input(client, world):
+    body = file(client, world, consent="", id_number="110101199003071234").content.decode()
+    assert "请阅读并同意个人信息保护告知后再提交" in body
+    assert "身份证号码格式或校验位不正确" in body
+    assert "小区物业擅自提高停车费" in body  # what was typed is still there
+    assert not Matter.objects.exists()
+    body = file(client, world, nature="accusation").content.decode()
+    assert "检举控告请填写被反映的单位或人员" in body
+
+
+def test_attachments_are_checked_by_content_not_by_name(client, world):
+    fake = SimpleUploadedFile("扫描件.pdf", b"MZ\x90\x00 an executable")
+    body = file(client, world, files=[fake]).content.decode()
+    assert "不是图片或PDF文件" in body and not Matter.objects.exists()
+
+
+def test_the_same_petition_sent_twice_is_merged(client, world):
+    file(client, world)
+    first = Matter.objects.get()
+    response = file(client, world)
+    assert response.status_code == 302
+    assert Matter.objects.count() == 1
+    page = client.get("/portal/filed/").content.decode()
+    assert "您已提交过相同的信访事项" in page and first.display_code in page
+    file(client, world, title="另一件事：路灯不亮")
+    assert Matter.objects.count() == 2
+
+
+def test_filing_is_rate_limited_per_address_and_per_identity(client, world, settings):
+    settings.XINFANG_PORTAL_IDENTITY_RATE = "2/d"
+    for i in range(2):
+        assert file(client, world, title=f"第{i}件事").status_code == 302
+    response = file(client, world, title="第三件事")
+    assert response.status_code == 429 and "操作过于频繁" in response.content.decode()
+    settings.XINFANG_PORTAL_FILE_RATE = "4/h"
+    other = {"id_number": "11010519491231002X", "phone": "13900139000"}
+    assert file(client, world, title="第四件事", **other).status_code == 302
+    assert file(client, world, title="第五件事", **other).status_code == 429  # the address's 5th post
+    assert Matter.objects.count() == 3
+
+
+def track(client, matter, tail="8000"):
+    return client.post("/portal/track/", {"code": matter.display_code.lower(), "phone_tail": tail})
+
+
+def test_tracking_needs_the_code_and_the_phone_tail(client, world, settings):
+    matter = Driver(world).register()
+    assert client.get(f"/portal/m/{matter.code}/").status_code == 404  # not without the check
+    body = track(client, matter, tail="1234").content.decode()
+    assert "查询码或手机号码后4位不正确" in body
+    response = track(client, matter)
+    assert response["Location"] == f"/portal/m/{matter.code}/"
+    assert "办理过程" in client.get(response["Location"]).content.decode()
+    settings.XINFANG_PORTAL_TRACK_RATE = "3/h"
+    assert track(client, matter, tail="0000").status_code == 200  # the 3rd attempt this hour
+    assert track(client, matter, tail="0001").status_code == 429  # the 4th is over the limit
+
+
+def test_timeline_shows_what_the_regulation_makes_public_and_nothing_internal(client, world):
+    d = Driver(world)
+    matter = d.to(Status.REPLIED)
+    matter.events.filter(action="assign").update(note="内部交办意见：请注意信访人情绪")
+    track(client, matter)
+    page = client.get(f"/portal/m/{matter.code}/").content.decode()
+    assert "已交办至「东城区住房和城乡建设局」办理" in page
+    assert "「东城区住房和城乡建设局」已受理" in page
+    assert "经调查，物业公司调价未经业主大会表决" in page and "《物业管理条例》第七条" in page
+    assert "处理意见：支持" in page
+    assert "内部交办意见" not in page  # staff notes stay inside
+    assert "提交处理意见" not in page  # internal steps (submit for sign-off) are not listed
+    for user in world.users.values():
+        assert user.username not in page and (not user.full_name or user.full_name not in page)
+
+
+def replied_recently(world, days_ago=3):
+    """A matter whose reply was delivered a few days ago, so the 30-day windows are open today."""
+    d = Driver(world, start=timezone.now() - timedelta(days=days_ago + 20))
+    matter = d.do(d.do(d.to(Status.DISPATCHED), "accept"), "submit_reply")
+    d.now = timezone.now()
+    return d.do(matter, "approve_reply", days=0, delivered_on=timezone.localdate() - timedelta(days=days_ago))
+
+
+def test_rating_and_asking_for_review_inside_the_window(client, world):
+    matter = replied_recently(world)
+    track(client, matter)
+    page = client.get(f"/portal/m/{matter.code}/").content.decode()
+    assert "申请复查" in page and "第三十五条" in page
+    client.post(f"/portal/m/{matter.code}/rate/", {"rating": "satisfied", "version": matter.version})
+    matter.refresh_from_db()
+    assert matter.rating == "satisfied"
+    response = client.post(
+        f"/portal/m/{matter.code}/request_review/", {"version": matter.version}, follow=True
+    )
+    assert "复查申请已提交" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.status == Status.REVIEW_REQUESTED and matter.holder_unit == world.units.d1_gov
+    event = matter.events.latest("pk")
+    assert event.actor is None and "网上信访" in event.note
+
+
+def test_outside_the_window_the_portal_says_so_and_why(client, world):
+    matter = Driver(world).to(Status.REPLIED)  # delivered in 2025: the window closed long ago
+    track(client, matter)
+    page = client.get(f"/portal/m/{matter.code}/").content.decode()
+    assert "申请复查期限已于" in page and "自收到之日起30日内提出" in page
+    response = client.post(
+        f"/portal/m/{matter.code}/request_review/", {"version": matter.version}, follow=True
+    )
+    assert "已超过期限（第三十五条）" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED
+
+
+def test_withdrawal_needs_a_reason_and_closes_the_matter(client, world):
+    matter = Driver(world).register()
+    track(client, matter)
+    response = client.post(f"/portal/m/{matter.code}/withdraw/", {"note": ""}, follow=True)
+    assert "这个字段是必填项" in response.content.decode()
+    client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "已与物业协商解决", "version": matter.version})
+    matter.refresh_from_db()
+    assert matter.status == Status.WITHDRAWN
+    assert "撤回说明：已与物业协商解决" in client.get(f"/portal/m/{matter.code}/").content.decode()
+
+
+def test_another_browser_cannot_act_on_a_matter_it_has_not_tracked(client, world):
+    matter = Driver(world).register()
+    assert client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "冒名撤回"}).status_code == 404
+    matter.refresh_from_db()
+    assert matter.status == Status.REGISTERED
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/file/", "/portal/track/"])
+def test_portal_pages_are_chinese_and_need_no_login(client, world, url):
+    response = client.get(url)
+    assert response.status_code == 200 and 'lang="zh-Hans"' in response.content.decode()
+    assert ' style="' not in response.content.decode()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("file/", views.file, name="file"),
+    path("filed/", views.filed, name="filed"),
+    path("track/", views.track, name="track"),
+    path("m/<str:code>/", views.matter_page, name="matter"),
+    path("m/<str:code>/<slug:action>/", views.act, name="act"),
+]
