@@ -190,3 +190,24 @@ def test_portal_pages_are_chinese_and_need_no_login(client, world, url):
     response = client.get(url)
     assert response.status_code == 200 and 'lang="zh-Hans"' in response.content.decode()
     assert ' style="' not in response.content.decode()
+
+
+class SixTimesSeven:
+    """A challenge as a deployment would plug one in (XINFANG_PORTAL_CHALLENGE)."""
+
+    def render(self, request):
+        from django.utils.safestring import mark_safe
+
+        return mark_safe('<div class="field"><label>6×7=<input name="answer"></label></div>')  # noqa: S308
+
+    def verify(self, request):
+        return request.POST.get("answer") == "42"
+
+
+def test_a_plugged_in_challenge_is_shown_and_checked(client, world, settings):
+    settings.XINFANG_PORTAL_CHALLENGE = "test_portal.SixTimesSeven"
+    assert 'name="answer"' in client.get("/portal/file/").content.decode()
+    response = client.post("/portal/file/", {**filing(world), "answer": "41"})
+    assert "验证未通过" in response.content.decode() and not Matter.objects.exists()
+    assert client.post("/portal/file/", {**filing(world), "answer": "42"}).status_code == 302
+    assert Matter.objects.count() == 1
