@@ -110,6 +110,7 @@ class Command(BaseCommand):
 
         rows = [(a.username, password_of(a.username), Role(a.role).label, a.unit_name) for a in shown]
         self.stdout.write("")
+        self.stdout.write("群众端（网上信访，无需登录）：/portal/")
         self.stdout.write("演示账号（登录页面 /login/）：")
         self.stdout.write(table(("用户名", "密码", "角色", "单位"), rows))
         if settings.XINFANG_TOTP_REQUIRED:
