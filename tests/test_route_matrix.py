@@ -21,6 +21,8 @@ from test_scoping import EXPECTED
 
 from xinfang.api.models import ApiToken, Scope
 from xinfang.org.models import Role
+from xinfang.petitions.export import export_dir
+from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
 
 SIGNED_IN = sorted(EXPECTED)
@@ -94,6 +96,16 @@ ROUTES = {
         on_m1, kwargs=lambda o: {"pk": o.m1.pk}, method="post", data={"reason": "核实信访人身份"}
     ),
     "petitions:attachment": Route(on_m1, kwargs=lambda o: {"pk": o.attachment.pk}),
+    "petitions:export": Route(lambda u: 200 if casework(u) else 403, query="?tab=all"),
+    # Export jobs belong to their requester (alice here); everyone else gets 404.
+    "petitions:export_job": Route(
+        lambda u: 200 if u.username == "alice" else (403 if not casework(u) else 404),
+        kwargs=lambda o: {"pk": o.export_job.pk},
+    ),
+    "petitions:export_download": Route(
+        lambda u: 200 if u.username == "alice" else (403 if not casework(u) else 404),
+        kwargs=lambda o: {"pk": o.export_job.pk},
+    ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
     # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
     "portal:index": Route(lambda u: 200, anonymous=200),
@@ -160,7 +172,11 @@ def objects(world):
         now=d.now,
     )
     m1 = d.do(m1, "assign", unit=world.units.d1_dept)
+    path = export_dir() / "matrix.xlsx"
+    path.write_bytes(b"PK")
+    job = ExportJob.objects.create(user=world.alice, state=ExportJob.State.DONE, file_name=path.name, total=1)
     return SimpleNamespace(
+        export_job=job,
         m1=m1,
         attachment=m1.attachments.get(),
         category=world.category,

@@ -206,6 +206,11 @@ CACHES = {
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
 XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
 
+# List exports up to this many rows are written while the user waits; larger ones by the worker.
+XINFANG_EXPORT_INLINE_ROWS = int(env("XINFANG_EXPORT_INLINE_ROWS", "5000"))
+# Files of background exports are deleted this many hours after they were written.
+XINFANG_EXPORT_KEEP_HOURS = int(env("XINFANG_EXPORT_KEEP_HOURS", "24"))
+
 # 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
 XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")
 XINFANG_PORTAL_IDENTITY_RATE = env("XINFANG_PORTAL_IDENTITY_RATE", "5/d")

@@ -348,3 +348,32 @@ class Attachment(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"
+
+
+class ExportJob(models.Model):
+    """A large list export, written by the worker; the file is for its requester only."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    query = models.TextField("筛选条件", blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导出任务"
+
+    @property
+    def percent(self):
+        return (
+            100 if self.state == self.State.DONE else int(self.done * 100 / self.total) if self.total else 0
+        )

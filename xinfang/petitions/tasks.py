@@ -1,7 +1,12 @@
 """Periodic jobs of the petition workflow."""
 
+import logging
+import secrets
+
+from django.http import QueryDict
+from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from . import services
 
@@ -18,3 +23,45 @@ def remove_expired_personal_data():
     from .retention import anonymise_due
 
     return anonymise_due()
+
+
+log = logging.getLogger("xinfang.export")
+
+
+@db_periodic_task(crontab(minute="10"))
+def remove_old_exports():
+    from .export import remove_old_files
+
+    return remove_old_files()
+
+
+@db_task()
+def run_export(job_id):
+    """Write a large list export to the data directory, recording progress on the job row."""
+    from . import export
+    from .models import ExportJob
+    from .views import listed_matters
+
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
+    qs, _, _ = listed_matters(job.user, QueryDict(job.query))
+    name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
+    path = export.export_dir() / name
+    try:
+        with open(path, "wb") as stream:
+            rows = export.write(
+                qs,
+                stream,
+                full=export.full_view(job.user),
+                progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
+            )
+    except Exception as exc:  # noqa: BLE001 — the job records why it failed; the user sees it
+        path.unlink(missing_ok=True)
+        log.exception("导出任务 %s 失败", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        return
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=ExportJob.State.DONE, done=rows, total=rows, file_name=name, finished_at=timezone.now()
+    )

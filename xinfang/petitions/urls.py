@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("export/", views.export_list, name="export"),
+    path("exports/<int:pk>/", views.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
 ]

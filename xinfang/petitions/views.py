@@ -2,11 +2,13 @@
 
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.audit import api as audit
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
+from . import export
 from .choices import TERMINAL_STATUSES, Status
 from .forms import (
     MatterForm,
@@ -25,7 +28,7 @@ from .forms import (
     form_for,
     normalize_tracking_code,
 )
-from .models import Attachment, Matter, Petitioner, id_number_hash, phone_hash
+from .models import Attachment, ExportJob, Matter, Petitioner, id_number_hash, phone_hash
 from .services import TransitionError, can_perform, register_matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 
@@ -150,20 +153,38 @@ class UncountedPage:
         return self.number - 1
 
 
-@casework_required
-def queue(request):
-    user = request.user
-    tab = request.GET.get("tab", "todo")
+def todo_page(qs, user, number):
+    """A page of 我的待办 with its total, from one pass over the to-do matters: their ids in order
+    (count and page come from that list), then the page's rows by id. A bureau's list can hold
+    tens of thousands of matters; COUNT(*) plus a sorted LIMIT would filter them all twice."""
+    page = Paginator(list(qs.values_list("pk", flat=True)), PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    related = ("category", "category__parent", "holder_unit", "division")
+    found = Matter.objects.visible_to(user).filter(pk__in=ids).select_related(*related)
+    by_id = {m.pk: m for m in found}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
+
+
+def listed_matters(user, params):
+    """The matters of a list view (tab and filters from the query string): the page and its export."""
+    tab = params.get("tab", "todo")
     qs = Matter.objects.visible_to(user)
     if tab == "todo":
         qs = qs.filter(todo_filter(user))
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(params or None)
     if form.is_valid():
         qs = apply_filters(qs, form)
     order = "due_date" if tab == "todo" else "-received_at"
-    qs = qs.select_related("category", "category__parent", "holder_unit", "division").order_by(order, "-id")
+    return qs.order_by(order, "-id"), form, tab
+
+
+@casework_required
+def queue(request):
+    qs, form, tab = listed_matters(request.user, request.GET)
+    qs = qs.select_related("category", "category__parent", "holder_unit", "division")
     if tab == "todo":
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = todo_page(qs, request.user, request.GET.get("page"))
     else:
         page = UncountedPage(qs, request.GET.get("page"))
     today = timezone.localdate()
@@ -385,3 +406,60 @@ def overview(request):
         "by_category": counts("category__parent__name"),
     }
     return render(request, "petitions/overview.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@casework_required
+@require_GET
+def export_list(request):
+    """The list as it is filtered on screen, as .xlsx; a large one is written by the worker."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    qs, _, tab = listed_matters(request.user, params)
+    total = qs.count()
+    full = export.full_view(request.user)
+    detail = {
+        "tab": tab,
+        "filters": params.dict(),
+        "rows": total,
+        "personal_data": "full" if full else "masked",
+    }
+    if total <= export.inline_limit():
+        buffer = BytesIO()
+        export.write(qs, buffer, full=full)
+        audit.record("export", request=request, target="matters", detail=detail)
+        name = f"信访事项台账-{timezone.localdate():%Y%m%d}.xlsx"
+        return FileResponse(BytesIO(buffer.getvalue()), as_attachment=True, filename=name, content_type=XLSX)
+    with transaction.atomic():
+        job = ExportJob.objects.create(user=request.user, query=params.urlencode(), total=total)
+        audit.record("export", request=request, target=f"export:{job.pk}", detail=detail)
+    from .tasks import run_export
+
+    transaction.on_commit(lambda: run_export(job.pk))
+    return redirect("petitions:export_job", pk=job.pk)
+
+
+def _own_job(request, pk) -> ExportJob:
+    return get_object_or_404(ExportJob, pk=pk, user=request.user)
+
+
+@casework_required
+def export_job(request, pk):
+    job = _own_job(request, pk)
+    template = "petitions/_export_job.html" if request.htmx else "petitions/export_job.html"
+    return render(request, template, {"job": job})
+
+
+@casework_required
+def export_download(request, pk):
+    job = _own_job(request, pk)
+    if job.state != ExportJob.State.DONE:
+        raise Http404("导出文件尚未生成。")
+    path = export.export_dir() / job.file_name
+    if not job.file_name or not path.is_file():
+        raise Http404("导出文件已过期清理，请重新导出。")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"信访事项台账-{job.pk}.xlsx", content_type=XLSX
+    )

@@ -1,0 +1,100 @@
+"""Excel export of list views: the filters on screen, masking by role, the audit row, scoping (an
+accusation never reaches the accused unit's export), and large exports by the worker."""
+
+from io import BytesIO
+
+from conftest import PETITIONER, Driver, sign_in
+from openpyxl import load_workbook
+
+from xinfang.audit.models import AuditEntry
+from xinfang.petitions.choices import Nature, RequestType, Status
+from xinfang.petitions.models import ExportJob
+
+
+def rows_of(content: bytes):
+    sheet = load_workbook(BytesIO(content), read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return rows[0], rows[1:]
+
+
+def download(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_export_follows_the_filters_and_is_audited(client, world):
+    d = Driver(world)
+    d.register(title="停车费上涨")
+    d.to(Status.DISPATCHED, title="电梯故障")
+    sign_in(client, "alice")
+    response = client.get("/matters/export/", {"tab": "all", "status": Status.DISPATCHED})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    header, rows = rows_of(download(response))
+    assert header[:5] == ["查询码", "收到时间", "信访方式", "标题", "信访人"]
+    assert [r[3] for r in rows] == ["电梯故障"]
+    assert rows[0][6] == PETITIONER["phone"]  # a registrar sees full data
+    entry = AuditEntry.objects.get(action="export")
+    assert entry.user == world.alice and entry.detail["rows"] == 1
+    assert entry.detail["filters"]["status"] == Status.DISPATCHED and entry.detail["personal_data"] == "full"
+
+
+def test_export_masks_personal_data_for_roles_that_see_it_masked(client, world):
+    Driver(world).register()
+    sign_in(client, "sam")  # 督查员
+    _, rows = rows_of(download(client.get("/matters/export/", {"tab": "all"})))
+    assert rows[0][4] == "李*" and rows[0][6] == "138****8000"
+    assert PETITIONER["id_number"] not in str(rows)
+    assert AuditEntry.objects.get(action="export").detail["personal_data"] == "masked"
+
+
+def test_accusation_never_reaches_the_accused_units_export(client, world):
+    d = Driver(world)
+    d.do(d.register(title="普通事项"), "assign", unit=world.units.d1_dept)
+    accusation = d.register(
+        title="检举住建局工作人员",
+        nature=Nature.ACCUSATION,
+        request_type=RequestType.REPORT,
+        complained_unit=world.units.d1_dept,
+        division=world.divisions.other_township,
+    )
+    d.do(accusation, "assign", unit=world.units.discipline)
+    sign_in(client, "hank")
+    _, rows = rows_of(download(client.get("/matters/export/", {"tab": "all"})))
+    assert [r[3] for r in rows] == ["普通事项"]
+    sign_in(client, "dora")  # 纪委监委 handles it and sees it
+    _, rows = rows_of(download(client.get("/matters/export/", {"tab": "all"})))
+    assert [r[3] for r in rows] == ["检举住建局工作人员"]
+
+
+def test_large_export_runs_in_the_background_for_its_requester_only(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.XINFANG_EXPORT_INLINE_ROWS = 2
+    d = Driver(world)
+    for i in range(3):
+        d.register(title=f"事项{i}")
+    sign_in(client, "alice")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/matters/export/", {"tab": "all"})
+    job = ExportJob.objects.get()
+    assert response["Location"] == f"/matters/exports/{job.pk}/"
+    assert job.state == ExportJob.State.DONE and job.done == 3
+    page = client.get(response["Location"]).content.decode()
+    assert "已完成" in page and "下载 Excel 文件" in page
+    _, rows = rows_of(download(client.get(f"/matters/exports/{job.pk}/download/")))
+    assert sorted(r[3] for r in rows) == ["事项0", "事项1", "事项2"]
+    assert AuditEntry.objects.get(action="export").target == f"export:{job.pk}"
+    sign_in(client, "bob")  # same bureau, but not the one who asked
+    assert client.get(f"/matters/exports/{job.pk}/download/").status_code == 404
+
+    # A day later the file, which holds personal data, is gone.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xinfang.petitions.export import remove_old_files
+
+    assert remove_old_files(now=timezone.now() + timedelta(hours=23)) == 0
+    assert remove_old_files(now=timezone.now() + timedelta(hours=25)) == 1
+    sign_in(client, "alice")
+    response = client.get(f"/matters/exports/{job.pk}/download/")
+    assert response.status_code == 404
