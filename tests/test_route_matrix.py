@@ -45,10 +45,11 @@ class Route:
     expect: Callable  # user -> status code
     kwargs: Callable = lambda objs: {}  # objects of the fixture -> URL kwargs
     method: str = "get"
-    data: dict | None = None
+    data: dict | Callable | None = None
     anonymous: int | str = "login"  # status, or "login": redirected to the sign-in page
     query: str = ""
     token: bool = False  # an API route: each persona calls with its own token (all scopes)
+    api_key: bool = False  # Open311: the token goes in the api_key parameter, not a header
 
 
 def api_route(expect, **kw):
@@ -120,6 +121,26 @@ ROUTES = {
         method="post",
         data={"note": "冒名撤回"},
     ),
+    # Open311: the service list is public; filing and status need an api_key.
+    "open311:api-root": Route(lambda u: 404, anonymous=404),
+    "open311:openapi-json": Route(lambda u: 200, anonymous=200),
+    "open311:openapi-view": Route(lambda u: 200, anonymous=200),
+    "open311:services": Route(lambda u: 200, anonymous=200),
+    "open311:create_request": api_route(
+        lambda u: 201 if registrar(u) else 403,
+        api_key=True,
+        method="post",
+        data=lambda o: {
+            "jurisdiction_id": "990101001001",
+            "service_code": str(o.category.pk),
+            "description": "路灯不亮",
+        },
+    ),
+    "open311:request_status": api_route(
+        lambda u: 200 if u.username in M1_VISIBLE else 404,
+        api_key=True,
+        kwargs=lambda o: {"service_request_id": o.m1.code},
+    ),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),
     "api:openapi-json": Route(lambda u: 200, anonymous=200),
@@ -186,10 +207,14 @@ def objects(world):
 
 def call(client, name, route, objects, token=None):
     url = reverse(name, kwargs=route.kwargs(objects)) + route.query
-    kw = {"headers": {"Authorization": f"Bearer {token}"}} if token else {}
-    if route.token and route.method == "post":
-        kw["content_type"] = "application/json"
-    data = dict(route.data or {})
+    data = route.data(objects) if callable(route.data) else dict(route.data or {})
+    kw = {}
+    if route.api_key:
+        data["api_key"] = token or ""
+    elif token:
+        kw["headers"] = {"Authorization": f"Bearer {token}"}
+        if route.method == "post":
+            kw["content_type"] = "application/json"
     if data.get("client_key"):
         data["category_id"] = objects.category.pk
     return getattr(client, route.method)(url, data, **kw)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from xinfang.api.api import api
+from xinfang.api.open311 import open311
 from xinfang.petitions.views import home
 
 admin.site.site_header = "信访通 · 系统管理"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("matters/", include("xinfang.petitions.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", open311.urls),
     path("portal/", include("xinfang.portal.urls")),
     path("admin/", admin.site.urls),
 ]
