@@ -181,8 +181,8 @@ def start_web(env, port):
 
     def up():
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
-        except (urllib.error.URLError, ConnectionError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)
+        except OSError:  # refused, reset or timed out: not serving yet
             return False
         return True
 
