@@ -186,7 +186,11 @@ def start_web(env, port):
             return False
         return True
 
-    wait_for(up, what="gunicorn")
+    try:
+        wait_for(up, what="gunicorn")
+    except AssertionError:
+        kill(proc)  # never leave a server behind
+        raise
     return proc
 
 
