@@ -5,12 +5,17 @@ progress shown on a page. Personal fields are masked unless the user's role sees
 every export is written to the audit log with its filters and row count.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
+
+from .models import ExportJob
 
 COLUMNS = [
     ("查询码", 16, lambda m, p: m.display_code),
@@ -41,12 +46,9 @@ def write(queryset, stream, *, full: bool, progress=None) -> int:
     sheet = book.create_sheet("信访事项台账")
     for i, (_, width, _) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + i)].width = width
-    bold = Font(bold=True)
-    header = []
-    for title, _, _ in COLUMNS:
-        cell = _cell(sheet, title)
-        cell.font = bold
-        header.append(cell)
+    header = [WriteOnlyCell(sheet, value=title) for title, _, _ in COLUMNS]
+    for cell in header:
+        cell.font = Font(bold=True)
     sheet.append(header)
     done = 0
     rows = queryset.select_related(
@@ -62,12 +64,6 @@ def write(queryset, stream, *, full: bool, progress=None) -> int:
     return done
 
 
-def _cell(sheet, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    return WriteOnlyCell(sheet, value=value)
-
-
 def inline_limit() -> int:
     return settings.XINFANG_EXPORT_INLINE_ROWS
 
@@ -80,10 +76,6 @@ def export_dir():
 
 def remove_old_files(now=None) -> int:
     """Delete finished exports older than XINFANG_EXPORT_KEEP_HOURS: they hold personal data."""
-    from datetime import timedelta
-
-    from .models import ExportJob
-
     cutoff = (now or timezone.now()) - timedelta(hours=settings.XINFANG_EXPORT_KEEP_HOURS)
     old = ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file_name="")
     removed = 0

@@ -208,9 +208,25 @@ class Matter(models.Model):
         verbose_name = verbose_name_plural = "信访事项"
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["holder_unit", "status", "due_date"]),
+            # 我的待办 (holder_unit, status, ordered by due_date), with the columns the scope check
+            # reads (division, and nature/complained_* for 检举控告): the list is filtered from the
+            # index alone. A bureau's list holds tens of thousands of matters.
+            models.Index(
+                fields=[
+                    "holder_unit",
+                    "status",
+                    "due_date",
+                    "division",
+                    "nature",
+                    "complained_unit",
+                    "complained_person",
+                ],
+                name="petitions_matter_todo_idx",
+            ),
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["received_at"]),
+            # 全部事项 filtered by status, newest first, without sorting the status's matters.
+            models.Index(fields=["status", "received_at"], name="petitions_status_recv_idx"),
         ]
 
     def __str__(self):
@@ -252,6 +268,17 @@ class MatterUnit(models.Model):
 
     class Meta:
         unique_together = [("matter", "unit")]
+        # The scope's "given to this unit or a sub-unit" test (unit_path LIKE 'path%') answered from
+        # an index: per matter (SQLite checks each candidate), and per unit path (PostgreSQL
+        # collects the unit's matters; varchar_pattern_ops for LIKE, ignored by SQLite).
+        indexes = [
+            models.Index(fields=["matter", "unit_path"], name="petitions_mu_matter_path_idx"),
+            models.Index(
+                fields=["unit_path", "matter"],
+                name="petitions_mu_path_matter_idx",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+        ]
 
 
 class Petitioner(models.Model):

@@ -8,7 +8,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import services
+from . import export, services
+from .models import ExportJob
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -30,16 +31,12 @@ log = logging.getLogger("xinfang.export")
 
 @db_periodic_task(crontab(minute="10"))
 def remove_old_exports():
-    from .export import remove_old_files
-
-    return remove_old_files()
+    return export.remove_old_files()
 
 
 @db_task()
 def run_export(job_id):
     """Write a large list export to the data directory, recording progress on the job row."""
-    from . import export
-    from .models import ExportJob
     from .views import listed_matters
 
     job = ExportJob.objects.select_related("user").get(pk=job_id)
