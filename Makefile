@@ -2,7 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
-BENCH_ARGS ?=
+# Each benchmark gets its own arguments: BENCH_<NAME>_ARGS for benchmarks/bench_<name>.py, e.g.
+#   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_LOAD_ARGS="--smoke"
+BENCH_DEADLINES_ARGS ?=
+BENCH_LOAD_ARGS ?=
+BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))
+bench_args = $(BENCH_$(shell echo '$(patsubst bench_%,%,$(basename $(notdir $(1))))' | tr a-z A-Z)_ARGS)
 
 .PHONY: run test test-fast lint format bench migrations-check
 
@@ -23,11 +28,13 @@ format:
 	$(RUFF) check --fix .
 	$(RUFF) format .
 
-bench: ## every benchmarks/bench_*.py; make bench BENCH_ARGS="..."
-	@set -e; found=0; for f in benchmarks/bench_*.py; do \
-		[ -e "$$f" ] || continue; found=1; \
-		echo "==> $$f"; $(PY) "$$f" $(BENCH_ARGS); \
-	done; [ "$$found" = 1 ] || echo "benchmarks/ 中还没有 bench_*.py / no benchmarks yet"
+bench: ## every benchmarks/bench_*.py, each with its own BENCH_<NAME>_ARGS="..." (see above)
+	@if [ -n "$(BENCH_ARGS)" ]; then \
+		echo "BENCH_ARGS 已不再使用，请按脚本分别传参 / BENCH_ARGS is gone: use BENCH_DEADLINES_ARGS, BENCH_LOAD_ARGS" >&2; \
+		exit 2; fi
+	@$(VENV)/bin/pip install -q -e ".[bench]"  # locust for bench_load.py
+	@set -e; $(if $(BENCH_SCRIPTS),,echo "benchmarks/ 中还没有 bench_*.py / no benchmarks yet";) \
+	$(foreach f,$(BENCH_SCRIPTS),echo "==> $(f) $(call bench_args,$(f))"; $(PY) "$(f)" $(call bench_args,$(f));)
 
 migrations-check:
 	@d=$$(mktemp -d); XINFANG_DATA_DIR=$$d $(VENV)/bin/xinfang makemigrations --check --dry-run; rc=$$?; rm -rf $$d; exit $$rc
