@@ -402,7 +402,6 @@ def run_locust(server: Server, env, work: Path, args) -> dict:
         "pages": rows,
         "failures": failures,
         "busy_before": busy_before,
-        "busy_after": machine_busy(),
     }
 
 
@@ -462,6 +461,7 @@ def bench_one(db: str, args) -> dict:
         if server is not None:
             server.stop()
             result["server_errors"] = server_errors(server.log)
+            result["busy_after"] = machine_busy()  # with the benchmark's own server stopped
         if cluster is not None:
             cluster.remove()
         if args.keep:
@@ -527,7 +527,7 @@ def report(result, args):
     before, after = result.get("busy_before", 0), result.get("busy_after", 0)
     busy = max(before, after) > BUSY_SHARE
     print(
-        f"空闲时 CPU 占用 / CPU busy while the server idles: {before:.0%} before the run, {after:.0%} after"
+        f"其他进程的 CPU 占用 / CPU busy without load: {before:.0%} before the run, {after:.0%} after it"
         + (
             "  !!! 其他进程在占用 CPU，数字偏高 / other processes were using the CPU: figures are too high"
             if busy
