@@ -25,11 +25,14 @@ def scope_filter(queryset, user):
     unit = user.unit
     from .models import MatterUnit
 
-    visible = Q(Exists(MatterUnit.objects.filter(matter=OuterRef("pk"), unit_path__startswith=unit.path)))
+    # The cheap column tests first, the EXISTS over the unit links last: both databases evaluate an
+    # OR in this order, and PostgreSQL otherwise hashes all of a unit's links on every list.
+    visible = Q(pk__in=[])
     if unit.is_territorial:
         for path in territory_paths(unit):
             visible |= Q(division__path__startswith=path)
         visible |= Q(holder_unit__path__startswith=unit.path)
+    visible |= Q(Exists(MatterUnit.objects.filter(matter=OuterRef("pk"), unit_path__startswith=unit.path)))
     accused_here = Q(nature=Nature.ACCUSATION) & (
         Q(complained_unit_id__in=unit_ancestor_ids(unit))
         | (Q(complained_person=user.full_name) & ~Q(complained_person=""))
