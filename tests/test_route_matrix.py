@@ -20,6 +20,8 @@ from django.utils import timezone
 from test_scoping import EXPECTED
 
 from xinfang.api.models import ApiToken, Scope
+from xinfang.ledger.jobs import import_dir
+from xinfang.ledger.models import ImportJob
 from xinfang.org.models import Role
 from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
@@ -58,6 +60,10 @@ def api_route(expect, **kw):
 
 def registrar(user):
     return user.does_casework and user.role in {Role.REGISTRAR, Role.DISPATCHER}
+
+
+def own_import_job(user):
+    return 200 if user.username == "alice" else (404 if registrar(user) else 403)
 
 
 NEW_MATTER = {
@@ -106,6 +112,17 @@ ROUTES = {
     "petitions:export_download": Route(
         lambda u: 200 if u.username == "alice" else (403 if not casework(u) else 404),
         kwargs=lambda o: {"pk": o.export_job.pk},
+    ),
+    # 台账导入: for registering staff; a job (and its refused rows) belongs to its uploader, alice.
+    "ledger:upload": Route(lambda u: 200 if registrar(u) else 403),
+    "ledger:template": Route(lambda u: 200 if registrar(u) else 403),
+    "ledger:job": Route(own_import_job, kwargs=lambda o: {"pk": o.import_job.pk}),
+    "ledger:mapping": Route(own_import_job, kwargs=lambda o: {"pk": o.import_job.pk}),
+    "ledger:errors": Route(own_import_job, kwargs=lambda o: {"pk": o.import_job.pk}),
+    "ledger:cancel": Route(
+        lambda u: 302 if u.username == "alice" else (404 if registrar(u) else 403),
+        kwargs=lambda o: {"pk": o.import_job.pk},
+        method="post",
     ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
     # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
@@ -196,8 +213,13 @@ def objects(world):
     path = export_dir() / "matrix.xlsx"
     path.write_bytes(b"PK")
     job = ExportJob.objects.create(user=world.alice, state=ExportJob.State.DONE, file_name=path.name, total=1)
+    (import_dir() / "matrix-errors.xlsx").write_bytes(b"PK")
+    import_job = ImportJob.objects.create(
+        user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
+    )
     return SimpleNamespace(
         export_job=job,
+        import_job=import_job,
         m1=m1,
         attachment=m1.attachments.get(),
         category=world.category,

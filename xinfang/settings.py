@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinfang.audit",
     "xinfang.api",
     "xinfang.portal",
+    "xinfang.ledger",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,10 @@ XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
 XINFANG_EXPORT_INLINE_ROWS = int(env("XINFANG_EXPORT_INLINE_ROWS", "5000"))
 # Files of background exports are deleted this many hours after they were written.
 XINFANG_EXPORT_KEEP_HOURS = int(env("XINFANG_EXPORT_KEEP_HOURS", "24"))
+# 台账 import: the largest file accepted, and how long a stopped import's claim is honoured before
+# the worker resumes it (each chunk of 2,000 rows renews the claim).
+XINFANG_IMPORT_MAX_MB = int(env("XINFANG_IMPORT_MAX_MB", "100"))
+XINFANG_IMPORT_LEASE_SECONDS = int(env("XINFANG_IMPORT_LEASE_SECONDS", "120"))
 
 # 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
 XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("xinfang.org.urls")),
     path("matters/", include("xinfang.petitions.urls")),
+    path("ledger/", include("xinfang.ledger.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", open311.urls),

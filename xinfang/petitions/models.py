@@ -118,6 +118,12 @@ class Matter(models.Model):
         "上级编号", max_length=40, blank=True, help_text="上级转送、交办的事项，填写上级的交办单编号"
     )
     upper_due_date = models.DateField("上级要求办结日期", null=True, blank=True)
+    ledger_number = models.CharField(
+        "原台账编号", max_length=60, blank=True, help_text="从 Excel 台账导入的事项在原台账中的编号"
+    )
+    # Keyed hash of the ledger number (or of the row's content when it has none): importing the
+    # same file again finds the matters it created and creates no duplicates.
+    import_key = models.CharField(max_length=64, blank=True, editable=False)
 
     status = models.CharField(
         "状态", max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
@@ -227,6 +233,13 @@ class Matter(models.Model):
             models.Index(fields=["received_at"]),
             # 全部事项 filtered by status, newest first, without sorting the status's matters.
             models.Index(fields=["status", "received_at"], name="petitions_status_recv_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registering_unit", "import_key"],
+                condition=~models.Q(import_key=""),
+                name="petitions_matter_import_key_uniq",
+            )
         ]
 
     def __str__(self):

@@ -578,13 +578,18 @@ def _save_attachment(matter, event, upload, actor):
 # ---------------------------------------------------------------- registration
 
 
-@transaction.atomic
-def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), now=None) -> Matter:
-    """Register a new matter at the actor's unit (a petition bureau or any territorial unit)."""
+def check_registrar(actor):
+    """Who may register matters, on the page, by API or by 台账 import."""
     if not (actor and actor.does_casework and actor.role in {Role.REGISTRAR, Role.DISPATCHER}):
         raise TransitionError("只有登记员、交办员可以登记信访事项。")
     if not actor.unit.is_territorial:
         raise TransitionError("信访事项应当由信访部门或属地党委政府登记。")
+
+
+@transaction.atomic
+def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), now=None) -> Matter:
+    """Register a new matter at the actor's unit (a petition bureau or any territorial unit)."""
+    check_registrar(actor)
     now = now or timezone.now()
     fields = dict(fields)
     if not petitioners and not fields.get("anonymous"):
@@ -607,20 +612,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
 
     repeat_of = fields.get("repeat_of")
     final = bool(repeat_of and repeat_of.rereview_decided_on and repeat_of.status == Status.CLOSED)
-    matter = Matter(
-        **fields,
-        registered_by=actor,
-        registering_unit=actor.unit,
-        holder_unit=actor.unit,
-        policy_set=_policy_set_for(fields["division"]),
-        finality_flag=final,
-        step_started_on=timezone.localdate(fields.get("received_at") or now),
-    )
-    if final:
-        matter.status = Status.NOT_ACCEPTED
-        matter.closed_on = timezone.localdate(now)
-    if not final:
-        recompute_deadline(matter, timezone.localdate(now))
+    matter = new_matter(actor, fields, now, final=final)
     matter.save()
     MatterUnit.objects.create(matter=matter, unit=actor.unit, unit_path=actor.unit.path)
     for p in petitioners:
@@ -649,6 +641,26 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
     )
     for f in files:
         _save_attachment(matter, event, f, actor)
+    return matter
+
+
+def new_matter(actor, fields: dict, now, *, final=False) -> Matter:
+    """An unsaved matter registered at the actor's unit, with its first deadline: shared by
+    `register_matter` and the bulk 台账 import."""
+    matter = Matter(
+        **fields,
+        registered_by=actor,
+        registering_unit=actor.unit,
+        holder_unit=actor.unit,
+        policy_set=_policy_set_for(fields["division"]),
+        finality_flag=final,
+        step_started_on=timezone.localdate(fields.get("received_at") or now),
+    )
+    if final:
+        matter.status = Status.NOT_ACCEPTED
+        matter.closed_on = timezone.localdate(now)
+    else:
+        recompute_deadline(matter, timezone.localdate(now))
     return matter
 
 

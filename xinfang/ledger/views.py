@@ -1,0 +1,142 @@
+"""Pages of the 台账 import: upload, map the columns, watch the job, fetch the refused rows."""
+
+import secrets
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from xinfang.petitions.services import TransitionError, check_registrar
+from xinfang.petitions.views import XLSX, casework_required
+
+from . import jobs
+from .columns import write_template
+from .forms import MappingForm, UploadForm
+from .models import ImportJob
+from .reading import FileRefused, open_table, text_of
+
+
+def importer_required(view):
+    @casework_required
+    def wrapped(request, *args, **kwargs):
+        try:
+            check_registrar(request.user)
+        except TransitionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@importer_required
+def upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        limit = settings.XINFANG_IMPORT_MAX_MB
+        if file.size > limit * 1048576:
+            form.add_error(
+                "file", f"文件大小{file.size / 1048576:.1f}MB，超过了{limit}MB的上限。请拆分后分别导入。"
+            )
+        else:
+            temporary = jobs.import_dir() / f"upload-{secrets.token_hex(12)}"
+            with temporary.open("wb") as out:
+                for piece in file.chunks():
+                    out.write(piece)
+            try:
+                job = jobs.new_job(request.user, temporary, file.name)
+            except FileRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("ledger:mapping", pk=job.pk)
+            finally:
+                temporary.unlink(missing_ok=True)
+    recent = ImportJob.objects.filter(user=request.user)[:20]
+    return render(request, "ledger/upload.html", {"form": form, "jobs": recent})
+
+
+@importer_required
+def template(request):
+    buffer = BytesIO()
+    write_template(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="信访事项台账导入模板.xlsx", content_type=XLSX)
+
+
+def _own_job(request, pk) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=pk, user=request.user)
+
+
+@importer_required
+def mapping(request, pk):
+    job = _own_job(request, pk)
+    if job.state != ImportJob.State.MAPPING:
+        return redirect("ledger:job", pk=job.pk)
+    form = MappingForm(job, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.mapping()
+        problems = jobs.mapping_problems(request.user, chosen, job.header)
+        for problem in problems:
+            form.add_error(None, problem)
+        if not problems:
+            with transaction.atomic():
+                job.mapping = chosen
+                job.mode = form.cleaned_data["mode"]
+                job.default_nature = form.cleaned_data["default_nature"]
+                job.default_request_type = form.cleaned_data["default_request_type"]
+                job.state = ImportJob.State.QUEUED
+                job.save()
+            from .tasks import run_import
+
+            transaction.on_commit(lambda: run_import(job.pk))
+            return redirect("ledger:job", pk=job.pk)
+    preview = _preview(job)
+    return render(request, "ledger/mapping.html", {"job": job, "form": form, "preview": preview})
+
+
+def _preview(job, rows=3):
+    """The first rows of the file under their headers, to help match the columns."""
+    if not job.stored_name:
+        return []
+    try:
+        table = open_table(
+            jobs.import_dir() / job.stored_name, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576
+        )
+    except (FileRefused, FileNotFoundError):
+        return []
+    return [[text_of(c) for c in cells] for _, cells in table.rows[:rows]]
+
+
+@importer_required
+def job(request, pk):
+    job = _own_job(request, pk)
+    template = "ledger/_job.html" if request.htmx else "ledger/job.html"
+    return render(request, template, {"job": job})
+
+
+@importer_required
+def error_rows(request, pk):
+    job = _own_job(request, pk)
+    path = jobs.import_dir() / job.error_file
+    if not job.error_file or not path.is_file():
+        raise Http404("错误行文件已过期清理，请重新导入原文件以重新生成。")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"导入错误行-{job.pk}.xlsx", content_type=XLSX
+    )
+
+
+@importer_required
+def cancel(request, pk):
+    job = _own_job(request, pk)
+    if request.method == "POST" and job.state == ImportJob.State.MAPPING:
+        if job.stored_name:
+            (jobs.import_dir() / job.stored_name).unlink(missing_ok=True)
+        job.delete()
+        messages.info(request, "已取消该导入。")
+    return redirect("ledger:upload")
