@@ -3,8 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 # Each benchmark gets its own arguments: BENCH_<NAME>_ARGS for benchmarks/bench_<name>.py, e.g.
-#   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_LOAD_ARGS="--smoke"
+#   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_IMPORT_ARGS="--smoke" BENCH_LOAD_ARGS="--smoke"
 BENCH_DEADLINES_ARGS ?=
+BENCH_IMPORT_ARGS ?=
 BENCH_LOAD_ARGS ?=
 BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))
 bench_args = $(BENCH_$(shell echo '$(patsubst bench_%,%,$(basename $(notdir $(1))))' | tr a-z A-Z)_ARGS)
@@ -30,7 +31,7 @@ format:
 
 bench: ## every benchmarks/bench_*.py, each with its own BENCH_<NAME>_ARGS="..." (see above)
 	@if [ -n "$(BENCH_ARGS)" ]; then \
-		echo "BENCH_ARGS 已不再使用，请按脚本分别传参 / BENCH_ARGS is gone: use BENCH_DEADLINES_ARGS, BENCH_LOAD_ARGS" >&2; \
+		echo "BENCH_ARGS 已不再使用，请按脚本分别传参 / BENCH_ARGS is gone: use BENCH_DEADLINES_ARGS, BENCH_IMPORT_ARGS, BENCH_LOAD_ARGS" >&2; \
 		exit 2; fi
 	@$(VENV)/bin/pip install -q -e ".[bench]"  # locust for bench_load.py
 	@set -e; $(if $(BENCH_SCRIPTS),,echo "benchmarks/ 中还没有 bench_*.py / no benchmarks yet";) \

@@ -2,8 +2,8 @@
 
 Real processes against the test database (SQLite file, or the PostgreSQL cluster of the second pass):
 a script running transitions, the web server (gunicorn) taking transition requests, a division
-import, and the Huey worker sending notifications. Reports do not exist yet; they get the same test
-when they do.
+import, a matter 台账 import, and the Huey worker sending notifications. Reports do not exist yet;
+they get the same test when they do.
 """
 
 import os
@@ -294,6 +294,59 @@ def test_killing_an_import_mid_way_writes_nothing_and_a_rerun_imports_all(world,
     done = subprocess.run(command, env=child_env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert Division.objects.count() == before + len(rows) - 1
+
+
+def test_killing_a_matter_import_leaves_whole_chunks_and_the_job_resumes(
+    world, child_env, tmp_path, settings
+):
+    """The 台账 import writes chunk by chunk; after a kill the job's counters match the database,
+    every matter written is complete, and resuming (or importing the file again) finishes it once."""
+    from test_ledger_import import row, write_xlsx
+
+    from xinfang.ledger import jobs
+    from xinfang.ledger.models import ImportJob
+
+    total = 5 * jobs.CHUNK
+    units = ["", "青溪市住房和城乡建设局", "东城区信访局"]
+    path = write_xlsx(tmp_path / "台账.xlsx", [row(i, 承办单位=units[i % 3]) for i in range(1, total + 1)])
+    command = [sys.executable, "-m", "xinfang", "import", "matters", str(path), "--user", "bob"]
+    proc = start(command, child_env)
+
+    def written():
+        connection.close()
+        return ImportJob.objects.filter(written__gt=0).exists()
+
+    wait_for(written, timeout=120, what="the first chunk")
+    kill(proc)
+    connection.close()
+    job = ImportJob.objects.get()
+    matters = Matter.objects.filter(registering_unit=world.units.city_bureau)
+    assert job.state == ImportJob.State.WRITING and 0 < job.written < total
+    assert matters.count() == job.written and job.written % jobs.CHUNK == 0
+    for m in matters.prefetch_related("events", "petitioners", "unit_links"):
+        actions = [e.action for e in m.events.all()]
+        assert actions[0] == "register" and len(actions) == (1 if m.status == Status.REGISTERED else 2), m.pk
+        assert len(m.petitioners.all()) == 1 and m.unit_links.count() == (
+            1 if m.status == Status.REGISTERED else 2
+        )
+    audited = AuditEntry.objects.filter(target=f"import:{job.pk}")
+    assert sorted(pk for e in audited for pk in e.detail["matters"]) == sorted(
+        matters.values_list("pk", flat=True)
+    )
+    assert audit.verify().ok
+
+    # The worker resumes a job whose claim has lapsed; the rows written are skipped by their key.
+    settings.DATA_DIR = tmp_path / "data"
+    settings.XINFANG_IMPORT_LEASE_SECONDS = 0
+    resumed = jobs.run(job.pk)
+    assert resumed.state == ImportJob.State.DONE
+    assert (resumed.skipped, resumed.written) == (job.written, total - job.written)
+    assert matters.count() == total
+    assert matters.values("ledger_number").distinct().count() == total
+    again = subprocess.run(command, env=child_env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"新登记0件；此前已导入、本次跳过{total}行" in again.stdout
+    assert matters.count() == total
 
 
 def test_killing_the_worker_mid_delivery_loses_no_notification(world, child_env, tmp_path):

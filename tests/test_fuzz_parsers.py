@@ -132,3 +132,53 @@ def test_division_import_is_all_or_nothing_on_any_file(rows, encoding):
         assert result.rows == len(rows)
         for div in Division.objects.all():
             assert div.parent is None or div.path.startswith(div.parent.path)
+
+
+# ---------------------------------------------------------------- 台账 import parsers
+
+
+@given(st.one_of(ANY_TEXT, st.integers(), st.floats(allow_nan=True), st.none(), st.datetimes()))
+@example("2026年2月30日")
+@example("99999")
+@example("2026-03-01 25:00")
+def test_ledger_date_parser_returns_a_date_or_a_chinese_reason(value):
+    from xinfang.ledger.values import parse_datetime
+
+    try:
+        parsed = parse_datetime(value)
+    except ValueError as exc:
+        assert any("\u4e00" <= c <= "\u9fa5" for c in str(exc)), exc
+    else:
+        assert parsed.tzinfo is None and (not isinstance(value, str) or 1000 <= parsed.year <= 9999)
+
+
+@given(st.binary(max_size=3000))
+@example(b"PK\x03\x04garbage")
+@example(b"\xef\xbb\xbf\xff\xfe")
+@example('编号,信访人\n"未闭合'.encode())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_ledger_reader_reads_or_refuses_any_bytes(tmp_path, data):
+    from xinfang.ledger.reading import FileRefused, open_table
+
+    path = tmp_path / "fuzz.xlsx"
+    path.write_bytes(data)
+    try:
+        table = open_table(path, max_bytes=10**6)
+    except FileRefused as exc:
+        assert str(exc)
+    else:
+        assert table.rows and all(isinstance(number, int) and number >= 2 for number, _ in table.rows)
+
+
+@pytest.mark.django_db
+@given(st.lists(st.one_of(ANY_TEXT, st.integers(), st.floats(allow_nan=False), st.none()), max_size=16))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_ledger_row_checker_gives_a_matter_or_located_errors(world, cells):
+    from xinfang.ledger.columns import COLUMNS
+    from xinfang.ledger.rows import RowChecker
+
+    checker = RowChecker(world.bob, {c.key: i for i, c in enumerate(COLUMNS)})
+    row, errors = checker.check(7, cells)
+    assert (row is None) == bool(errors)
+    labels = {c.label for c in COLUMNS}
+    assert all(e.row == 7 and e.column in labels and e.message for e in errors)

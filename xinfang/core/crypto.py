@@ -13,6 +13,7 @@ as associated data, so a ciphertext cannot be relabelled to another key.
 """
 
 import base64
+import functools
 import json
 import os
 import re
@@ -142,11 +143,17 @@ def reset_keyring(ring: Keyring | None = None):
     _keyring = ring
 
 
+@functools.lru_cache(maxsize=16)
+def _sm4(key: bytes):
+    """One algorithm object per key: building it (and its key checks) dominated bulk encryption."""
+    return algorithms.SM4(key)
+
+
 def encrypt(plaintext: str, ring: Keyring | None = None) -> str:
     ring = ring or keyring()
     kid = ring.current_id
     nonce = secrets.token_bytes(NONCE_BYTES)
-    enc = Cipher(algorithms.SM4(ring.key(kid)), modes.GCM(nonce)).encryptor()
+    enc = Cipher(_sm4(ring.key(kid)), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(kid.encode())
     body = enc.update(plaintext.encode("utf-8")) + enc.finalize()
     return f"{PREFIX}:{kid}:{base64.b64encode(nonce + body + enc.tag).decode()}"
@@ -168,7 +175,7 @@ def decrypt(token: str, ring: Keyring | None = None) -> str:
     except ValueError as exc:
         raise CryptoKeyError("密文格式不正确。") from exc
     nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    dec = Cipher(algorithms.SM4(ring.key(kid)), modes.GCM(nonce, tag)).decryptor()
+    dec = Cipher(_sm4(ring.key(kid)), modes.GCM(nonce, tag)).decryptor()
     dec.authenticate_additional_data(kid.encode())
     try:
         return (dec.update(body) + dec.finalize()).decode("utf-8")

@@ -125,7 +125,7 @@ def _run(job: ImportJob, progress):
     )
     _save(job, state=ImportJob.State.CHECKING, total=len(table), checked=0)
     progress(job)
-    bad, errors, first_row_of = {}, [], {}
+    bad, errors, first_row_of, good = {}, [], {}, []
     for i, (number, cells) in enumerate(table.rows, start=1):
         row, row_errors = checker.check(number, cells)
         if row is not None:
@@ -136,6 +136,8 @@ def _run(job: ImportJob, progress):
         if row_errors:
             bad[number] = row_errors
             errors += row_errors
+        else:
+            good.append(row)
         if i % CHUNK == 0:
             _save(job, checked=i, claimed_at=timezone.now())
             progress(job)
@@ -156,36 +158,23 @@ def _run(job: ImportJob, progress):
         job,
         state=ImportJob.State.WRITING,
         checked=len(table),
-        to_write=len(table) - len(bad),
+        to_write=len(good),
         error_count=len(bad),
         written=0,
         skipped=0,
     )
     progress(job)
-    chunk = []
-    for number, cells in table.rows:
-        if number in bad:
-            continue
-        row, _ = checker.check(number, cells)
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            _write(job, chunk, now, bad, errors, progress)
-            chunk = []
-    if chunk:
-        _write(job, chunk, now, bad, errors, progress)
+    for start in range(0, len(good), CHUNK):
+        late = writer.write_chunk(job, job.user, good[start : start + CHUNK], now)
+        for e in late:
+            bad.setdefault(e.row, []).append(e)
+            errors.append(e)
+        job.refresh_from_db()
+        progress(job)
     job.refresh_from_db()
     message = f"新登记{job.written}件；此前已导入、本次跳过{job.skipped}行"
     message += f"；有错误未导入{len(bad)}行，请下载错误行修改后再导入。" if bad else "。"
     _finish(job, ImportJob.State.DONE, table=table, bad=bad, errors=errors, message=message)
-    progress(job)
-
-
-def _write(job, chunk, now, bad, errors, progress):
-    late = writer.write_chunk(job, job.user, chunk, now)
-    for e in late:
-        bad.setdefault(e.row, []).append(e)
-        errors.append(e)
-    job.refresh_from_db()
     progress(job)
 
 

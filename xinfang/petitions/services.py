@@ -6,6 +6,7 @@ transition, append an event (history is never edited), recompute the deadline, a
 notifications to the outbox that the worker delivers after commit.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -647,20 +648,53 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
 def new_matter(actor, fields: dict, now, *, final=False) -> Matter:
     """An unsaved matter registered at the actor's unit, with its first deadline: shared by
     `register_matter` and the bulk 台账 import."""
-    matter = Matter(
-        **fields,
-        registered_by=actor,
-        registering_unit=actor.unit,
-        holder_unit=actor.unit,
-        policy_set=_policy_set_for(fields["division"]),
-        finality_flag=final,
-        step_started_on=timezone.localdate(fields.get("received_at") or now),
+    matter = _build_matter(
+        {
+            **fields,
+            "registered_by": actor,
+            "registering_unit": actor.unit,
+            "holder_unit": actor.unit,
+            "policy_set": _policy_set_for(fields["division"]),
+            "finality_flag": final,
+            "step_started_on": timezone.localdate(fields.get("received_at") or now),
+        }
     )
     if final:
         matter.status = Status.NOT_ACCEPTED
         matter.closed_on = timezone.localdate(now)
     else:
         recompute_deadline(matter, timezone.localdate(now))
+    return matter
+
+
+@functools.cache
+def _matter_columns():
+    return [
+        (f, f.default if f.has_default() and not callable(f.default) else None)
+        for f in Matter._meta.concrete_fields
+    ]
+
+
+def _build_matter(values: dict) -> Matter:
+    """Matter(**values), through the positional path Django uses for rows read from the database:
+    the keyword path checks and defaults each of 60 fields one by one, which was a quarter of a 台账
+    import's time. Related objects given by field name are attached as if assigned."""
+    args, related = [], []
+    for f, static_default in _matter_columns():
+        if f.name in values:
+            value = values[f.name]
+            if f.is_relation and value is not None:
+                related.append((f, value))
+                value = value.pk
+        else:
+            value = f.get_default() if static_default is None else static_default
+        args.append(value)
+    unknown = values.keys() - {f.name for f, _ in _matter_columns()}
+    if unknown:
+        raise TypeError(f"Matter has no field(s) {sorted(unknown)}")
+    matter = Matter(*args)
+    for f, obj in related:
+        f.set_cached_value(matter, obj)
     return matter
 
 
