@@ -125,7 +125,11 @@ else:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # The page cache per connection (SQLite's default is 2 MB): index inserts with random
+                # keys (查询码, search hashes) of a 台账 import and list pages over a million matters
+                # read far fewer pages from disk with it.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA cache_size=-{int(env('XINFANG_SQLITE_CACHE_MB', '64')) * 1024};",
             },
             # A file, not the in-memory default: tests of concurrent writers need real locking.
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
