@@ -212,3 +212,43 @@ def test_citizen_files_tracks_rates_and_asks_for_review_on_a_phone(world, live_s
     assert "申请复查期限已于" in text and "自收到之日起30日内提出" in text
     assert other.get_by_role("button", name="申请复查").count() == 0
     assert errors == []
+
+
+def test_dispatcher_imports_a_ledger_and_watches_the_progress(
+    world, live_server, browser, settings, tmp_path
+):
+    """Upload, fix a column the guess missed, start, and see the bar reach the end while the worker
+    (run here by the test, so the page has to poll for it) imports."""
+    from huey.contrib.djhuey import HUEY
+    from test_ledger_import import HEADER, row, write_xlsx
+
+    from xinfang.ledger import jobs
+    from xinfang.ledger.models import ImportJob
+
+    settings.DATA_DIR = tmp_path / "data"
+    header = [h if h != "案情" else "反映的问题" for h in HEADER]
+    path = write_xlsx(
+        tmp_path / "东城区台账.xlsx", [row(i, 承办单位="东城区信访局") for i in range(1, 4)], header
+    )
+    errors = []
+    page = browser.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, live_server.url, "bob")
+    page.get_by_role("link", name="台账导入").click()
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="上传并核对列").click()
+    page.wait_for_url("**/map/")
+    assert "共 3 行数据" in page.content()
+    page.select_option("#id_content", label="第10列「反映的问题」")
+    HUEY.immediate = False  # the job waits in the queue; the test is the worker
+    try:
+        page.get_by_role("button", name="开始导入").click()
+        page.wait_for_selector("text=排队中")
+    finally:
+        HUEY.immediate = True
+    job = ImportJob.objects.get()
+    jobs.run(job.pk)
+    page.wait_for_selector("text=新登记 3 件", timeout=10_000)  # htmx polls every 2 s
+    assert page.locator("progress").get_attribute("value") == "100"
+    assert Matter.objects.filter(holder_unit=world.units.d1_bureau).count() == 3
+    assert errors == []
