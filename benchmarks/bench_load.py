@@ -1,4 +1,5 @@
-"""Load benchmark: page speed of the staff pages with N matters, on SQLite and on PostgreSQL.
+"""Load benchmark: page speed of the staff pages and the citizen portal with N matters, on SQLite
+and on PostgreSQL.
 
     .venv/bin/python benchmarks/bench_load.py [--matters 1000000] [--db sqlite,postgres]
         [--users 20] [--run-time 120s] [--wait 0.5,2] [--workers 2] [--threads 4] [--smoke]
@@ -12,13 +13,20 @@ For each database, in its own fresh temporary XINFANG_DATA_DIR (/tmp/xf-bench-lo
    events, unit links and (encrypted) petitioners, plus signed-in sessions for the benchmark
    accounts. Its load time and rows/s are reported.
 3. gunicorn serves the product on 127.0.0.1 (a free port) as `xinfang run` does (gthread workers),
-   with XINFANG_TOTP_REQUIRED=false (the benchmark is about page speed, not sign-in).
+   with XINFANG_TOTP_REQUIRED=false (the benchmark is about page speed, not sign-in), the portal's
+   rate limits per address and per identity raised to PORTAL_RATE (every simulated citizen comes
+   from 127.0.0.1) and no portal challenge (XINFANG_PORTAL_CHALLENGE unset).
 4. locust (benchmarks/locustfile.py) runs headless, one process, a fixed number of users for a
-   fixed time: staff working their queues — 我的待办, 全部事项 with pages and filters, matter
-   details — plus the sign-in page as a baseline under the same load.
+   fixed time, four staff to one citizen: staff working their queues — 我的待办, 全部事项 with
+   pages and filters, matter details — plus the sign-in page as a baseline under the same load;
+   citizens on the portal (网上信访), each task a new visitor: the form pages, filing a petition
+   (POST with CSRF, a new matter registered, its 查询码 read on /portal/filed/) and tracking one
+   (查询码 and phone's last four digits → the matter's public timeline), for the citizens' own
+   filings and for loaded matters sampled before the run (SEED_CODES).
 
-It prints requests/s, p50/p95/p99 latency and errors per page type and overall, and checks the goal:
-0 errors and p95 < 200 ms for the queue and detail pages at 1,000,000 matters (MET / MISSED). The exit
+It prints requests/s, p50/p95/p99 latency and errors per page type (the portal's included) and
+overall, and checks the goal: 0 errors (any page) and p95 < 200 ms for the queue and detail pages at
+1,000,000 matters (MET / MISSED); the portal's latencies are reported, not part of the goal. The exit
 status is 0 even when the goal is missed; it is 1 only when the benchmark itself could not run.
 """
 
@@ -53,7 +61,14 @@ PAGES = (
     ("all", "全部事项 ?tab=all 翻页/筛选"),
     ("detail", "事项详情 /matters/<pk>/"),
     ("baseline", "基线 /login/"),
+    ("portal_form", "群众表单 GET /portal/file/, track/"),
+    ("portal_file", "群众写信 POST /portal/file/"),
+    ("portal_track", "群众查询 POST /portal/track/"),
 )
+LABEL_WIDTH = 50  # terminal columns of the table's first column
+# The citizen portal's limits for the bench server: every simulated citizen comes from 127.0.0.1.
+PORTAL_RATE = "100000/h"
+PORTAL_CODES = 200  # loaded matters whose 查询码 and phone tail the citizens track
 DB_LABEL = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL 15"}
 # PostgreSQL settings: load with the test suite's no-fsync settings, then serve with durable ones.
 PG_COMMON = "-c shared_buffers=512MB -c max_connections=100 -c max_wal_size=4GB"
@@ -328,9 +343,47 @@ def server_errors(log: Path) -> list[str]:
     return [line for line in lines if any(t in line for t in SERVER_TROUBLE)]
 
 
+def server_env(env: dict) -> dict:
+    """The gunicorn environment: the portal's limits per address and per identity raised, and no
+    challenge, since all simulated citizens file and track from 127.0.0.1."""
+    env = dict(
+        env,
+        XINFANG_PORTAL_FILE_RATE=PORTAL_RATE,
+        XINFANG_PORTAL_IDENTITY_RATE=PORTAL_RATE,
+        XINFANG_PORTAL_TRACK_RATE=PORTAL_RATE,
+    )
+    env.pop("XINFANG_PORTAL_CHALLENGE", None)
+    return env
+
+
+# Run with the product's settings after the load: a sample of loaded matters whose petitioner has a
+# mobile number, as [查询码 as printed, phone's last 4 digits], for the citizens to track.
+SEED_CODES = """
+import json, random, sys
+import django
+django.setup()
+from django.db.models import Max
+from xinfang.petitions.models import Petitioner
+top = Petitioner.objects.aggregate(m=Max("matter_id"))["m"] or 0
+ids = random.Random(11).sample(range(1, top + 1), min(top, 3 * int(sys.argv[2])))
+codes = [
+    [p.matter.display_code, p.phone[-4:]]
+    for p in Petitioner.objects.filter(matter_id__in=ids).select_related("matter").order_by("matter_id")
+    if len(p.phone) == 11 and p.phone.startswith("1")
+][: int(sys.argv[2])]
+open(sys.argv[1], "w", encoding="utf-8").write(json.dumps(codes))
+print(f"{len(codes)} tracking codes of loaded matters")
+"""
+
+
 def warm_up(server: Server, sessions: list[dict]):
-    """One round of every account's pages (templates compiled, caches filled), and a check that
-    the sessions are signed in: a redirect to /login/ here would make every number meaningless."""
+    """One round of every account's pages and of the portal's forms (templates compiled, caches
+    filled), and a check that the sessions are signed in: a redirect to /login/ here would make
+    every number meaningless."""
+    for path in ("/portal/file/", "/portal/track/"):
+        status, _body = server.get(path)
+        if status != 200:
+            raise BenchError(f"GET {path} → HTTP {status}")
     seen = set()
     for s in sessions:
         if s["username"] in seen:
@@ -370,7 +423,12 @@ def run_locust(server: Server, env, work: Path, args) -> dict:
         "WARNING",
         "--reset-stats",
     ]
-    locust_env = dict(env, XF_BENCH_SESSIONS=str(work / "sessions.json"), XF_BENCH_WAIT=args.wait)
+    locust_env = dict(
+        env,
+        XF_BENCH_SESSIONS=str(work / "sessions.json"),
+        XF_BENCH_PORTAL_CODES=str(work / "portal_codes.json"),
+        XF_BENCH_WAIT=args.wait,
+    )
     log = work / "locust.log"
     busy_before = machine_busy()
     with log.open("ab") as out:
@@ -445,10 +503,13 @@ def bench_one(db: str, args) -> dict:
         shown = ("写入完成", "状态分布", "一致性", "!!!", "    ")  # progress lines start with spaces
         run(load_cmd, env, log, "bulk_matters.py", echo=lambda line: line.startswith(shown))
         result["load"] = json.loads((work / "load.json").read_text(encoding="utf-8"))
+        run(
+            [PY, "-c", SEED_CODES, str(work / "portal_codes.json"), str(PORTAL_CODES)], env, log, "seed codes"
+        )
         if cluster is not None:
             cluster.restart(PG_COMMON)  # serve with fsync and synchronous commit on
         sessions = json.loads((work / "sessions.json").read_text(encoding="utf-8"))
-        server = Server(env, work / "gunicorn.log", args.workers, args.threads)
+        server = Server(server_env(env), work / "gunicorn.log", args.workers, args.threads)
         server.start()
         warm_up(server, sessions)
         print(
@@ -507,7 +568,7 @@ def report(result, args):
         f"负载 / load test: {args.users} users, wait {args.wait} s, {args.run_time}, "
         f"gunicorn {args.workers}×{args.threads} gthread, 1 locust process"
     )
-    header = f"{_pad('页面 / page', 40)} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}"
+    header = f"{_pad('页面 / page', LABEL_WIDTH)} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>7}"
     print(header)
     print("-" * _width(header))
     pages = result["pages"]
@@ -515,9 +576,9 @@ def report(result, args):
         row = pages.get(name)
         if row is None:
             continue
-        label = f"{name:<8} {title}"
+        label = f"{name:<12} {title}"
         print(
-            f"{_pad(label, 40)} {row['requests']:>9,} {row['rps']:>7.1f} {row['p50']:>7.0f} "
+            f"{_pad(label, LABEL_WIDTH)} {row['requests']:>9,} {row['rps']:>7.1f} {row['p50']:>7.0f} "
             f"{row['p95']:>7.0f} {row['p99']:>7.0f} {row['errors']:>7,}"
         )
     for line in result.get("failures", [])[:10]:
@@ -564,7 +625,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--smoke", action="store_true", help="CI size: 5,000 matters, 15 s per database")
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both (default)")
-    parser.add_argument("--users", type=int, default=20, help="simulated staff users (default 20)")
+    parser.add_argument(
+        "--users", type=int, default=20, help="simulated users, 4 staff to 1 citizen (default 20)"
+    )
     parser.add_argument("--spawn-rate", type=float, default=10, help="users started per second")
     parser.add_argument(
         "--run-time", default="120s", help="locust run time per database, e.g. 60s, 5m (default 120s)"
