@@ -38,6 +38,11 @@ def import_dir() -> Path:
     return folder
 
 
+def read(path: Path):
+    """The file as a table, under the configured size limit; raises FileRefused."""
+    return open_table(path, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
+
+
 def new_job(user, upload_path: Path, original_name: str) -> ImportJob:
     """Keep an uploaded file and read its header; raises FileRefused (and keeps nothing)."""
     suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
@@ -45,7 +50,7 @@ def new_job(user, upload_path: Path, original_name: str) -> ImportJob:
     target = import_dir() / stored
     Path(upload_path).replace(target)
     try:
-        table = open_table(target, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
+        table = read(target)
     except FileRefused:
         target.unlink(missing_ok=True)
         raise
@@ -61,7 +66,7 @@ def new_job(user, upload_path: Path, original_name: str) -> ImportJob:
     )
 
 
-def mapping_problems(user, mapping: dict[str, int], header: list[str]) -> list[str]:
+def mapping_problems(mapping: dict[str, int], header: list[str]) -> list[str]:
     """What is wrong with a column mapping, in Chinese; empty when it can be run."""
     problems = [f"必须指定「{c.label}」对应文件中的哪一列。" for c in missing_required(mapping)]
     used = {}
@@ -111,10 +116,10 @@ def _run(job: ImportJob, progress):
     path = import_dir() / job.stored_name
     if not job.stored_name or not path.is_file():
         raise FileRefused("上传的文件已不存在，请重新上传。")
-    problems = mapping_problems(job.user, job.mapping, job.header)
+    problems = mapping_problems(job.mapping, job.header)
     if problems:
         raise FileRefused("".join(problems))
-    table = open_table(path, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
+    table = read(path)
     now = timezone.now()
     checker = RowChecker(
         job.user,

@@ -17,7 +17,7 @@ from . import jobs
 from .columns import write_template
 from .forms import MappingForm, UploadForm
 from .models import ImportJob
-from .reading import FileRefused, open_table, text_of
+from .reading import FileRefused, text_of
 
 
 def importer_required(view):
@@ -81,7 +81,7 @@ def mapping(request, pk):
     form = MappingForm(job, request.POST or None)
     if request.method == "POST" and form.is_valid():
         chosen = form.mapping()
-        problems = jobs.mapping_problems(request.user, chosen, job.header)
+        problems = jobs.mapping_problems(chosen, job.header)
         for problem in problems:
             form.add_error(None, problem)
         if not problems:
@@ -105,11 +105,9 @@ def _preview(job, rows=3):
     if not job.stored_name:
         return []
     try:
-        table = open_table(
-            jobs.import_dir() / job.stored_name, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576
-        )
+        table = jobs.read(jobs.import_dir() / job.stored_name)
     except (FileRefused, FileNotFoundError):
-        return []
+        return []  # the preview is a help only; starting the job reports a missing file
     return [[text_of(c) for c in cells] for _, cells in table.rows[:rows]]
 
 

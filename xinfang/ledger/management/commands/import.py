@@ -71,7 +71,7 @@ class Command(BaseCommand):
                     f"--column {item}：字段应为{'、'.join(LABELS)}之一，列名应为文件表头中的一列。"
                 )
             mapping[LABELS[label]] = job.header.index(header)
-        problems = jobs.mapping_problems(actor, mapping, job.header)
+        problems = jobs.mapping_problems(mapping, job.header)
         if problems:
             job.delete()
             raise CommandError("".join(problems) + "（文件表头：" + "、".join(job.header) + "）")
