@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "xinfang.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "xinfang.core.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +167,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: the session is renewed on every request and ends after this many idle seconds.
 SESSION_COOKIE_AGE = int(env("XINFANG_SESSION_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sign-out: IdleSessionMiddleware renews an active session at most once a minute instead of
+# saving it on every request, so the limit is SESSION_COOKIE_AGE minus up to a minute of activity.
+XINFANG_SESSION_RENEW_SECONDS = int(env("XINFANG_SESSION_RENEW_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("XINFANG_SECURE_COOKIES", False)

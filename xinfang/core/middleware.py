@@ -1,5 +1,7 @@
-"""Security headers for every response, and the second-factor gate for staff sessions."""
+"""Security headers for every response, the idle sign-out, and the second-factor gate for staff
+sessions."""
 
+import time
 from urllib.parse import quote
 
 from django.conf import settings
@@ -26,6 +28,25 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")  # pages with personal data
+        return response
+
+
+class IdleSessionMiddleware:
+    """Sign-out after SESSION_COOKIE_AGE seconds without a request, without writing the session on
+    every request: activity renews it (expiry and cookie) at most once per XINFANG_SESSION_RENEW_SECONDS.
+    Saving on every request put a database write, under SQLite's single writer, into every page view.
+    Sits inside SessionMiddleware, which saves the session it marks as modified."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = request.session
+        if session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get("_renewed_at", 0) >= settings.XINFANG_SESSION_RENEW_SECONDS:
+                session["_renewed_at"] = now
         return response
 
 
