@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Channel
-from xinfang.petitions.models import Matter, id_number_hash, phone_hash
+from xinfang.petitions.models import Matter, Petitioner, id_number_hash, phone_hash
 
 # What the first bytes of a file must be: images and PDF only, whatever the name says.
 SIGNATURES = [
@@ -67,12 +67,15 @@ def recent_duplicate(petitioner: dict, title: str, content: str) -> Matter | Non
     since = timezone.now() - timedelta(minutes=settings.XINFANG_PORTAL_DUPLICATE_MINUTES)
     who = Q(pk__in=[])
     if petitioner.get("id_number"):
-        who |= Q(petitioners__id_number_hash=id_number_hash(petitioner["id_number"]))
+        who |= Q(id_number_hash=id_number_hash(petitioner["id_number"]))
     if petitioner.get("phone"):
-        who |= Q(petitioners__phone_hash=phone_hash(petitioner["phone"]))
+        who |= Q(phone_hash=phone_hash(petitioner["phone"]))
+    # The person's matters from the hash indexes first: an OR across the joined petitioners made
+    # SQLite read every matter (400 ms at a million).
+    theirs = Petitioner.objects.filter(who).values("matter_id")
     return (
         Matter.objects.filter(
-            who, channel=Channel.ONLINE, received_at__gte=since, title=title, content=content
+            pk__in=theirs, channel=Channel.ONLINE, received_at__gte=since, title=title, content=content
         )
         .order_by("pk")
         .first()
