@@ -444,6 +444,7 @@ def test_the_command_imports_with_a_progress_bar(world, tmp_path, capsys):
     path = write_xlsx(tmp_path / "t.xlsx", [row(i) for i in range(1, 4)], header)
     with pytest.raises(CommandError, match="必须指定「案情」"):
         call_command("import", "matters", str(path), user="alice")
+    assert not ImportJob.objects.exists() and list(jobs.import_dir().iterdir()) == []  # nothing kept
     call_command("import", "matters", str(path), user="alice", column=["案情=反映内容"])
     out, err = capsys.readouterr()
     assert "导入完成：新登记3件" in out

@@ -66,6 +66,13 @@ def new_job(user, upload_path: Path, original_name: str) -> ImportJob:
     )
 
 
+def discard(job: ImportJob):
+    """Forget a job that was never started, and its upload."""
+    if job.stored_name:
+        (import_dir() / job.stored_name).unlink(missing_ok=True)
+    job.delete()
+
+
 def mapping_problems(mapping: dict[str, int], header: list[str]) -> list[str]:
     """What is wrong with a column mapping, in Chinese; empty when it can be run."""
     problems = [f"必须指定「{c.label}」对应文件中的哪一列。" for c in missing_required(mapping)]

@@ -133,8 +133,6 @@ def error_rows(request, pk):
 def cancel(request, pk):
     job = _own_job(request, pk)
     if request.method == "POST" and job.state == ImportJob.State.MAPPING:
-        if job.stored_name:
-            (jobs.import_dir() / job.stored_name).unlink(missing_ok=True)
-        job.delete()
+        jobs.discard(job)
         messages.info(request, "已取消该导入。")
     return redirect("ledger:upload")

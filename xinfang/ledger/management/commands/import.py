@@ -66,14 +66,14 @@ class Command(BaseCommand):
         for item in column:
             label, _, header = item.partition("=")
             if label not in LABELS or header not in job.header:
-                job.delete()
+                jobs.discard(job)
                 raise CommandError(
                     f"--column {item}：字段应为{'、'.join(LABELS)}之一，列名应为文件表头中的一列。"
                 )
             mapping[LABELS[label]] = job.header.index(header)
         problems = jobs.mapping_problems(mapping, job.header)
         if problems:
-            job.delete()
+            jobs.discard(job)
             raise CommandError("".join(problems) + "（文件表头：" + "、".join(job.header) + "）")
         ImportJob.objects.filter(pk=job.pk).update(
             mapping=mapping, mode=mode, default_nature=nature, default_request_type=request_type,
