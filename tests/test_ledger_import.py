@@ -402,7 +402,10 @@ def test_upload_map_and_run_in_the_pages(client, world, tmp_path, django_capture
     job.refresh_from_db()
     assert (job.state, job.written) == (ImportJob.State.DONE, 3)
     assert "新登记 3 件" in client.get(done.url).content.decode()
-    assert Matter.objects.get(ledger_number="TZ-00002").content == "内容2"
+    imported = Matter.objects.get(ledger_number="TZ-00002")
+    assert imported.content == "内容2"
+    detail = client.get(f"/matters/{imported.pk}/").content.decode()
+    assert "原台账编号</dt><dd>TZ-00002" in detail and "要求办结日期</dt><dd>2026年12月15日" in detail
 
 
 def test_the_template_downloads_and_imports_after_filling(client, world, tmp_path):
