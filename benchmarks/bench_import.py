@@ -105,10 +105,10 @@ def run(args, data_dir):
 
     HUEY.immediate = False  # notices stay in the outbox; delivering them is not part of importing
     call_command("migrate", verbosity=0)
+    from xinfang.core.tables import open_table
     from xinfang.demo.city import build_city
     from xinfang.ledger import jobs
     from xinfang.ledger.models import ImportJob
-    from xinfang.ledger.reading import open_table
     from xinfang.ledger.rows import RowChecker
     from xinfang.ledger.writer import dispatch_action
     from xinfang.org.models import Role

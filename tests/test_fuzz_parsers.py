@@ -158,7 +158,7 @@ def test_ledger_date_parser_returns_a_date_or_a_chinese_reason(value):
 @example('编号,信访人\n"未闭合'.encode())
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_ledger_reader_reads_or_refuses_any_bytes(tmp_path, data):
-    from xinfang.ledger.reading import FileRefused, open_table
+    from xinfang.core.tables import FileRefused, open_table
 
     path = tmp_path / "fuzz.xlsx"
     path.write_bytes(data)

@@ -17,10 +17,10 @@ from openpyxl import Workbook, load_workbook
 from xinfang.audit import api as audit_api
 from xinfang.audit.models import AuditEntry
 from xinfang.core.models import Notification
+from xinfang.core.tables import FileRefused, open_table
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import TEMPLATE_COLUMNS
 from xinfang.ledger.models import ImportJob
-from xinfang.ledger.reading import FileRefused, open_table
 from xinfang.petitions.choices import Channel, DispatchKind, Nature, Status
 from xinfang.petitions.models import Matter, MatterEvent, Petitioner, phone_hash
 

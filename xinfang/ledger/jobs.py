@@ -19,12 +19,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from xinfang.core.tables import FileRefused, open_table
 from xinfang.org.importers import RowError
 
 from . import writer
 from .columns import BY_KEY, guess_mapping, missing_required
 from .models import ImportJob
-from .reading import FileRefused, open_table
 from .rows import RowChecker
 
 log = logging.getLogger("xinfang.ledger")

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.core import crypto
+from xinfang.core.tables import text_of as _text
 from xinfang.org.importers import CodeError, RowError, normalize_code
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType
@@ -24,7 +25,6 @@ from xinfang.petitions.workflow import TRANSITIONS
 
 from . import values
 from .columns import BY_KEY
-from .reading import text_of as _text
 
 TITLE_LENGTH = 40
 CONTENT_MAX = 20000

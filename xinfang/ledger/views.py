@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from xinfang.core.tables import FileRefused, text_of
 from xinfang.petitions.services import TransitionError, check_registrar
 from xinfang.petitions.views import XLSX, casework_required
 
@@ -17,7 +18,6 @@ from . import jobs
 from .columns import write_template
 from .forms import MappingForm, UploadForm
 from .models import ImportJob
-from .reading import FileRefused, text_of
 
 
 def importer_required(view):

@@ -11,7 +11,7 @@ other columns are ignored):
   from the structure of the code: digits 1–2 province, 3–4 city, 5–6 county, 7–9 township,
   10–12 village.
 
-The file may be UTF-8, UTF-8 with a BOM (as Excel writes it) or GBK/GB18030.
+The file may be UTF-8, UTF-8 with a BOM (as Excel writes it), UTF-16 with a BOM or GBK/GB18030.
 
 Code convention
 ---------------
@@ -41,6 +41,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+
+from xinfang.core.tables import FileRefused
+from xinfang.core.tables import decode as decode_text
 
 from .models import Division
 
@@ -169,21 +172,12 @@ class _Row:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode file bytes as UTF-8 (with or without BOM) or GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8（带BOM）"
-        except UnicodeDecodeError as exc:
-            raise DivisionImportError(
-                [RowError(0, "", f"文件以UTF-8标记开头，但内容不是有效的UTF-8：{exc}")]
-            ) from exc
-    # Chinese text in GBK is practically never valid UTF-8, so trying UTF-8 first is safe.
-    for encoding, label in (("utf-8", "UTF-8"), ("gb18030", "GBK/GB18030")):
-        try:
-            return data.decode(encoding), label
-        except UnicodeDecodeError:
-            continue  # not this encoding; the next one is tried, and none left is reported below
-    raise DivisionImportError([RowError(0, "", "无法识别文件编码，请将文件另存为UTF-8或GBK编码的CSV文件。")])
+    """File bytes as text and the encoding found (UTF-8 with or without BOM, UTF-16, GBK/GB18030),
+    by the same rules as the matter 台账 import."""
+    try:
+        return decode_text(data)
+    except FileRefused as exc:
+        raise DivisionImportError([RowError(0, "", str(exc))]) from exc
 
 
 def _header_map(header: list[str]) -> tuple[dict, list[RowError]]:

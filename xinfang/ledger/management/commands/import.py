@@ -12,10 +12,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xinfang.core.tables import FileRefused
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import COLUMNS
 from xinfang.ledger.models import ImportJob
-from xinfang.ledger.reading import FileRefused
 from xinfang.org.models import User
 from xinfang.petitions.choices import Nature, RequestType
 from xinfang.petitions.services import TransitionError, check_registrar

@@ -1,6 +1,7 @@
-"""Reading a 台账 file: what it is (by content, not by name), its encoding, its header and rows.
+"""Reading a table file (a 台账, a division list): what it is (by content, not by name), its
+encoding, its header and rows.
 
-Plain Python, no Django: the import job, the CLI and the tests all go through `open_table`.
+Plain Python, no Django: the matter import, its CLI and the division import go through it.
 .xlsx is read with calamine (a streaming reader in Rust, about ten times faster than openpyxl on a
 100,000-row sheet); CSV may be UTF-8, UTF-8 with a BOM (as Excel saves it), UTF-16 with a BOM
 (Excel's 「Unicode 文本」) or GBK/GB18030, with comma, tab or semicolon separators.
