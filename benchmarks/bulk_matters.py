@@ -28,9 +28,9 @@ reproduces what that write path stores, field by field:
   the keyed search hashes are filled with the model's own id_number_hash / phone_hash, as
   Petitioner.save() does (bulk_create does not call save(), so a bulk insert must).
 
-How rows are written (see Table): every value is converted by its model field's
-get_db_prep_save, as bulk_create does, but the INSERT text is built once and the rows go in with
-executemany (SQLite) or COPY (PostgreSQL). bulk_create itself spends most of its time building SQL
+How rows are written (xinfang/core/bulk.py, also the 台账 import's write path): every value is
+converted by its model field's get_db_prep_save, as bulk_create does, but the INSERT text is built
+once and the rows go in with executemany (SQLite) or COPY (PostgreSQL). bulk_create itself spends most of its time building SQL
 for a 60-column model, 18 rows per statement on SQLite: about 1 ms per matter with its events,
 a quarter of an hour for a million. `--orm` inserts the same rows through bulk_create, to compare.
 
@@ -67,11 +67,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from xinfang.core import crypto  # noqa: E402
-from xinfang.core.fields import EncryptedTextField  # noqa: E402
+from xinfang.core.bulk import BulkInsert  # noqa: E402
 from xinfang.deadlines.service import deadline_for  # noqa: E402
 from xinfang.demo import DEFAULT_PASSWORD  # noqa: E402
 from xinfang.demo import content as C  # noqa: E402
@@ -743,75 +743,8 @@ class Story:
 # ---------------------------------------------------------------- writing
 
 
-class Table:
-    """Rows of one model, converted to database values by the model's own fields.
-
-    QuerySet.bulk_create converts every value with ``field.get_db_prep_save(value, connection)``
-    (that is where EncryptedTextField encrypts and JSONField serialises) and then builds the text
-    of one INSERT per ~999 values. The conversion is done here the same way, field by field; only
-    the SQL text is built once, and the rows go in with ``executemany`` (SQLite) or ``COPY``
-    (PostgreSQL). Plain text, integer, boolean and foreign-key values are already what the
-    database stores and skip the call (choice enums become their plain string value).
-    """
-
-    def __init__(self, model, *, with_pk=False):
-        self.model = model
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.fields = fields
-        self.columns = [f.column for f in fields]
-        self.attnames = [f.attname for f in fields]
-        # Fields the loader does not set (e.g. ones added to the model later) get their default.
-        self.defaults = [f.get_default() for f in fields]
-        self.converters = [self._converter(f) for f in fields]
-
-    @staticmethod
-    def _converter(field):
-        db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the `connection` proxy is slow
-        plain = (
-            models.CharField,
-            models.TextField,
-            models.IntegerField,
-            models.BooleanField,
-            models.ForeignKey,
-        )
-        if isinstance(field, EncryptedTextField) or not isinstance(field, plain):
-            # DateField/DateTimeField.get_db_prep_save end in these adapters; calling them
-            # directly skips re-validating values that are already dates.
-            if type(field) is models.DateTimeField:
-                return db.ops.adapt_datetimefield_value
-            if type(field) is models.DateField:
-                return db.ops.adapt_datefield_value
-            if type(field) is models.JSONField:  # JSONField.get_db_prep_value for a plain dict
-                return lambda value, enc=field.encoder: db.ops.adapt_json_value(value, enc)
-            return lambda value, f=field: f.get_db_prep_save(value, db)
-        if field.choices:
-            return lambda value: value if value is None or type(value) is str else str(value)
-        return None
-
-    def rows(self, dicts):
-        pairs, converters = list(zip(self.attnames, self.defaults, strict=True)), self.converters
-        out = []
-        for d in dicts:
-            row = [d.get(n, default) for n, default in pairs]
-            for i, conv in enumerate(converters):
-                if conv is not None:
-                    row[i] = conv(row[i])
-            out.append(row)
-        return out
-
-    def insert_rows(self, rows):
-        if not rows:
-            return
-        qn = connection.ops.quote_name
-        table, cols = qn(self.model._meta.db_table), ", ".join(qn(c) for c in self.columns)
-        with connection.cursor() as cur:
-            if connection.vendor == "postgresql":
-                with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(self.columns))
-                cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+class Table(BulkInsert):
+    """The product's bulk insert (xinfang/core/bulk.py), plus the ORM path for --orm."""
 
     def orm_insert(self, dicts):
         """The same rows through QuerySet.bulk_create (slow, for comparison: --orm)."""

@@ -2,18 +2,19 @@
 
 Each matter gets what `register_matter` and `perform` would give it — deadline, unit link, encrypted
 petitioners, a register event and, when the row names a 承办单位, the dispatch (转送 / 交办 / 直接办理)
-through the same transition functions — but written with bulk inserts: one row at a time through the
-ORM manages a few hundred matters a second, a 台账 has tens of thousands. The audit log gets one
+through the same transition functions — but written with bulk inserts (xinfang/core/bulk.py): one
+row at a time through the ORM manages a few hundred matters a second, a 台账 has tens of thousands. The audit log gets one
 row per chunk naming every matter; each receiving unit's staff get one notice per chunk.
 """
 
 from collections import Counter
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit import api as audit
+from xinfang.core.bulk import BulkInsert
 from xinfang.core.models import Notification
 from xinfang.org.importers import RowError
 from xinfang.org.models import User
@@ -79,7 +80,7 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
         matter.import_key = row.key
         matter.created_at = matter.updated_at = now
         prepared.append((row, matter, step, t, on_time))
-    insert(Matter, [vars(m) for _, m, _, _, _ in prepared])
+    BulkInsert(Matter).insert([vars(m) for _, m, _, _, _ in prepared])
     # The new ids, found by the import keys (unique per registering unit) on every backend.
     ids = imported(unit, [m.import_key for _, m, _, _, _ in prepared])
 
@@ -119,9 +120,9 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
             "public": t.public,
             "on_time": on_time,
         })  # fmt: skip
-    insert(MatterUnit, links)
-    insert(Petitioner, people)
-    insert(MatterEvent, events)
+    BulkInsert(MatterUnit).insert(links)
+    BulkInsert(Petitioner).insert(people)
+    BulkInsert(MatterEvent).insert(events)
     _notify_units(received, job)
     if prepared:
         audit.record(
@@ -136,55 +137,6 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
         claimed_at=timezone.now(),
     )
     return errors
-
-
-# Django's own field classes whose values go to the database driver as they are (the driver adapts
-# str, int, bool and None itself).
-PLAIN_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.ForeignKey,
-)
-
-
-def _converter(field):
-    """How one column's Python value becomes the driver's, chosen once per insert."""
-    if isinstance(field, PLAIN_FIELDS) and type(field).__module__.startswith("django."):
-        return None
-    if type(field) is models.DateTimeField:
-        return connection.ops.adapt_datetimefield_value
-    if type(field) is models.DateField:
-        return connection.ops.adapt_datefield_value
-    # everything else, the encrypted fields included, through the field's own conversion
-    return lambda value: field.get_db_prep_save(value, connection)
-
-
-def insert(model, rows: list[dict]):
-    """INSERT rows given as {attname: value}, missing columns taking their defaults.
-
-    Model.objects.bulk_create spends most of an import's time building model instances and
-    preparing each of their 60 values through the field API; here the conversion of each column is
-    chosen once, and the rows go to the driver's executemany."""
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = [(f.attname, f.get_default(), _converter(f)) for f in fields]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    params = []
-    for row in rows:
-        values = []
-        for name, default, convert in columns:
-            value = row.get(name, default)
-            values.append(value if convert is None or value is None else convert(value))
-        params.append(values)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _notify_units(received: Counter, job):
