@@ -76,14 +76,22 @@ from xinfang.deadlines.service import deadline_for  # noqa: E402
 from xinfang.demo import DEFAULT_PASSWORD  # noqa: E402
 from xinfang.demo import content as C  # noqa: E402
 from xinfang.demo.city import build_city, city_exists, load_city  # noqa: E402
-from xinfang.demo.generate import CHANNELS, LEAF_BOOST, TOP_WEIGHTS, DaySampler  # noqa: E402
+from xinfang.demo.generate import (  # noqa: E402
+    CHANNELS,
+    LEAF_BOOST,
+    REQUEST_TYPES,
+    TOP_WEIGHTS,
+    DaySampler,
+    pick_template,
+    received_clock,
+    step_clock,
+)
 from xinfang.org.models import Role, Unit, User  # noqa: E402
 from xinfang.petitions.choices import (  # noqa: E402
     Channel,
     DispatchKind,
     Nature,
     ReferralChannel,
-    RequestType,
     Status,
 )
 from xinfang.petitions.models import (  # noqa: E402
@@ -144,13 +152,7 @@ class Picker:
 
 
 PICK_CHANNEL = Picker(CHANNELS)
-PICK_REQUEST_TYPE = {
-    Nature.ACCUSATION: Picker({RequestType.REPORT: 7, RequestType.COMPLAINT: 3}),
-    Nature.ADVICE: Picker({RequestType.SUGGESTION: 85, RequestType.CONSULT: 15}),
-    Nature.APPEAL: Picker(
-        {RequestType.COMPLAINT: 45, RequestType.HELP: 35, RequestType.CONSULT: 12, RequestType.REPORT: 8}
-    ),
-}
+PICK_REQUEST_TYPE = {nature: Picker(weights) for nature, weights in REQUEST_TYPES.items()}
 PICK_OUTCOME = Picker({"explain": 0.42, "support": 0.4, "reject": 0.18})
 PICK_RATING = Picker({"satisfied": 0.68, "basically": 0.2, "unsatisfied": 0.12})
 
@@ -283,13 +285,7 @@ class Story:
             received=day,
             extra=extra,
         )
-        if nature == Nature.ADVICE:
-            leaf, *template = rng.choice(C.ADVICE[top])
-            category = p.category.get(leaf, category)
-        elif nature == Nature.ACCUSATION:
-            template = rng.choice(C.ACCUSATIONS[category.name])
-        else:
-            template = rng.choice(C.T[category.name])
+        category, template = pick_template(rng, nature, top, category, p.category)
         headcount = rng.randint(6, 80) if collective else 1
         if collective:
             slots["headcount"] = str(headcount)
@@ -300,13 +296,7 @@ class Story:
             advice=nature == Nature.ADVICE,
         )
         request_type = PICK_REQUEST_TYPE[nature](rng)
-        if channel in (Channel.VISIT, Channel.LEADER_RECEPTION, Channel.LETTER, Channel.FAX):
-            clock = dtime(rng.randint(8, 16), rng.randint(0, 59))
-        else:
-            clock = dtime(
-                rng.choice([7, 8, 9, 10, 11, 12, 14, 15, 16, 19, 20, 21, 22, 23]), rng.randint(0, 59)
-            )
-        received = datetime.combine(day, clock, tzinfo=TZ)
+        received = datetime.combine(day, received_clock(rng, channel), tzinfo=TZ)
         latest = p.now - timedelta(minutes=10)
         if received > latest:
             received = latest - timedelta(minutes=rng.randint(0, 120))
@@ -412,11 +402,7 @@ class Story:
 
     def moment(self, day, staff=True):
         rng = self.rng
-        if staff:
-            clock = dtime(rng.randint(8, 17), rng.choice([0, 10, 20, 30, 40, 50]))
-        else:
-            clock = dtime(rng.randint(7, 21), rng.randint(0, 59))
-        at = datetime.combine(day, clock, tzinfo=TZ)
+        at = datetime.combine(day, step_clock(rng, staff), tzinfo=TZ)
         if at <= self.t:
             at = self.t + timedelta(minutes=rng.randint(5, 90))
         return at

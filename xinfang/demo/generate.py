@@ -119,6 +119,43 @@ def weighted(rng, options: dict):
     return rng.choices(keys, weights=[options[k] for k in keys])[0]
 
 
+# What the demo draws for a matter, shared with the load benchmark's bulk loader.
+REQUEST_TYPES = {
+    Nature.ACCUSATION: {RequestType.REPORT: 7, RequestType.COMPLAINT: 3},
+    Nature.ADVICE: {RequestType.SUGGESTION: 85, RequestType.CONSULT: 15},
+    Nature.APPEAL: {
+        RequestType.COMPLAINT: 45,
+        RequestType.HELP: 35,
+        RequestType.CONSULT: 12,
+        RequestType.REPORT: 8,
+    },
+}
+
+
+def pick_template(rng, nature, top, category, leaf_categories: dict):
+    """(category, text template) of a matter; advice names its own second-level category."""
+    if nature == Nature.ADVICE:
+        leaf, *template = rng.choice(C.ADVICE[top])
+        return leaf_categories.get(leaf, category), template
+    if nature == Nature.ACCUSATION:
+        return category, rng.choice(C.ACCUSATIONS[category.name])
+    return category, rng.choice(C.T[category.name])
+
+
+def received_clock(rng, channel) -> time:
+    """Visits and letters arrive in office hours; calls and online petitions at any waking hour."""
+    if channel in (Channel.VISIT, Channel.LEADER_RECEPTION, Channel.LETTER, Channel.FAX):
+        return time(rng.randint(8, 16), rng.randint(0, 59))
+    return time(rng.choice([7, 8, 9, 10, 11, 12, 14, 15, 16, 19, 20, 21, 22, 23]), rng.randint(0, 59))
+
+
+def step_clock(rng, staff: bool) -> time:
+    """Staff act in office hours, on the ten minutes; petitioners any time of the day."""
+    if staff:
+        return time(rng.randint(8, 17), rng.choice([0, 10, 20, 30, 40, 50]))
+    return time(rng.randint(7, 21), rng.randint(0, 59))
+
+
 # ---------------------------------------------------------------- when things happen
 
 
@@ -242,11 +279,7 @@ class Run:
             day = self.gen.workday_on_or_after(day)
         if not_after is not None and day > not_after:
             day = max(not_after, self.t.date())
-        if staff:
-            clock = time(self.rng.randint(8, 17), self.rng.choice([0, 10, 20, 30, 40, 50]))
-        else:
-            clock = time(self.rng.randint(7, 21), self.rng.randint(0, 59))
-        moment = timezone.make_aware(datetime.combine(day, clock))
+        moment = timezone.make_aware(datetime.combine(day, step_clock(self.rng, staff)))
         if moment <= self.t:
             end_of_day = timezone.make_aware(datetime.combine(day, time(23, 59)))
             moment = min(self.t + timedelta(minutes=self.rng.randint(5, 90)), max(end_of_day, self.t))
@@ -857,13 +890,7 @@ class Generator:
             received=timezone.localdate(received),
             extra=extra,
         )
-        if nature == Nature.ADVICE:
-            leaf, *template = rng.choice(C.ADVICE[top])
-            category = self.category.get(leaf, category)
-        elif nature == Nature.ACCUSATION:
-            template = rng.choice(C.ACCUSATIONS[category.name])
-        else:
-            template = rng.choice(C.T[category.name])
+        category, template = pick_template(rng, nature, top, category, self.category)
         headcount = 1
         count = 1
         if collective:
@@ -910,28 +937,11 @@ class Generator:
         )
 
     def request_type(self, nature):
-        if nature == Nature.ACCUSATION:
-            options = {RequestType.REPORT: 7, RequestType.COMPLAINT: 3}
-        elif nature == Nature.ADVICE:
-            options = {RequestType.SUGGESTION: 85, RequestType.CONSULT: 15}
-        else:
-            options = {
-                RequestType.COMPLAINT: 45,
-                RequestType.HELP: 35,
-                RequestType.CONSULT: 12,
-                RequestType.REPORT: 8,
-            }
-        return weighted(self.rng, options)
+        return weighted(self.rng, REQUEST_TYPES[nature])
 
     def received_at(self, day: date, channel) -> datetime:
         rng = self.rng
-        if channel in (Channel.VISIT, Channel.LEADER_RECEPTION, Channel.LETTER, Channel.FAX):
-            clock = time(rng.randint(8, 16), rng.randint(0, 59))
-        else:
-            clock = time(
-                rng.choice([7, 8, 9, 10, 11, 12, 14, 15, 16, 19, 20, 21, 22, 23]), rng.randint(0, 59)
-            )
-        moment = timezone.make_aware(datetime.combine(day, clock))
+        moment = timezone.make_aware(datetime.combine(day, received_clock(rng, channel)))
         latest = self.end - timedelta(minutes=10)
         if moment > latest:  # received today, but not in the future
             moment = latest - timedelta(minutes=rng.randint(0, 120))
