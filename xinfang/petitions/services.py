@@ -679,9 +679,10 @@ def _build_matter(values: dict) -> Matter:
     """Matter(**values), through the positional path Django uses for rows read from the database:
     the keyword path checks and defaults each of 60 fields one by one, which was a quarter of a 台账
     import's time. Related objects given by field name are attached as if assigned."""
-    args, related = [], []
+    args, related, used = [], [], 0
     for f, static_default in _matter_columns():
         if f.name in values:
+            used += 1
             value = values[f.name]
             if f.is_relation and value is not None:
                 related.append((f, value))
@@ -689,8 +690,8 @@ def _build_matter(values: dict) -> Matter:
         else:
             value = f.get_default() if static_default is None else static_default
         args.append(value)
-    unknown = values.keys() - {f.name for f, _ in _matter_columns()}
-    if unknown:
+    if used != len(values):
+        unknown = values.keys() - {f.name for f, _ in _matter_columns()}
         raise TypeError(f"Matter has no field(s) {sorted(unknown)}")
     matter = Matter(*args)
     for f, obj in related:
