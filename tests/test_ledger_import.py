@@ -363,6 +363,16 @@ def test_a_file_over_the_size_limit_is_refused(world, tmp_path, settings):
         jobs.new_job(world.alice, path, path.name)
 
 
+def test_an_upload_over_the_size_limit_is_refused_on_the_page(client, world, tmp_path, settings):
+    settings.XINFANG_IMPORT_MAX_MB = 1
+    path = write_csv(tmp_path / "big.csv", [row(i, 案情="长" * 2000) for i in range(1, 400)])
+    sign_in(client, "alice")
+    with path.open("rb") as f:
+        page = client.post("/ledger/", {"file": f}).content.decode()
+    assert "超过了1MB的上限" in page
+    assert not ImportJob.objects.exists() and list(jobs.import_dir().iterdir()) == []
+
+
 def test_a_50_megabyte_file_imports(world, tmp_path):
     long_text = "小区物业长期不维修电梯，居民多次反映未果。" * 120  # about 7.7 KB in UTF-8
     rows = [row(i, 案情=f"{i}：{long_text}") for i in range(1, 6801)]

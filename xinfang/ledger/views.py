@@ -3,7 +3,6 @@
 import secrets
 from io import BytesIO
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -39,24 +38,18 @@ def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        limit = settings.XINFANG_IMPORT_MAX_MB
-        if file.size > limit * 1048576:
-            form.add_error(
-                "file", f"文件大小{file.size / 1048576:.1f}MB，超过了{limit}MB的上限。请拆分后分别导入。"
-            )
+        temporary = jobs.import_dir() / f"upload-{secrets.token_hex(12)}"
+        with temporary.open("wb") as out:
+            for piece in file.chunks():
+                out.write(piece)
+        try:
+            job = jobs.new_job(request.user, temporary, file.name)  # the size limit is checked here
+        except FileRefused as exc:
+            form.add_error("file", str(exc))
         else:
-            temporary = jobs.import_dir() / f"upload-{secrets.token_hex(12)}"
-            with temporary.open("wb") as out:
-                for piece in file.chunks():
-                    out.write(piece)
-            try:
-                job = jobs.new_job(request.user, temporary, file.name)
-            except FileRefused as exc:
-                form.add_error("file", str(exc))
-            else:
-                return redirect("ledger:mapping", pk=job.pk)
-            finally:
-                temporary.unlink(missing_ok=True)
+            return redirect("ledger:mapping", pk=job.pk)
+        finally:
+            temporary.unlink(missing_ok=True)
     recent = ImportJob.objects.filter(user=request.user)[:20]
     return render(request, "ledger/upload.html", {"form": form, "jobs": recent})
 
