@@ -4,9 +4,14 @@ PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 # Each benchmark gets its own arguments: BENCH_<NAME>_ARGS for benchmarks/bench_<name>.py, e.g.
 #   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_IMPORT_ARGS="--smoke" BENCH_LOAD_ARGS="--smoke"
+# and the case-intelligence ones: BENCH_CLASSIFY_ARGS, BENCH_PLACES_ARGS, BENCH_SIMILAR_ARGS, BENCH_URGENCY_ARGS.
+BENCH_CLASSIFY_ARGS ?=
 BENCH_DEADLINES_ARGS ?=
 BENCH_IMPORT_ARGS ?=
 BENCH_LOAD_ARGS ?=
+BENCH_PLACES_ARGS ?=
+BENCH_SIMILAR_ARGS ?=
+BENCH_URGENCY_ARGS ?=
 BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))
 bench_args = $(BENCH_$(shell echo '$(patsubst bench_%,%,$(basename $(notdir $(1))))' | tr a-z A-Z)_ARGS)
 

@@ -252,3 +252,57 @@ def test_dispatcher_imports_a_ledger_and_watches_the_progress(
     assert page.locator("progress").get_attribute("value") == "100"
     assert Matter.objects.filter(holder_unit=world.units.d1_bureau).count() == 3
     assert errors == []
+
+
+def test_registrar_accepts_and_corrects_suggestions(world, live_server, browser, settings, tmp_path):
+    """The intake panel fills the form in one click; a corrected suggestion is recorded as such."""
+    from xinfang.assist import rules, similar_matters, training
+    from xinfang.assist.models import Feedback
+
+    settings.XINFANG_SIMILAR_DIR = tmp_path / "similar"
+    similar_matters.INDEX.reset()
+    training.forget_loaded()
+    training.train("category", by="测试", use_corpus=True)
+    world.units.housing.categories.set([world.category])
+    rules.derive_rules(world.units.city_bureau)
+    base = live_server.url
+    errors = []
+    page = browser.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    login(page, base, "alice")
+    page.goto(f"{base}/matters/register/")
+    page.select_option("#id_channel", "letter")
+    page.fill("#id_title", "物业公司乱收停车费")
+    page.fill("#id_content", "湖滨社区物业公司擅自把小区停车费从每月100元提高到300元，业主大会没有表决。")
+    page.select_option("#id_nature", "appeal")
+    page.select_option("#id_request_type", "complaint")
+    page.fill("[name=p-0-name]", PETITIONER["name"])
+    page.locator("#id_content").dispatch_event("change")
+    category = page.locator("#assist-category")
+    category.get_by_role("button", name="采用").first.wait_for()
+    assert "物业管理" in category.inner_text()
+    # Accept the category in one click; the place is recognised from the text.
+    category.get_by_role("button", name="采用").first.click()
+    assert page.locator("#id_category").input_value() == str(world.category.pk)
+    page.locator("#assist-place").get_by_role("button", name="采用").first.click()
+    assert page.locator("#id_division").input_value() == str(world.divisions.village.pk)
+    page.get_by_role("button", name="登记", exact=True).click()
+    page.wait_for_url(f"{base}/matters/*/")
+    accepted = Feedback.objects.get()
+    assert accepted.accepted and accepted.chosen == str(world.category.pk)
+    matter = accepted.matter
+
+    # The dispatcher is offered the rule's unit, but corrects it.
+    login(page, base, "bob")
+    page.goto(f"{base}/matters/{matter.pk}/act/assign/")
+    advice = page.locator("#assist-unit")
+    assert "青溪市住房和城乡建设局" in advice.inner_text()
+    advice.get_by_role("button", name="采用").first.click()
+    assert page.locator("#id_unit").input_value() == str(world.units.housing.pk)
+    page.select_option("#id_unit", str(world.units.d1_bureau.pk))
+    page.get_by_role("button", name="确认交办").click()
+    page.wait_for_url(f"{base}/matters/{matter.pk}/")
+    corrected = Feedback.objects.get(kind="unit")
+    assert not corrected.accepted and corrected.chosen == str(world.units.d1_bureau.pk)
+    assert errors == []

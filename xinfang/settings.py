@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinfang.api",
     "xinfang.portal",
     "xinfang.ledger",
+    "xinfang.assist",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,13 @@ XINFANG_EXPORT_KEEP_HOURS = int(env("XINFANG_EXPORT_KEEP_HOURS", "24"))
 # the worker resumes it (each chunk of 2,000 rows renews the claim).
 XINFANG_IMPORT_MAX_MB = int(env("XINFANG_IMPORT_MAX_MB", "100"))
 XINFANG_IMPORT_LEASE_SECONDS = int(env("XINFANG_IMPORT_LEASE_SECONDS", "120"))
+
+# Case intelligence (xinfang/assist): the newest matters a model trains on, the history a deployment
+# needs before its own category model replaces the default one, and where the similar-matter index
+# keeps its snapshot.
+XINFANG_MODEL_MAX_DOCS = int(env("XINFANG_MODEL_MAX_DOCS", "200000"))
+XINFANG_MODEL_MIN_HISTORY = int(env("XINFANG_MODEL_MIN_HISTORY", "300"))
+XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar")))
 
 # 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
 XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")

@@ -358,7 +358,11 @@ class MatterEvent(models.Model):
         from .workflow import TRANSITIONS
 
         t = TRANSITIONS.get(self.action)
-        return t.label if t else {"register": "登记"}.get(self.action, self.action)
+        return (
+            t.label
+            if t
+            else {"register": "登记", "link_repeat": "标记重复信访"}.get(self.action, self.action)
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

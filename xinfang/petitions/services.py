@@ -521,6 +521,49 @@ def perform(
     return matter
 
 
+def is_final(matter) -> bool:
+    """A matter that went through re-review and closed: filing it again is 不再受理 (art. 36)."""
+    return bool(matter.rereview_decided_on and matter.status == Status.CLOSED)
+
+
+@transaction.atomic
+def link_repeat(matter_id, actor, original, *, now=None) -> Matter:
+    """Record that a matter repeats an earlier one (重复信访). Not a transition: the status and the
+    deadline stay; the link, and 不再受理 when the earlier matter completed re-review, are recorded
+    with an internal event."""
+    now = now or timezone.now()
+    matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter_id)
+    if original.pk == matter.pk:
+        raise TransitionError("不能把事项标记为它自己的重复信访。")
+    if (original.received_at, original.pk) > (matter.received_at, matter.pk):
+        raise TransitionError(f"{original.display_code}晚于本事项收到，请在较晚的事项上标记重复信访。")
+    if original.repeat_of_id == matter.pk:
+        raise TransitionError(f"{original.display_code}已标记为本事项的重复信访，不能互相标记。")
+    if matter.repeat_of_id == original.pk:
+        raise TransitionError(f"本事项已标记为{original.display_code}的重复信访。")
+    final = is_final(original)
+    matter.repeat_of, matter.finality_flag = original, matter.finality_flag or final
+    matter.version += 1
+    matter.save(update_fields=["repeat_of", "finality_flag", "version", "updated_at"])
+    note = f"重复信访，原事项{original.display_code}。"
+    if final:
+        note += "原事项已经复核终结，以同一事实和理由再次提出的，不再受理（第三十六条）。"
+    MatterEvent.objects.create(
+        matter=matter,
+        action="link_repeat",
+        from_status=matter.status,
+        to_status=matter.status,
+        actor=actor,
+        actor_unit=actor.unit,
+        at=now,
+        note=note,
+        data={"repeat_of": original.pk},
+        public=False,
+    )
+    audit.record("change", user=actor, target=f"matter:{matter.pk}", detail={"action": "link_repeat"})
+    return matter
+
+
 def _queue_notifications(matter, t: Transition, step: Step):
     rows = []
     if step.notify_petitioner and not matter.anonymous:
@@ -612,7 +655,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         raise TransitionError("您所在单位是被检举控告的单位，应当回避，请交由其他工作人员登记。")
 
     repeat_of = fields.get("repeat_of")
-    final = bool(repeat_of and repeat_of.rereview_decided_on and repeat_of.status == Status.CLOSED)
+    final = bool(repeat_of and is_final(repeat_of))
     matter = new_matter(actor, fields, now, final=final)
     matter.save()
     MatterUnit.objects.create(matter=matter, unit=actor.unit, unit_path=actor.unit.path)
@@ -642,6 +685,9 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
     )
     for f in files:
         _save_attachment(matter, event, f, actor)
+    from xinfang.assist.tasks import escalate_if_urgent
+
+    transaction.on_commit(lambda: escalate_if_urgent(matter.pk))  # 急事急报, if it reads as urgent
     return matter
 
 

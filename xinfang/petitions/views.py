@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from xinfang.assist import feedback
+from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -31,6 +33,8 @@ from .forms import (
 from .models import Attachment, ExportJob, Matter, Petitioner, id_number_hash, phone_hash
 from .services import TransitionError, can_perform, register_matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
+
+DISPATCH_ACTIONS = {"forward", "assign"}  # the actions whose form chooses a unit: routing advice
 
 PAGE_SIZE = 50
 
@@ -224,6 +228,7 @@ def register(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            feedback.record("category", request.POST, matter, matter.category, request.user)
             messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
             return redirect("petitions:detail", pk=matter.pk)
     return render(request, "petitions/register.html", {"form": form, "formset": formset})
@@ -344,9 +349,15 @@ def act(request, pk, action):
         except TransitionError as exc:
             form.add_error(None, str(exc))
         else:
+            if action in DISPATCH_ACTIONS:
+                feedback.record("unit", request.POST, matter, form.cleaned_data["unit"], request.user)
             messages.success(request, f"已{t.label}。")
             return redirect("petitions:detail", pk=matter.pk)
-    return render(request, "petitions/act.html", {"matter": matter, "transition": t, "form": form})
+    context = {"matter": matter, "transition": t, "form": form}
+    if action in DISPATCH_ACTIONS:
+        allowed = set(form.fields["unit"].queryset.values_list("pk", flat=True))
+        context["unit_advice"] = suggest_unit(matter, request.user.unit, allowed)
+    return render(request, "petitions/act.html", context)
 
 
 @casework_required

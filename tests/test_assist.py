@@ -1,0 +1,397 @@
+"""Case intelligence in the product: routing rules, model versions, the registration and dispatch
+suggestions with their feedback, similar and repeat matters, 急事急报 and collective petitions."""
+
+import csv
+
+import pytest
+from conftest import PETITIONER, matter_fields, sign_in
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from xinfang.assist import rules, similar_matters, training
+from xinfang.assist.escalation import escalate
+from xinfang.assist.models import Feedback, ModelVersion, RoutingRule
+from xinfang.assist.suggest import suggest_category, suggest_unit
+from xinfang.core.models import Notification
+from xinfang.intelligence import routing
+from xinfang.petitions.choices import Nature, Status
+from xinfang.petitions.models import Category, Matter
+from xinfang.petitions.services import TransitionError, link_repeat, register_matter
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(settings, tmp_path):
+    settings.XINFANG_SIMILAR_DIR = tmp_path / "similar"
+    training.forget_loaded()
+    similar_matters.INDEX.reset()
+    yield
+    training.forget_loaded()
+    similar_matters.INDEX.reset()
+
+
+# ---------------------------------------------------------------- routing rules (plain Python)
+
+
+def rule(target, category=None, path="", level=0):
+    return routing.Rule(
+        target_id=target,
+        target_name=f"单位{target}",
+        category_id=category,
+        category_name=f"分类{category}",
+        division_path=path,
+        division_name=f"区划{path}",
+        division_level=level,
+    )
+
+
+def test_most_specific_rule_decides():
+    rules_ = [
+        rule(1, path="/a/", level=3),  # 属地: the district
+        rule(2, category=10),  # 属事: the parent category
+        rule(3, category=11),  # 属事: the item itself
+        rule(4, category=11, path="/a/b/", level=4),  # the township handles this item itself
+    ]
+    assert routing.route(rules_, "/a/b/c/", 11, 10).target_id == 4
+    assert routing.route(rules_, "/a/x/", 11, 10).target_id == 3  # outside the township
+    assert routing.route(rules_, "/a/x/", 12, 10).target_id == 2  # another item of the same parent
+    assert routing.route(rules_, "/a/x/", 99, 98).target_id == 1  # only the place matches
+    assert routing.route(rules_, "/z/", 99, 98).target_id is None
+
+
+def test_equally_specific_rules_are_a_tie_not_a_guess():
+    found = routing.route([rule(1, category=11), rule(2, category=11)], "/a/", 11, 10)
+    assert not found.certain
+    assert {r.target_id for r in found.candidates} == {1, 2}
+    assert "单位1" in found.reason and "单位2" in found.reason
+
+
+def test_a_rule_to_a_unit_that_may_not_receive_the_matter_does_not_count():
+    found = routing.route([rule(1, category=11), rule(2, category=10)], "/a/", 11, 10, allowed_ids={2})
+    assert found.target_id == 2
+
+
+# ---------------------------------------------------------------- rules from the unit tree
+
+
+@pytest.fixture
+def routed(world):
+    u = world.units
+    for unit in (u.housing, u.d1_dept, u.t1, u.d2_dept):
+        unit.categories.set([world.category])
+    made = {owner: rules.derive_rules(owner) for owner in (u.city_bureau, u.d1_bureau)}
+    return made
+
+
+def test_derived_rules_follow_the_unit_tree(world, routed):
+    u = world.units
+    city = set(RoutingRule.objects.filter(owner=u.city_bureau).values_list("category", "division", "target"))
+    assert city == {
+        (world.category.pk, None, u.housing.pk),
+        (None, world.divisions.d1.pk, u.d1_bureau.pk),
+        (None, world.divisions.d2.pk, u.d2_bureau.pk),
+    }
+    district = set(
+        RoutingRule.objects.filter(owner=u.d1_bureau).values_list("category", "division", "target")
+    )
+    assert district == {
+        (world.category.pk, None, u.d1_dept.pk),
+        (world.category.pk, world.divisions.township.pk, u.t1.pk),
+    }
+    assert rules.derive_rules(u.city_bureau) == 0  # running again adds nothing
+
+
+def test_rules_route_by_place_and_kind(world, routed, driver):
+    u = world.units
+    in_township = driver.register()
+    elsewhere = driver.register(division=world.divisions.other_township)
+    assert rules.route_matter(in_township, u.city_bureau).target_id == u.housing.pk
+    assert rules.route_matter(in_township, u.d1_bureau).target_id == u.t1.pk
+    assert rules.route_matter(elsewhere, u.d1_bureau).target_id == u.d1_dept.pk
+    RoutingRule.objects.filter(owner=u.d1_bureau, target=u.t1).update(active=False)
+    assert rules.route_matter(in_township, u.d1_bureau).target_id == u.d1_dept.pk
+
+
+# ---------------------------------------------------------------- model versions
+
+
+def test_default_model_versions_and_rollback(world):
+    first = training.train("category", by="测试", use_corpus=True)
+    assert first.source == ModelVersion.Source.DEFAULT and first.active and first.number == 1
+    assert first.test_count > 0 and 0.5 < first.macro_f1 <= 1
+    assert first.label_count > 50  # the corpus covers the national second-level items
+    second = training.train("category", by="测试", use_corpus=True)
+    assert second.number == 2
+    assert list(ModelVersion.objects.filter(active=True).values_list("number", flat=True)) == [2]
+    assert training.rollback("category").number == 1
+    assert list(ModelVersion.objects.filter(active=True).values_list("number", flat=True)) == [1]
+    with pytest.raises(training.TrainingError, match="没有更早的版本"):
+        training.rollback("category")
+
+
+def test_history_replaces_the_corpus_once_there_is_enough(world, driver, settings):
+    settings.XINFANG_MODEL_MIN_HISTORY = 20
+    other = Category.objects.get(name="工资福利")
+    for i in range(12):
+        driver.register(
+            title=f"小区物业乱收费第{i}号", content="物业公司擅自提高物业费和停车费，业主不同意。"
+        )
+        driver.register(
+            category=other,
+            title=f"工地拖欠工资第{i}号",
+            content="建筑工地老板拖欠我们农民工工资半年，一直不给。",
+        )
+    version = training.train("category")
+    assert version.source == ModelVersion.Source.HISTORY
+    assert version.label_count == 2 and version.train_count + version.test_count == 24
+    advice = suggest_category("讨要工资", "包工头拖欠农民工工资不发")
+    assert advice.items[0].category == other
+    assert advice.items[0].confidence > advice.items[1].confidence
+    assert any(w in "讨要工资包工头拖欠农民工工资不发" for w in advice.items[0].words)
+
+
+def test_unit_model_needs_history(world):
+    with pytest.raises(training.TrainingError, match="交办记录"):
+        training.train("unit")
+
+
+def test_model_command(world, tmp_path, capsys):
+    call_command("model", "train", "--kind", "category", "--default")
+    call_command("model", "train", "--kind", "category", "--default")
+    call_command("model", "rollback", "category")
+    call_command("model", "list")
+    out = capsys.readouterr().out
+    assert "已回退到 内容分类模型 v1（启用中）" in out
+    assert "内容分类模型 v2：默认模型" in out
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "title", "text", "label"])
+        w.writerows(rows)
+
+
+def test_evaluate_command_prints_the_summary_last(tmp_path, capsys):
+    from xinfang.intelligence.corpus import default_corpus
+
+    rows = [(i, t, x, leaf) for i, (t, x, leaf) in enumerate(default_corpus(per_template=3))]
+    write_csv(tmp_path / "train.csv", [r for r in rows if r[0] % 3])
+    write_csv(tmp_path / "test.csv", [r for r in rows if not r[0] % 3])
+    call_command(
+        "model", "evaluate", "--train", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv")
+    )
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    keys = [part.split("=")[0] for part in last.split()]
+    assert keys == ["macro_f1", "accuracy", "baseline_macro_f1", "ms_per_doc"]
+    assert all(0 <= float(part.split("=")[1]) for part in last.split())
+
+
+# ---------------------------------------------------------------- registration and dispatch pages
+
+
+def test_intake_panel_suggests_and_registration_records_the_feedback(client, world):
+    training.train("category", by="测试", use_corpus=True)
+    sign_in(client, "alice")
+    text = {
+        "title": "物业公司乱收停车费",
+        "content": "小区物业公司擅自把停车费从每月100元提高到300元，业主不同意。",
+    }
+    panel = client.post(reverse("assist:intake"), text)
+    assert panel.status_code == 200
+    body = panel.content.decode()
+    assert 'data-fill="id_category"' in body and 'name="assist_category"' in body
+    suggested = Category.objects.get(pk=panel.context["best"].category.pk)
+    assert suggested.name == "物业管理"
+
+    def register(category):
+        data = {
+            **{k: v for k, v in matter_fields(world).items() if k not in {"division", "category"}},
+            **text,
+            "received_at": "2025-03-03T10:00",
+            "headcount": "1",
+            "division": world.divisions.village.pk,
+            "category": category.pk,
+            "assist_category": str(suggested.pk),
+            "assist_category_confidence": "0.8",
+            "assist_category_version": str(panel.context["advice"].version.pk),
+            "p-TOTAL_FORMS": "1",
+            "p-INITIAL_FORMS": "0",
+            "p-0-name": "李明",
+        }
+        return client.post(reverse("petitions:register"), data)
+
+    assert register(suggested).status_code == 302
+    assert register(Category.objects.get(name="市政设施")).status_code == 302
+    accepted, corrected = Feedback.objects.order_by("at", "id")
+    assert accepted.accepted and accepted.chosen == str(suggested.pk)
+    assert not corrected.accepted and corrected.suggested == str(suggested.pk)
+    assert corrected.model_version.number == 1
+
+
+def test_intake_panel_is_for_registering_staff(client, world):
+    sign_in(client, "hugo")
+    assert client.post(reverse("assist:intake"), {"title": "x"}).status_code == 403
+
+
+def test_dispatch_page_offers_the_rule_and_records_the_choice(client, world, routed, driver):
+    matter = driver.register()
+    sign_in(client, "bob")
+    url = reverse("petitions:act", kwargs={"pk": matter.pk, "action": "assign"})
+    page = client.get(url)
+    advice = page.context["unit_advice"]
+    assert advice.certain and advice.items[0].unit == world.units.housing
+    assert "属事规则" in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "version": matter.version,
+            "unit": world.units.d1_bureau.pk,
+            "note": "",
+            "assist_unit": str(world.units.housing.pk),
+            "assist_unit_confidence": "1",
+        },
+    )
+    assert response.status_code == 302
+    fb = Feedback.objects.get(kind="unit")
+    assert not fb.accepted and fb.chosen == str(world.units.d1_bureau.pk)
+
+
+def test_accused_unit_is_never_suggested(world, routed, driver):
+    u = world.units
+    matter = driver.register(nature=Nature.ACCUSATION, complained_unit=u.housing)
+    allowed = {x.pk for x in (u.d1_bureau, u.d2_bureau, u.discipline)}
+    advice = suggest_unit(matter, u.city_bureau, allowed)
+    assert u.housing not in [s.unit for s in advice.items]
+
+
+# ---------------------------------------------------------------- similar and repeat matters
+
+
+def test_similar_panel_finds_the_earlier_filing_with_reasons(client, world, driver):
+    first = driver.register()
+    driver.tick(3)
+    driver.register(title="学校门口交通拥堵", content="每天早上学校门口车辆乱停，孩子过马路很危险。")
+    again = driver.register(content=matter_fields(world)["content"] + "至今没有解决。")
+    sign_in(client, "alice")
+    page = client.get(reverse("assist:similar", kwargs={"pk": again.pk}))
+    found = page.context["similar"]
+    assert found[0].matter == first
+    assert "同一信访人" in found[0].reasons and "同一问题属地" in found[0].reasons
+    assert again not in [s.matter for s in found]
+
+
+def test_similar_matters_respect_scope(world, driver):
+    hidden = driver.register(nature=Nature.ACCUSATION, complained_unit=world.units.d1_bureau)
+    probe = driver.register()
+    seen = [s.matter for s in similar_matters.for_matter(probe, world.dave)]
+    assert hidden not in seen  # the accused unit never sees the accusation
+
+
+def test_link_repeat_and_finality(world, driver):
+    closed = driver.to(Status.CLOSED)
+    later = driver.register()
+    with pytest.raises(TransitionError, match="晚于"):
+        link_repeat(closed.pk, world.alice, later)
+    linked = link_repeat(later.pk, world.alice, closed)
+    assert linked.repeat_of == closed and linked.finality_flag
+    event = linked.events.get(action="link_repeat")
+    assert not event.public and "第三十六条" in event.note
+    with pytest.raises(TransitionError, match="已标记"):
+        link_repeat(later.pk, world.alice, closed)
+
+
+def test_merge_closes_the_duplicate_through_not_accept(client, world, driver):
+    original = driver.register()
+    duplicate = driver.register()
+    sign_in(client, "bob")
+    url = reverse("assist:link_repeat", kwargs={"pk": duplicate.pk, "other": original.pk})
+    assert client.post(url, {"merge": "1"}).status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.repeat_of == original and duplicate.status == Status.NOT_ACCEPTED
+    assert "并入" in duplicate.events.get(action="not_accept").note
+
+
+def test_index_catches_up_and_rebuilds(world, driver, capsys):
+    a = driver.register()
+    similar_matters.save_snapshot()
+    b = driver.register(title="同一小区物业乱收费", content=matter_fields(world)["content"])
+    similar_matters.INDEX.reset()  # a new process: loads the snapshot, then catches up from the database
+    index = similar_matters.INDEX.catch_up()
+    hits = dict(index.search(index.embedder.embed(b.title, b.content), 5))
+    assert {a.pk, b.pk} <= set(hits)
+    call_command("model", "index")
+    assert f"收录至事项 {b.pk}" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- 急事急报 and collective petitions
+
+
+def register_now(world, **overrides):
+    now = timezone.now()
+    return register_matter(
+        world.alice,
+        fields=matter_fields(world, received_at=now, **overrides),
+        petitioners=[dict(PETITIONER)],
+        now=now,
+    )
+
+
+def test_urgent_matter_goes_to_the_leaders_at_once(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        urgent = register_now(world, content="工地老板拖欠工资一年，工人说再不给钱就从楼顶跳下去。")
+        calm = register_now(world)
+    sent = Notification.objects.filter(kind="urgent")
+    assert {n.recipient_user.username for n in sent} == {"leo", "carol"}
+    assert all(n.matter == urgent for n in sent)
+    assert "跳" in sent[0].body
+    assert escalate(urgent.pk) == []  # once only
+    assert escalate(calm.pk) == []
+
+
+def test_urgent_accusation_does_not_reach_the_accused(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        register_now(
+            world,
+            nature=Nature.ACCUSATION,
+            complained_person=world.leo.full_name,
+            content="市政府有关领导收受贿赂，知情人扬言要去市政府门口自焚。",
+        )
+    sent = Notification.objects.filter(kind="urgent")
+    assert {n.recipient_user.username for n in sent} == {"carol"}  # the accused leader is left out
+
+
+def test_collective_petitions_are_grouped(client, world, driver):
+    now = timezone.now()
+    for i in range(5):
+        register_matter(
+            world.alice,
+            fields=matter_fields(
+                world, received_at=now, content=matter_fields(world)["content"] + f"（{i}号楼）"
+            ),
+            petitioners=[{"name": f"业主{i}", "phone": f"1380013800{i}"}],
+            now=now,
+        )
+    sign_in(client, "alice")
+    page = client.get(reverse("assist:collective"))
+    groups = page.context["groups"]
+    assert len(groups) == 1 and len(groups[0][1]) == 5
+    assert Matter.objects.count() == 5
+
+
+# ---------------------------------------------------------------- the models page
+
+
+def test_models_page_trains_and_switches_versions(client, world):
+    sign_in(client, "root")
+    assert client.post(reverse("assist:model_train"), {"kind": "category"}).status_code == 302
+    v1 = ModelVersion.objects.get()
+    assert v1.active and v1.trained_by.startswith("root")
+    client.post(reverse("assist:model_train"), {"kind": "category"})
+    page = client.get(reverse("assist:models"))
+    assert "v2" in page.content.decode() and "启用此版本" in page.content.decode()
+    client.post(reverse("assist:model_activate", kwargs={"pk": v1.pk}))
+    v1.refresh_from_db()
+    assert v1.active
+    sign_in(client, "alice")
+    assert client.get(reverse("assist:models")).status_code == 403

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AssistConfig(AppConfig):
+    name = "xinfang.assist"
+    verbose_name = "辅助研判"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,57 @@
+"""急事急报: a newly registered matter that reads as urgent goes at once to the leaders of the
+registering unit's government and to the registering unit's head, with the reasons."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.core.models import Notification
+from xinfang.intelligence import urgency
+from xinfang.org.models import Role, User
+from xinfang.petitions.models import Matter
+from xinfang.petitions.scoping import is_accused
+from xinfang.petitions.services import enqueue
+
+from .rules import government_of
+
+KIND = "urgent"
+# Only matters received in the last few days are reported as 急事: a letter entered weeks late, or a
+# history being loaded, is dealt with in the ordinary course.
+RECENT_DAYS = 3
+
+
+def recipients(matter) -> list[User]:
+    unit = matter.registering_unit
+    gov = government_of(unit)
+    found = User.objects.filter(is_active=True).filter(
+        **({"unit__in": [unit, gov]} if gov else {"unit": unit}), role__in=[Role.LEADER, Role.UNIT_HEAD]
+    )
+    # A 检举控告 never reaches the accused side, however urgent it reads.
+    return [u for u in found.select_related("unit") if not is_accused(matter, user=u)]
+
+
+@transaction.atomic
+def escalate(matter_id) -> list[Notification]:
+    matter = Matter.objects.select_related("registering_unit").filter(pk=matter_id).first()
+    if matter is None or Notification.objects.filter(matter=matter, kind=KIND).exists():
+        return []
+    if matter.received_at < timezone.now() - timedelta(days=RECENT_DAYS):
+        return []
+    result = urgency.assess(matter.title, matter.content)
+    if not result.urgent:
+        return []
+    reasons = "；".join(f"{f.label}（“{f.evidence}”）" for f in result.flags)
+    rows = [
+        Notification(
+            matter=matter,
+            audience=Notification.Audience.STAFF,
+            recipient_user=user,
+            kind=KIND,
+            subject=f"急事急报：{matter.title[:40]}",
+            body=f"事项「{matter.title}」（{matter.display_code}）需要立即阅处：{reasons}。",
+        )
+        for user in recipients(matter)
+    ]
+    enqueue(rows)
+    return rows

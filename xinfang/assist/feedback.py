@@ -1,0 +1,29 @@
+"""Recording what staff did with a suggestion. The suggestion travels with the form as hidden fields
+(`assist_<kind>` = label, `assist_<kind>_confidence`, `assist_<kind>_version`) and is compared with
+what was saved."""
+
+from .models import Feedback, ModelVersion
+
+
+def record(kind: str, data, matter, chosen, user) -> Feedback | None:
+    suggested = (data.get(f"assist_{kind}") or "").strip()
+    if not suggested or chosen is None:
+        return None
+    try:
+        confidence = float(data.get(f"assist_{kind}_confidence") or 0)
+    except ValueError:
+        confidence = 0.0
+    version_id = data.get(f"assist_{kind}_version") or ""
+    version_id = int(version_id) if version_id.isdigit() else None
+    if version_id is not None and not ModelVersion.objects.filter(pk=version_id, kind=kind).exists():
+        version_id = None  # a forged or stale id: the feedback is kept, the link is not
+    return Feedback.objects.create(
+        kind=kind,
+        matter=matter,
+        model_version_id=version_id,
+        suggested=suggested[:100],
+        confidence=min(max(confidence, 0.0), 1.0),
+        chosen=str(chosen.pk),
+        accepted=suggested == str(chosen.pk),
+        user=user,
+    )

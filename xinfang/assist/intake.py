@@ -1,0 +1,61 @@
+"""What the registration panel shows for a petition being typed in."""
+
+from xinfang.intelligence import urgency
+from xinfang.org.models import Division, Unit
+from xinfang.petitions.models import id_number_hash, phone_hash
+
+from . import places, similar_matters
+from .suggest import suggest_category
+
+MAX_TEXT = 20000  # characters of title + content read; the rest of a very long letter adds little
+
+
+def urgency_of(title: str, text: str):
+    return urgency.assess(title[:MAX_TEXT], text[:MAX_TEXT])
+
+
+def petitioner_keys(data) -> set[str]:
+    """Keyed hashes of the ID numbers and phones on the form, to find the same petitioner."""
+    keys = set()
+    for name, value in data.items():
+        value = (value or "").strip().upper()
+        if name.endswith("id_number") and len(value) == 18:
+            keys.add("id:" + id_number_hash(value))
+        elif name.endswith("phone") and len(value) >= 7:
+            keys.add("tel:" + phone_hash(value))
+    return keys
+
+
+def _pk(data, name, model):
+    value = (data.get(name) or "").strip()
+    return model.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+def read_form(data, user) -> dict:
+    title = (data.get("title") or "")[:MAX_TEXT]
+    text = (data.get("content") or "")[:MAX_TEXT]
+    address = " ".join(v for k, v in data.items() if k.endswith("-address") and v)[:1000]
+    division = _pk(data, "division", Division)
+    complained_unit = _pk(data, "complained_unit", Unit)
+    if not (title.strip() or text.strip()):
+        return {"empty": True}
+    advice = suggest_category(title, text)
+    place, divisions = places.locate(f"{title}\n{text}", address)
+    found = similar_matters.for_text(
+        title,
+        text,
+        user,
+        petitioner_keys=petitioner_keys(data),
+        division=division or divisions.get(place.code),
+        complained_unit=complained_unit,
+    )
+    return {
+        "advice": advice,
+        "best": advice.items[0] if advice.items else None,
+        "place": place,
+        "place_division": divisions.get(place.code) if place.code else None,
+        "place_candidates": [divisions[c] for c in place.candidates if c in divisions],
+        "urgency": urgency_of(title, text),
+        "similar": found,
+        "collective": similar_matters.collective_hint(found, division or divisions.get(place.code)),
+    }

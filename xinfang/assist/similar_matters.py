@@ -1,0 +1,277 @@
+"""Similar and repeat matters: the process's similar-matter index over every matter, and the
+ranking of its hits (with petitioner, place and complained-about unit) for the pages.
+
+The index lives in memory in each process. It starts from the worker's nightly snapshot (or empty)
+and catches up from the database by matter id before every search, so a matter registered a moment
+ago is found. Only matters the user may see are shown: the index finds, scoping decides.
+"""
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from xinfang.intelligence import collective, similar
+from xinfang.org.models import Division
+from xinfang.petitions.models import Matter, Petitioner
+from xinfang.petitions.services import TransitionError, is_final, perform
+from xinfang.petitions.services import link_repeat as link_repeat_service
+
+CATCH_UP_CHUNK = 5000
+CANDIDATES = 30  # index hits read from the database before ranking
+SHOWN = 10
+
+
+def _rows(after=0):
+    """(id, title, text) of every matter after `after`, streamed in id order."""
+    last = after
+    while True:
+        chunk = list(
+            Matter.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "title", "content")[:CATCH_UP_CHUNK]
+        )
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1][0]
+
+
+class MatterIndex:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.index = None
+        self.max_id = 0
+
+    def _load_or_build(self):
+        folder = settings.XINFANG_SIMILAR_DIR
+        meta = folder / "meta.json"
+        if meta.exists():
+            self.index = similar.SimilarIndex.load(folder)
+            self.max_id = json.loads(meta.read_text())["max_id"]
+            return
+        ids = []
+
+        def rows():
+            for row in _rows():
+                ids.append(row[0])
+                yield row
+
+        self.index = similar.build(rows())
+        self.max_id = ids[-1] if ids else 0
+
+    def catch_up(self):
+        """The index, with the matters registered since it was last brought up to date."""
+        with self.lock:
+            if self.index is None:
+                self._load_or_build()
+            batch = []
+            for row in _rows(self.max_id):
+                batch.append(row)
+                if len(batch) == CATCH_UP_CHUNK:
+                    self._add(batch)
+                    batch = []
+            if batch:
+                self._add(batch)
+            return self.index
+
+    def _add(self, rows):
+        vectors = self.index.embedder.embed_batch([(title, text) for _, title, text in rows])
+        self.index.add([r[0] for r in rows], vectors)
+        self.max_id = rows[-1][0]
+
+    def save(self):
+        index = self.catch_up()
+        folder = settings.XINFANG_SIMILAR_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            index.save(folder)
+            (folder / "meta.json").write_text(json.dumps({"max_id": self.max_id}))
+
+    def reset(self):
+        with self.lock:
+            self.index, self.max_id = None, 0
+
+
+INDEX = MatterIndex()
+
+
+def save_snapshot():
+    INDEX.save()
+
+
+def rebuild():
+    """Throw the snapshot away and index every matter again from the database."""
+    meta = settings.XINFANG_SIMILAR_DIR / "meta.json"
+    if meta.exists():
+        meta.unlink()
+    INDEX.reset()
+    INDEX.save()
+    return INDEX.max_id
+
+
+@dataclass
+class SimilarMatter:
+    matter: Matter
+    score: float
+    similarity: float
+    reasons: list[str] = field(default_factory=list)
+    final: bool = False  # re-review completed: a new filing of the same matter is 不再受理
+
+
+def _petitioner_keys(matter_ids):
+    keys = {}
+    for mid, idh, telh in Petitioner.objects.filter(matter_id__in=matter_ids).values_list(
+        "matter_id", "id_number_hash", "phone_hash"
+    ):
+        found = keys.setdefault(mid, set())
+        if idh:
+            found.add("id:" + idh)
+        if telh:
+            found.add("tel:" + telh)
+    return keys
+
+
+def _keys(matter, petitioner_keys) -> similar.MatterKeys:
+    return similar.MatterKeys(
+        frozenset(petitioner_keys),
+        matter.division.code if matter.division_id else None,
+        frozenset([matter.complained_unit_id] if matter.complained_unit_id else []),
+    )
+
+
+def _rank(title, text, user, query_keys: similar.MatterKeys, *, exclude_id=None, before=None):
+    index = INDEX.catch_up()
+    vector = index.embedder.embed(title, text)
+    hits = [pk for pk, _ in index.search(vector, CANDIDATES, exclude_ids=[exclude_id] if exclude_id else ())]
+    same_person = Q(pk__in=[])
+    for key in query_keys.petitioner_keys:
+        kind, value = key.split(":", 1)
+        same_person |= (
+            Q(petitioners__id_number_hash=value) if kind == "id" else Q(petitioners__phone_hash=value)
+        )
+    by_person = []
+    if query_keys.petitioner_keys:
+        by_person = list(
+            Matter.objects.filter(same_person)
+            .exclude(pk=exclude_id)
+            .values_list("pk", flat=True)[:CANDIDATES]
+        )
+    visible = Matter.objects.visible_to(user).filter(pk__in=set(hits) | set(by_person))
+    if before is not None:
+        visible = visible.filter(received_at__lte=before)
+    matters = {m.pk: m for m in visible.select_related("division", "complained_unit", "category")}
+    if not matters:
+        return []
+    ids = list(matters)
+    # The exact TF-IDF cosine of the few candidates: the figure people see, without projection noise.
+    sims = index.embedder.similarity((title, text), [(matters[i].title, matters[i].content) for i in ids])
+    petitioners = _petitioner_keys(ids)
+    candidates = [
+        (i, float(s), _keys(matters[i], petitioners.get(i, ()))) for i, s in zip(ids, sims, strict=True)
+    ]
+    return [
+        SimilarMatter(matters[r.id], r.score, r.similarity, list(r.reasons), is_final(matters[r.id]))
+        for r in similar.rank_similar(query_keys, candidates, k=SHOWN)
+    ]
+
+
+def for_text(title, text, user, *, petitioner_keys=frozenset(), division=None, complained_unit=None):
+    """Earlier matters like a petition being registered."""
+    keys = similar.MatterKeys(
+        frozenset(petitioner_keys),
+        division.code if division is not None else None,
+        frozenset([complained_unit.pk] if complained_unit is not None else []),
+    )
+    return _rank(title, text, user, keys)
+
+
+def for_matter(matter, user):
+    """Matters received before this one that are like it (its possible originals)."""
+    keys = _keys(matter, _petitioner_keys([matter.pk]).get(matter.pk, ()))
+    return _rank(matter.title, matter.content, user, keys, exclude_id=matter.pk, before=matter.received_at)
+
+
+class LinkError(Exception):
+    pass
+
+
+def link_repeat(matter, original, user, *, merge=False):
+    """Link as a repeat; with `merge`, also 不予受理 the repeat so the original carries the matter."""
+    try:
+        link_repeat_service(matter.pk, user, original)
+        if merge:
+            perform(
+                matter.pk,
+                user,
+                "not_accept",
+                note=f"该事项与{original.display_code}为同一信访事项，已并入该事项办理，本件不再重复受理（第十九条）。",
+            )
+    except TransitionError as exc:
+        raise LinkError(str(exc)) from exc
+
+
+COLLECTIVE_MIN_COUNT = 5
+HINT_SIMILARITY = 0.6  # exact cosine: filings that read as the same matter
+TOWNSHIP_DIGITS = 9  # division codes compared to the township (乡镇/街道) level
+
+
+def collective_hint(found, division):
+    """A warning for the registration panel: recent similar filings from the same township."""
+    if division is None:
+        return None
+    since = timezone.now() - timedelta(days=7)
+    near = [
+        s
+        for s in found
+        if s.similarity >= HINT_SIMILARITY
+        and s.matter.received_at >= since
+        and s.matter.division.code[:TOWNSHIP_DIGITS] == division.code[:TOWNSHIP_DIGITS]
+    ]
+    if len(near) + 1 < COLLECTIVE_MIN_COUNT:
+        return None
+    return f"近7天同一乡镇（街道）已有{len(near)}件内容相似的事项，可能是集体信访，请核实并按集体访登记。"
+
+
+def collective_groups(user, days=7, limit=5000):
+    """Suspected collective petitions among the matters of the last `days` days the user may see."""
+    since = timezone.now() - timedelta(days=days)
+    matters = list(
+        Matter.objects.visible_to(user)
+        .filter(received_at__gte=since)
+        .select_related("division")
+        .order_by("-received_at")[:limit]
+    )
+    if not matters:
+        return []
+    embedder = INDEX.catch_up().embedder
+    vectors = embedder.embed_batch([(m.title, m.content) for m in matters])
+    petitioners = _petitioner_keys([m.pk for m in matters])
+    filings = [
+        collective.Filing(
+            m.pk,
+            timezone.localdate(m.received_at),
+            m.division.code,
+            v,
+            min(petitioners[m.pk]) if petitioners.get(m.pk) else None,
+        )
+        for m, v in zip(matters, vectors, strict=True)
+    ]
+    names = {m.division.code[:TOWNSHIP_DIGITS]: m.division.name for m in matters}
+    # The township itself, coded with 9 digits or padded to 12, names the place better than a village.
+    padded = {p + "000": p for p in names}
+    for code, name in Division.objects.filter(code__in=[*names, *padded]).values_list("code", "name"):
+        names[padded.get(code, code)] = name
+    by_id = {m.pk: m for m in matters}
+    groups = collective.find_collective(
+        filings,
+        window_days=days,
+        min_count=COLLECTIVE_MIN_COUNT,
+        place_digits=TOWNSHIP_DIGITS,
+        place_names=names,
+    )
+    return [(g, [by_id[i] for i in g.ids]) for g in groups]

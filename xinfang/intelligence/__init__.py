@@ -1,0 +1,1 @@
+"""Case intelligence: plain-Python cores (no Django) for classification, places, similarity and urgency."""
