@@ -20,6 +20,7 @@ from django.utils import timezone
 from test_scoping import EXPECTED
 
 from xinfang.api.models import ApiToken, Scope
+from xinfang.assist.models import ModelVersion
 from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
 from xinfang.org.models import Role
@@ -124,6 +125,29 @@ ROUTES = {
         kwargs=lambda o: {"pk": o.import_job.pk},
         method="post",
     ),
+    # 辅助研判: the intake panel for registering staff; similar matters follow the matter's scope.
+    "assist:intake": Route(
+        lambda u: 200 if registrar(u) else 403,
+        method="post",
+        data={"title": "路灯不亮", "content": "路灯坏了"},
+    ),
+    "assist:similar": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    # Linking M1 to itself is refused with a message: the redirect shows the request got that far.
+    "assist:link_repeat": Route(
+        lambda u: 403 if not registrar(u) else (302 if u.username in M1_VISIBLE else 404),
+        kwargs=lambda o: {"pk": o.m1.pk, "other": o.m1.pk},
+        method="post",
+    ),
+    "assist:collective": Route(lambda u: 200 if casework(u) else 403),
+    "assist:models": Route(lambda u: 200 if u.role in {Role.ADMIN, Role.ANALYST} else 403),
+    "assist:model_train": Route(
+        lambda u: 302 if u.role in {Role.ADMIN, Role.ANALYST} else 403, method="post", data={"kind": "unit"}
+    ),
+    "assist:model_activate": Route(
+        lambda u: 302 if u.role in {Role.ADMIN, Role.ANALYST} else 403,
+        kwargs=lambda o: {"pk": o.model_version.pk},
+        method="post",
+    ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
     # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
     "portal:index": Route(lambda u: 200, anonymous=200),
@@ -217,7 +241,9 @@ def objects(world):
     import_job = ImportJob.objects.create(
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )
+    version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
     return SimpleNamespace(
+        model_version=version,
         export_job=job,
         import_job=import_job,
         m1=m1,

@@ -82,7 +82,7 @@ def _model_user(request):
 def models_page(request):
     _model_user(request)
     versions = ModelVersion.objects.defer("weights").annotate(
-        feedback=Count("feedback"), accepted=Count("feedback", filter=Q(feedback__accepted=True))
+        feedback_count=Count("feedback"), accepted_count=Count("feedback", filter=Q(feedback__accepted=True))
     )
     overall = Feedback.objects.values("kind").annotate(n=Count("id"), rate=Avg("accepted"))
     return render(
