@@ -84,9 +84,13 @@ def test_words_are_taken_from_the_petition_as_written(model):
         for word in suggestion.words:
             assert len(word) >= 2
             assert word in title or word in text, word
-    # no word repeats or contains another of the same suggestion
+    # no word repeats or contains another of the same suggestion, none is punctuation
     words = suggestions[0].words
     assert not any(a != b and a in b for a in words for b in words)
+    assert all(classify.normalise(word).isalnum() for word in words)
+    # an empty title or text still gets words from the other field, or none
+    assert all(word in text for word in model.suggest("", text)[0].words)
+    assert model.suggest("", "")[0].words == []
 
 
 def test_digits_and_full_width_forms_map_back_to_the_original_characters():

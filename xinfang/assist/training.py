@@ -111,10 +111,14 @@ def train(kind: str, *, by: str = "", use_corpus: bool = False) -> ModelVersion:
     if not rows:
         raise TrainingError("没有可用于训练的样本：请先导入内容分类。")
     train_rows, test_rows = split(rows, corpus)
-    model = classify.TextClassifier().fit(
-        [r.title for r in train_rows], [r.text for r in train_rows], [r.label for r in train_rows]
-    )
-    scores = classify.score(model, test_rows) if test_rows else {}
+    if corpus:  # the same examples give the same model: fit them once per process
+        key = tuple((r.id, r.title, r.text, r.label) for r in rows)
+        if key not in _corpus_fits:
+            _corpus_fits.clear()
+            _corpus_fits[key] = _fit(train_rows, test_rows)
+        model, scores = _corpus_fits[key]
+    else:
+        model, scores = _fit(train_rows, test_rows)
     with transaction.atomic():
         last = ModelVersion.objects.select_for_update().filter(kind=kind).aggregate(n=Max("number"))["n"]
         ModelVersion.objects.filter(kind=kind, active=True).update(active=False)
@@ -133,6 +137,16 @@ def train(kind: str, *, by: str = "", use_corpus: bool = False) -> ModelVersion:
             report=scores.get("per_label", {}),
             weights=model.to_bytes(),
         )
+
+
+def _fit(train_rows, test_rows):
+    model = classify.TextClassifier().fit(
+        [r.title for r in train_rows], [r.text for r in train_rows], [r.label for r in train_rows]
+    )
+    return model, (classify.score(model, test_rows) if test_rows else {})
+
+
+_corpus_fits: dict = {}  # {the corpus rows: (model, scores)}, one entry
 
 
 @transaction.atomic
