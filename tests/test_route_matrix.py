@@ -308,11 +308,17 @@ def test_admin_site_is_for_administrators_only(client, world):
         for name in plain:
             response = client.get(reverse(name))
             if username in staff:
-                # Registers that are not added to by hand refuse 新增: lockout records, and API
-                # tokens (issued by `xinfang tokens create`); autocomplete needs parameters.
+                # Registers that are not added to by hand refuse 新增: lockout records, API
+                # tokens (issued by `xinfang tokens create`), model versions (made by training) and
+                # suggestion feedback (made by the pages); autocomplete needs parameters.
                 refused = (
                     name == "admin:autocomplete"
-                    or name == "admin:api_apitoken_add"
+                    or name
+                    in {
+                        "admin:api_apitoken_add",
+                        "admin:assist_modelversion_add",
+                        "admin:assist_feedback_add",
+                    }
                     or (name.startswith("admin:axes_") and name.endswith("_add"))
                 )
                 assert response.status_code == (403 if refused else 200), name

@@ -8,8 +8,9 @@ a deployment's own history is enough to train it:
 * title and text each give character 1–3-grams, weighted by sublinear TF-IDF and normalised per block;
   the title block counts `title_weight` (0.7) of the text block;
 * one linear SVM per label over features scaled by that label's naive-Bayes log-count ratio
-  ("NB-SVM"): n-grams typical of a label weigh more for it. Measured on real petitions, this beats
-  the plain TF-IDF + SVM baseline by about 2.5 points of macro-F1 (see benchmarks/bench_classify.py);
+  ("NB-SVM"): n-grams typical of a label weigh more for it. On real citizen messages (7 first-level
+  categories, 5-fold cross-validation on three splits) this gives macro-F1 0.925–0.929 against
+  0.901–0.903 for plain character TF-IDF + SVM (benchmarks/bench_classify.py);
 * confidences are a softmax of the margins with a temperature fitted on held-out margins (inner
   cross-validation), so that they sum to 1 and mean roughly what they say.
 
@@ -264,9 +265,10 @@ def _nb_svm(features: sp.csr_matrix, targets: np.ndarray, n_labels: int, params:
         p = params.nb_alpha + np.asarray(present[positive].sum(axis=0)).ravel()
         q = params.nb_alpha + np.asarray(present[~positive].sum(axis=0)).ravel()
         ratio = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
-        # dual coordinate descent: fastest for sparse text; tol 1e-3 gave the same predictions as 1e-4
-        # in a third less time. Stopping at max_iter still leaves a usable model, so no warning.
-        svm = LinearSVC(C=params.c, class_weight="balanced", dual=True, tol=1e-3, max_iter=1000)
+        # tol 1e-3 gave the same predictions as the default 1e-4 in a third less time; dual="auto" takes
+        # the primal solver when there are more documents than features, which is then much faster.
+        # Stopping at max_iter still leaves a usable model, so no warning.
+        svm = LinearSVC(C=params.c, class_weight="balanced", dual="auto", tol=1e-3, max_iter=1000)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm.fit(features @ sp.diags(ratio), positive)
@@ -533,6 +535,9 @@ class TextClassifier:
             model.title_block = Block(arrays["title_keys"], arrays["title_idf"])
             model.weights = arrays["weights"]
             model.bias = arrays["bias"]
+        expected = (len(model.text_block) + len(model.title_block), len(model.labels))
+        if model.weights.shape != expected or model.bias.shape != (len(model.labels),):
+            raise ValueError("分类模型数据不完整，请重新训练")
         return model
 
 
