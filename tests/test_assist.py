@@ -382,14 +382,24 @@ def test_collective_petitions_are_grouped(client, world, driver):
 # ---------------------------------------------------------------- the models page
 
 
-def test_models_page_trains_and_switches_versions(client, world):
+def test_models_page_trains_and_switches_versions(client, world, driver):
     sign_in(client, "root")
     assert client.post(reverse("assist:model_train"), {"kind": "category"}).status_code == 302
     v1 = ModelVersion.objects.get()
     assert v1.active and v1.trained_by.startswith("root")
     client.post(reverse("assist:model_train"), {"kind": "category"})
-    page = client.get(reverse("assist:models"))
-    assert "v2" in page.content.decode() and "启用此版本" in page.content.decode()
+    for accepted in (True, True, False):
+        Feedback.objects.create(
+            kind="category",
+            matter=driver.register(),
+            suggested="1",
+            chosen="1",
+            accepted=accepted,
+            user=world.alice,
+        )
+    page = client.get(reverse("assist:models")).content.decode()
+    assert "v2" in page and "启用此版本" in page
+    assert "建议采纳率（内容分类）：67%（2/3次）" in page
     client.post(reverse("assist:model_activate", kwargs={"pk": v1.pk}))
     v1.refresh_from_db()
     assert v1.active

@@ -243,3 +243,14 @@ def test_main_prints_the_summary_last(tmp_path, corpus, capsys):
     )
     assert SUMMARY.match(capsys.readouterr().out.strip().splitlines()[-1])
     assert classify.main(["evaluate", "--train", str(tmp_path / "none.csv"), "--test", "x"]) == 2
+
+
+def test_a_label_with_most_of_the_documents_keeps_its_words():
+    """n-grams found in more than half the documents are dropped as too common, unless one label
+    is that common: then they are the label's own words."""
+    titles = ["工地拖欠工资"] * 14 + ["物业乱收停车费"] * 6
+    texts = ["包工头拖欠农民工工资半年不发"] * 14 + ["物业公司擅自提高停车费"] * 6
+    labels = ["工资"] * 14 + ["物业"] * 6
+    model = classify.TextClassifier().fit(titles, texts, labels)
+    assert model.predict("讨要工资", "包工头拖欠工资") == "工资"
+    assert model.predict("停车费", "物业公司乱收停车费") == "物业"

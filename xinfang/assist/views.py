@@ -4,7 +4,7 @@ matter, repeat links and merges, suspected collective petitions, and the model v
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -84,7 +84,9 @@ def models_page(request):
     versions = ModelVersion.objects.defer("weights").annotate(
         feedback_count=Count("feedback"), accepted_count=Count("feedback", filter=Q(feedback__accepted=True))
     )
-    overall = Feedback.objects.values("kind").annotate(n=Count("id"), rate=Avg("accepted"))
+    overall = Feedback.objects.values("kind").annotate(
+        n=Count("id"), accepted=Count("id", filter=Q(accepted=True))
+    )
     return render(
         request,
         "assist/models.html",

@@ -214,11 +214,14 @@ def _document_frequencies(docs: list[str], chunk: int = 2000, prune_above: int =
     return table_keys, table_counts
 
 
-def _fit_block(docs: list[str], params: Params, max_features: int) -> Block:
+def _fit_block(docs: list[str], params: Params, max_features: int, largest_label: int) -> Block:
     keys, counts = _document_frequencies(docs)
     n_docs = len(docs)
     min_df = min(params.min_df, max(1, n_docs // 10))  # tiny training sets keep their rare n-grams
-    keep = (counts >= min_df) & (counts <= max(params.max_df * n_docs, 1))
+    # Too common to matter means commoner than any one label: where one label is more than half of
+    # the documents, the n-grams of that label alone must stay.
+    max_df = max(params.max_df * n_docs, largest_label, 1)
+    keep = (counts >= min_df) & (counts <= max_df)
     keys, counts = keys[keep], counts[keep]
     if len(keys) > max_features:
         strongest = np.sort(np.argsort(-counts, kind="stable")[:max_features])  # most documents first
@@ -370,8 +373,9 @@ class TextClassifier:
 
         self.labels = names
         max_features = max(1000, min(params.max_features, params.max_weights // len(names)))
-        self.text_block = _fit_block(norm_texts, params, max_features * 3 // 4)
-        self.title_block = _fit_block(norm_titles, params, max_features // 4)
+        largest_label = int(np.bincount(targets).max())
+        self.text_block = _fit_block(norm_texts, params, max_features * 3 // 4, largest_label)
+        self.title_block = _fit_block(norm_titles, params, max_features // 4, largest_label)
         features = self._features(norm_titles, norm_texts)
         self.temperature = self._calibrate(features, targets, rng)
         self.weights, self.bias = _nb_svm(features, targets, len(names), params)
