@@ -44,15 +44,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from xinfang.intelligence.places import (  # noqa: E402
+from xinfang.intelligence.place_cases import (  # noqa: E402
     PlaceCase,
-    PlaceIndex,
-    PlaceMatch,
     generate_cases,
     readings_of,
     score_cases,
     synthetic_divisions,
 )
+from xinfang.intelligence.places import PlaceIndex, PlaceMatch  # noqa: E402
 
 CODE_LEVELS = {2: 1, 4: 2, 6: 3, 9: 4, 12: 5}  # short code length → level, as the demo writes codes
 PARENT_LENGTH = {4: 2, 6: 4, 9: 6, 12: 9}

@@ -2,14 +2,8 @@
 
 import pytest
 
-from xinfang.intelligence.places import (
-    PlaceIndex,
-    generate_cases,
-    readings_of,
-    score_cases,
-    short_form,
-    synthetic_divisions,
-)
+from xinfang.intelligence.place_cases import generate_cases, readings_of, score_cases, synthetic_divisions
+from xinfang.intelligence.places import PlaceIndex, short_form
 
 # A small copy of the demo city's shape, with its traps: 石桥社区 in two districts, 石桥镇 beside it,
 # 白沙镇 with a 白沙社区 inside, 新华街道 in two districts, and a village called just 新村.
