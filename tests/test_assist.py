@@ -405,3 +405,19 @@ def test_models_page_trains_and_switches_versions(client, world, driver):
     assert v1.active
     sign_in(client, "alice")
     assert client.get(reverse("assist:models")).status_code == 403
+
+
+def test_pages_wait_for_the_worker_to_index_a_large_database(client, world, driver, settings):
+    from xinfang.assist import tasks
+
+    settings.XINFANG_SIMILAR_INLINE_BUILD = 1  # "large": more matters than a page may index itself
+    first = driver.register()
+    again = driver.register()
+    sign_in(client, "alice")
+    url = reverse("assist:similar", kwargs={"pk": again.pk})
+    assert "正在由后台任务建立" in client.get(url).content.decode()
+    assert similar_matters.snapshot_missing()
+    tasks.build_missing_index()  # what the worker does when it starts
+    assert not similar_matters.snapshot_missing()
+    similar_matters.INDEX.reset()  # a web process after the snapshot exists
+    assert client.get(url).context["similar"][0].matter == first

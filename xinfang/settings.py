@@ -230,6 +230,8 @@ XINFANG_IMPORT_LEASE_SECONDS = int(env("XINFANG_IMPORT_LEASE_SECONDS", "120"))
 XINFANG_MODEL_MAX_DOCS = int(env("XINFANG_MODEL_MAX_DOCS", "200000"))
 XINFANG_MODEL_MIN_HISTORY = int(env("XINFANG_MODEL_MIN_HISTORY", "300"))
 XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar")))
+# Without a snapshot, a page indexes the matters itself only up to this many; above it the worker does.
+XINFANG_SIMILAR_INLINE_BUILD = int(env("XINFANG_SIMILAR_INLINE_BUILD", "50000"))
 
 # 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
 XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")

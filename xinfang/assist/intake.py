@@ -41,14 +41,18 @@ def read_form(data, user) -> dict:
         return {"empty": True}
     advice = suggest_category(title, text)
     place, divisions = places.locate(f"{title}\n{text}", address)
-    found = similar_matters.for_text(
-        title,
-        text,
-        user,
-        petitioner_keys=petitioner_keys(data),
-        division=division or divisions.get(place.code),
-        complained_unit=complained_unit,
-    )
+    index_note = ""
+    try:
+        found = similar_matters.for_text(
+            title,
+            text,
+            user,
+            petitioner_keys=petitioner_keys(data),
+            division=division or divisions.get(place.code),
+            complained_unit=complained_unit,
+        )
+    except similar_matters.IndexNotReady as exc:
+        found, index_note = [], str(exc)
     return {
         "advice": advice,
         "best": advice.items[0] if advice.items else None,
@@ -57,5 +61,6 @@ def read_form(data, user) -> dict:
         "place_candidates": [divisions[c] for c in place.candidates if c in divisions],
         "urgency": urgency_of(title, text),
         "similar": found,
+        "index_note": index_note,
         "collective": similar_matters.collective_hint(found, division or divisions.get(place.code)),
     }

@@ -41,11 +41,16 @@ def _rows(after=0):
         last = chunk[-1][0]
 
 
+class IndexNotReady(Exception):
+    """No snapshot yet and too many matters to index while a page waits: the worker builds it."""
+
+
 class MatterIndex:
     def __init__(self):
         self.lock = threading.Lock()
         self.index = None
         self.max_id = 0
+        self.building_allowed = False
 
     def _load_or_build(self):
         folder = settings.XINFANG_SIMILAR_DIR
@@ -54,6 +59,8 @@ class MatterIndex:
             self.index = similar.SimilarIndex.load(folder)
             self.max_id = json.loads(meta.read_text())["max_id"]
             return
+        if not self.may_build_inline():
+            raise IndexNotReady("相似事项索引正在由后台任务建立，完成后即可显示相似事项。")
         ids = []
 
         def rows():
@@ -63,6 +70,12 @@ class MatterIndex:
 
         self.index = similar.build(rows())
         self.max_id = ids[-1] if ids else 0
+
+    def may_build_inline(self) -> bool:
+        return (
+            self.building_allowed
+            or not Matter.objects.all()[settings.XINFANG_SIMILAR_INLINE_BUILD :].exists()
+        )
 
     def catch_up(self):
         """The index, with the matters registered since it was last brought up to date."""
@@ -85,6 +98,7 @@ class MatterIndex:
         self.max_id = rows[-1][0]
 
     def save(self):
+        self.building_allowed = True  # the worker and the command may take their time
         index = self.catch_up()
         folder = settings.XINFANG_SIMILAR_DIR
         folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +108,7 @@ class MatterIndex:
 
     def reset(self):
         with self.lock:
-            self.index, self.max_id = None, 0
+            self.index, self.max_id, self.building_allowed = None, 0, False
 
 
 INDEX = MatterIndex()
@@ -102,6 +116,10 @@ INDEX = MatterIndex()
 
 def save_snapshot():
     INDEX.save()
+
+
+def snapshot_missing() -> bool:
+    return not (settings.XINFANG_SIMILAR_DIR / "meta.json").exists()
 
 
 def rebuild():

@@ -4,7 +4,7 @@ snapshot every night, and 急事急报 for a newly registered matter."""
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from . import escalation, similar_matters, training
 from .models import ModelVersion
@@ -32,6 +32,19 @@ def train_weekly():
 @db_periodic_task(crontab(hour="3", minute="10"))
 def snapshot_similar_index():
     similar_matters.save_snapshot()
+
+
+@db_task()
+def build_similar_index():
+    similar_matters.save_snapshot()
+
+
+@HUEY.on_startup()
+def build_missing_index():
+    """A deployment without a snapshot (new, or restored from backup) gets one from the worker, so
+    that no page has to index a large database while someone waits."""
+    if similar_matters.snapshot_missing():
+        build_similar_index()
 
 
 @db_task()

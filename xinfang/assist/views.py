@@ -31,16 +31,16 @@ def intake_panel(request):
 @casework_required
 def similar_panel(request, pk):
     matter = get_visible_matter(request.user, pk)
-    return render(
-        request,
-        "assist/_similar.html",
-        {
-            "matter": matter,
-            "similar": similar_matters.for_matter(matter, request.user),
-            "urgency": intake.urgency_of(matter.title, matter.content),
-            "can_link": request.user.role in INTAKE_ROLES,
-        },
-    )
+    context = {
+        "matter": matter,
+        "urgency": intake.urgency_of(matter.title, matter.content),
+        "can_link": request.user.role in INTAKE_ROLES,
+    }
+    try:
+        context["similar"] = similar_matters.for_matter(matter, request.user)
+    except similar_matters.IndexNotReady as exc:
+        context["index_note"] = str(exc)
+    return render(request, "assist/_similar.html", context)
 
 
 @casework_required
@@ -68,9 +68,12 @@ def link_repeat(request, pk, other):
 @casework_required
 def collective(request):
     """Suspected collective petitions of the last days, among the matters the user may see."""
-    days = 7
-    groups = similar_matters.collective_groups(request.user, days=days)
-    return render(request, "assist/collective.html", {"groups": groups, "days": days})
+    context = {"days": 7}
+    try:
+        context["groups"] = similar_matters.collective_groups(request.user, days=context["days"])
+    except similar_matters.IndexNotReady as exc:
+        context["index_note"] = str(exc)
+    return render(request, "assist/collective.html", context)
 
 
 def _model_user(request):
