@@ -339,14 +339,25 @@ def register_now(world, **overrides):
 
 def test_urgent_matter_goes_to_the_leaders_at_once(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        urgent = register_now(world, content="工地老板拖欠工资一年，工人说再不给钱就从楼顶跳下去。")
+        urgent = register_now(
+            world, title="再不给钱就跳楼", content="工地老板拖欠工资一年，工人说再不给钱就跳楼。"
+        )
         calm = register_now(world)
     sent = Notification.objects.filter(kind="urgent")
     assert {n.recipient_user.username for n in sent} == {"leo", "carol"}
     assert all(n.matter == urgent for n in sent)
     assert "跳" in sent[0].body
+    assert sent[0].body.count("可能危及生命安全") == 1  # a phrase in title and text is one reason
     assert escalate(urgent.pk) == []  # once only
     assert escalate(calm.pk) == []
+
+
+def test_no_urgent_notices_while_a_history_is_loaded(world, django_capture_on_commit_callbacks):
+    from xinfang.assist.escalation import paused
+
+    with paused(), django_capture_on_commit_callbacks(execute=True):
+        register_now(world, content="工人说再不给钱就跳楼。")
+    assert not Notification.objects.filter(kind="urgent").exists()
 
 
 def test_urgent_accusation_does_not_reach_the_accused(world, django_capture_on_commit_callbacks):

@@ -1,6 +1,8 @@
 """急事急报: a newly registered matter that reads as urgent goes at once to the leaders of the
 registering unit's government and to the registering unit's head, with the reasons."""
 
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,6 +21,17 @@ KIND = "urgent"
 # Only matters received in the last few days are reported as 急事: a letter entered weeks late, or a
 # history being loaded, is dealt with in the ordinary course.
 RECENT_DAYS = 3
+# Loading a history (the demo generator) registers matters that were received, not that arrive now.
+_paused = threading.local()
+
+
+@contextmanager
+def paused():
+    _paused.on = True
+    try:
+        yield
+    finally:
+        _paused.on = False
 
 
 def recipients(matter) -> list[User]:
@@ -33,6 +46,8 @@ def recipients(matter) -> list[User]:
 
 @transaction.atomic
 def escalate(matter_id) -> list[Notification]:
+    if getattr(_paused, "on", False):
+        return []
     matter = Matter.objects.select_related("registering_unit").filter(pk=matter_id).first()
     if matter is None or Notification.objects.filter(matter=matter, kind=KIND).exists():
         return []
@@ -41,7 +56,8 @@ def escalate(matter_id) -> list[Notification]:
     result = urgency.assess(matter.title, matter.content)
     if not result.urgent:
         return []
-    reasons = "；".join(f"{f.label}（“{f.evidence}”）" for f in result.flags)
+    # The title often repeats a phrase of the text: each reason once.
+    reasons = "；".join(dict.fromkeys(f"{f.label}（“{f.evidence}”）" for f in result.flags))
     rows = [
         Notification(
             matter=matter,

@@ -679,13 +679,17 @@ SHOWCASES = (
 @contextmanager
 def history_mode():
     """Huey in immediate mode with its in-memory queue while history is written (see module doc);
-    its per-task log lines are held back, since every task finds nothing left to deliver."""
+    its per-task log lines are held back, since every task finds nothing left to deliver. No 急事急报
+    goes out for the history's matters."""
+    from xinfang.assist import escalation
+
     before, huey_log = HUEY.immediate, logging.getLogger("huey")
     level = huey_log.level
     HUEY.immediate = True
     huey_log.setLevel(logging.WARNING)
     try:
-        yield
+        with escalation.paused():  # a history is loaded, nothing arrives now: no 急事急报
+            yield
     finally:
         HUEY.immediate = before
         huey_log.setLevel(level)
