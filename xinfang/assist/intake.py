@@ -2,7 +2,7 @@
 
 from xinfang.intelligence import urgency
 from xinfang.org.models import Division, Unit
-from xinfang.petitions.models import id_number_hash, phone_hash
+from xinfang.petitions.models import petitioner_keys
 
 from . import places, similar_matters
 from .suggest import suggest_category
@@ -12,18 +12,6 @@ MAX_TEXT = 20000  # characters of title + content read; the rest of a very long 
 
 def urgency_of(title: str, text: str):
     return urgency.assess(title[:MAX_TEXT], text[:MAX_TEXT])
-
-
-def petitioner_keys(data) -> set[str]:
-    """Keyed hashes of the ID numbers and phones on the form, to find the same petitioner."""
-    keys = set()
-    for name, value in data.items():
-        value = (value or "").strip().upper()
-        if name.endswith("id_number") and len(value) == 18:
-            keys.add("id:" + id_number_hash(value))
-        elif name.endswith("phone") and len(value) >= 7:
-            keys.add("tel:" + phone_hash(value))
-    return keys
 
 
 def _pk(data, name, model):

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.intelligence import collective, similar
 from xinfang.org.models import Division
-from xinfang.petitions.models import Matter, Petitioner
+from xinfang.petitions.models import Matter, Petitioner, same_petitioner
 from xinfang.petitions.services import TransitionError, is_final, perform
 from xinfang.petitions.services import link_repeat as link_repeat_service
 
@@ -148,9 +147,9 @@ def _petitioner_keys(matter_ids):
     ):
         found = keys.setdefault(mid, set())
         if idh:
-            found.add("id:" + idh)
+            found.add(("id_number_hash", idh))
         if telh:
-            found.add("tel:" + telh)
+            found.add(("phone_hash", telh))
     return keys
 
 
@@ -166,14 +165,9 @@ def _rank(title, text, user, query_keys: similar.MatterKeys, *, exclude_id=None,
     index = INDEX.catch_up()
     vector = index.embedder.embed(title, text)
     hits = [pk for pk, _ in index.search(vector, CANDIDATES, exclude_ids=[exclude_id] if exclude_id else ())]
-    same_person = Q(pk__in=[])
-    for key in query_keys.petitioner_keys:
-        kind, value = key.split(":", 1)
-        same_person |= (
-            Q(petitioners__id_number_hash=value) if kind == "id" else Q(petitioners__phone_hash=value)
-        )
     by_person = []
     if query_keys.petitioner_keys:
+        same_person = same_petitioner(query_keys.petitioner_keys, prefix="petitioners__")
         by_person = list(
             Matter.objects.filter(same_person)
             .exclude(pk=exclude_id)
@@ -275,7 +269,7 @@ def collective_groups(user, days=7, limit=5000):
             timezone.localdate(m.received_at),
             m.division.code,
             v,
-            min(petitioners[m.pk]) if petitioners.get(m.pk) else None,
+            min(petitioners[m.pk])[1] if petitioners.get(m.pk) else None,
         )
         for m, v in zip(matters, vectors, strict=True)
     ]

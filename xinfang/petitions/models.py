@@ -331,6 +331,27 @@ def phone_hash(value: str) -> str:
     return crypto.search_hash("phone", "".join(c for c in (value or "") if c.isdigit()))
 
 
+def petitioner_keys(data) -> set[tuple[str, str]]:
+    """(hash column, keyed hash) of every ID number and phone in form data, to find the same
+    petitioner. The registration form sends p-N-id_number / p-N-phone; other callers id_number / phone."""
+    keys = set()
+    for name, value in data.items():
+        value = (value or "").strip().upper()
+        if name.endswith("id_number") and len(value) == 18:
+            keys.add(("id_number_hash", id_number_hash(value)))
+        elif name.endswith("phone") and len(value) >= 7:
+            keys.add(("phone_hash", phone_hash(value)))
+    return keys
+
+
+def same_petitioner(keys, prefix="") -> models.Q:
+    """Petitioner rows (or, with prefix "petitioners__", matters) with any of `keys`."""
+    found = models.Q(pk__in=[])
+    for column, value in keys:
+        found |= models.Q(**{prefix + column: value})
+    return found
+
+
 class MatterEvent(models.Model):
     """Append-only history: every transition adds one row; rows are never changed or deleted."""
 

@@ -30,7 +30,7 @@ from .forms import (
     form_for,
     normalize_tracking_code,
 )
-from .models import Attachment, ExportJob, Matter, Petitioner, id_number_hash, phone_hash
+from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
 from .services import TransitionError, can_perform, register_matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 
@@ -238,23 +238,14 @@ def register(request):
 @require_GET
 def earlier_matters(request):
     """Earlier matters of the same petitioner (by ID number or phone), shown before saving."""
-    # The registration form sends every petitioner row (p-N-id_number, p-N-phone); the test client
-    # and other callers may send plain id_number / phone.
-    id_numbers = {v.strip().upper() for k, v in request.GET.items() if k.endswith("id_number") and v.strip()}
-    phones = {v.strip() for k, v in request.GET.items() if k.endswith("phone") and v.strip()}
-    cond = Q(pk__in=[])
-    for value in id_numbers:
-        if len(value) == 18:
-            cond |= Q(id_number_hash=id_number_hash(value))
-    for value in phones:
-        if len(value) >= 7:
-            cond |= Q(phone_hash=phone_hash(value))
-    ids = Petitioner.objects.filter(cond).values("matter_id")
+    keys = petitioner_keys(request.GET)
+    searched = any(v.strip() for k, v in request.GET.items() if k.endswith(("id_number", "phone")))
+    ids = Petitioner.objects.filter(same_petitioner(keys)).values("matter_id")
     matters = Matter.objects.visible_to(request.user).filter(pk__in=ids).order_by("-received_at")[:20]
     return render(
         request,
         "petitions/_earlier_matters.html",
-        {"matters": matters, "searched": bool(id_numbers or phones)},
+        {"matters": matters, "searched": searched},
     )
 
 
