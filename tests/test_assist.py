@@ -2,10 +2,11 @@
 suggestions with their feedback, similar and repeat matters, 急事急报 and collective petitions."""
 
 import csv
+import re
 
 import pytest
 from conftest import PETITIONER, matter_fields, sign_in
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,6 +186,11 @@ def test_evaluate_command_prints_the_summary_last(tmp_path, capsys):
     keys = [part.split("=")[0] for part in last.split()]
     assert keys == ["macro_f1", "accuracy", "baseline_macro_f1", "ms_per_doc"]
     assert all(0 <= float(part.split("=")[1]) for part in last.split())
+    assert re.match(
+        r"^macro_f1=\d\.\d{4} accuracy=\d\.\d{4} baseline_macro_f1=\d\.\d{4} ms_per_doc=\d+\.\d{2}$", last
+    )
+    with pytest.raises(CommandError, match="找不到"):
+        call_command("model", "evaluate", "--train", str(tmp_path / "none.csv"), "--test", "x")
 
 
 # ---------------------------------------------------------------- registration and dispatch pages

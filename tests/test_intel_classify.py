@@ -1,7 +1,6 @@
 """The category / unit classifier (xinfang/intelligence/classify.py), on petitions generated from the
 project's own demo templates: no database, no shared data."""
 
-import csv
 import io
 import random
 import re
@@ -223,26 +222,6 @@ def test_score_gives_the_figures_a_model_version_records(model, corpus):
     assert scores["accuracy"] == pytest.approx(
         np.mean([model.predict(r.title, r.text) == r.label for r in test[:50]])
     )
-
-
-def test_main_prints_the_summary_last(tmp_path, corpus, capsys):
-    train, test = corpus
-
-    def dump(rows, name):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["id", "title", "text", "label"])
-        writer.writerows([r.id, r.title, r.text, r.label] for r in rows)
-        return write(tmp_path / name, buffer.getvalue())
-
-    assert (
-        classify.main(
-            ["evaluate", "--train", str(dump(train[::2], "tr.csv")), "--test", str(dump(test, "te.csv"))]
-        )
-        == 0
-    )
-    assert SUMMARY.match(capsys.readouterr().out.strip().splitlines()[-1])
-    assert classify.main(["evaluate", "--train", str(tmp_path / "none.csv"), "--test", "x"]) == 2
 
 
 def test_a_label_with_most_of_the_documents_keeps_its_words():

@@ -21,14 +21,12 @@ model serialises to an npz without pickle.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import math
 import random
 import re
-import sys
 import time
 import unicodedata
 import warnings
@@ -743,28 +741,3 @@ def summary_line(result: dict) -> str:
         f"macro_f1={result['macro_f1']:.4f} accuracy={result['accuracy']:.4f} "
         f"baseline_macro_f1={result['baseline_macro_f1']:.4f} ms_per_doc={result['ms_per_doc']:.2f}"
     )
-
-
-def main(argv=None) -> int:
-    """`evaluate --train TRAIN.csv --test TEST.csv`: the figures of `xinfang model evaluate`."""
-    parser = argparse.ArgumentParser(description="训练并评估类别建议模型")
-    commands = parser.add_subparsers(dest="command", required=True)
-    evaluate_parser = commands.add_parser("evaluate", help="用一个文件训练，在另一个文件上评分")
-    evaluate_parser.add_argument("--train", required=True)
-    evaluate_parser.add_argument("--test", required=True)
-    args = parser.parse_args(argv)
-    try:
-        train_rows, test_rows = read_rows(args.train), read_rows(args.test)
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
-    result = evaluate(train_rows, test_rows)
-    print(f"训练 {len(train_rows)} 条，测试 {len(test_rows)} 条")
-    for line in report_lines(result):
-        print(line)
-    print(summary_line(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

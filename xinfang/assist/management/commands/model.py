@@ -79,6 +79,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         result = classify.evaluate(train_rows, test_rows)
+        self.stdout.write(f"训练 {len(train_rows)} 条，测试 {len(test_rows)} 条")
         for line in classify.report_lines(result):
             self.stdout.write(line)
         self.stdout.write(classify.summary_line(result))
