@@ -25,18 +25,15 @@ CANDIDATES = 30  # index hits read from the database before ranking
 SHOWN = 10
 
 
-def _rows(after=0):
-    """(id, title, text) of every matter after `after`, streamed in id order."""
+def _chunks(after=0):
+    """Lists of (id, title, text) of the matters after `after`, in id order."""
     last = after
-    while True:
-        chunk = list(
-            Matter.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "title", "content")[:CATCH_UP_CHUNK]
-        )
-        if not chunk:
-            return
-        yield from chunk
+    while chunk := list(
+        Matter.objects.filter(pk__gt=last)
+        .order_by("pk")
+        .values_list("pk", "title", "content")[:CATCH_UP_CHUNK]
+    ):
+        yield chunk
         last = chunk[-1][0]
 
 
@@ -49,56 +46,33 @@ class MatterIndex:
         self.lock = threading.Lock()
         self.index = None
         self.max_id = 0
-        self.building_allowed = False
 
-    def _load_or_build(self):
+    def _load_or_build(self, may_build_large):
         folder = settings.XINFANG_SIMILAR_DIR
         meta = folder / "meta.json"
         if meta.exists():
             self.index = similar.SimilarIndex.load(folder)
             self.max_id = json.loads(meta.read_text())["max_id"]
             return
-        if not self.may_build_inline():
+        if not may_build_large and Matter.objects.all()[settings.XINFANG_SIMILAR_INLINE_BUILD :].exists():
             raise IndexNotReady("相似事项索引正在由后台任务建立，完成后即可显示相似事项。")
-        ids = []
+        self.index = similar.build(row for chunk in _chunks() for row in chunk)
+        self.max_id = int(self.index.ids().max()) if len(self.index) else 0
 
-        def rows():
-            for row in _rows():
-                ids.append(row[0])
-                yield row
-
-        self.index = similar.build(rows())
-        self.max_id = ids[-1] if ids else 0
-
-    def may_build_inline(self) -> bool:
-        return (
-            self.building_allowed
-            or not Matter.objects.all()[settings.XINFANG_SIMILAR_INLINE_BUILD :].exists()
-        )
-
-    def catch_up(self):
-        """The index, with the matters registered since it was last brought up to date."""
+    def catch_up(self, *, may_build_large=False):
+        """The index, with the matters registered since it was last brought up to date. Pages may
+        not index a large database themselves (`may_build_large`: the worker and the command)."""
         with self.lock:
             if self.index is None:
-                self._load_or_build()
-            batch = []
-            for row in _rows(self.max_id):
-                batch.append(row)
-                if len(batch) == CATCH_UP_CHUNK:
-                    self._add(batch)
-                    batch = []
-            if batch:
-                self._add(batch)
+                self._load_or_build(may_build_large)
+            for chunk in _chunks(self.max_id):
+                vectors = self.index.embedder.embed_batch([(title, text) for _, title, text in chunk])
+                self.index.add([pk for pk, _, _ in chunk], vectors)
+                self.max_id = chunk[-1][0]
             return self.index
 
-    def _add(self, rows):
-        vectors = self.index.embedder.embed_batch([(title, text) for _, title, text in rows])
-        self.index.add([r[0] for r in rows], vectors)
-        self.max_id = rows[-1][0]
-
     def save(self):
-        self.building_allowed = True  # the worker and the command may take their time
-        index = self.catch_up()
+        index = self.catch_up(may_build_large=True)
         folder = settings.XINFANG_SIMILAR_DIR
         folder.mkdir(parents=True, exist_ok=True)
         with self.lock:
@@ -107,7 +81,7 @@ class MatterIndex:
 
     def reset(self):
         with self.lock:
-            self.index, self.max_id, self.building_allowed = None, 0, False
+            self.index, self.max_id = None, 0
 
 
 INDEX = MatterIndex()
