@@ -35,11 +35,8 @@ def paused():
 
 
 def recipients(matter) -> list[User]:
-    unit = matter.registering_unit
-    gov = government_of(unit)
-    found = User.objects.filter(is_active=True).filter(
-        **({"unit__in": [unit, gov]} if gov else {"unit": unit}), role__in=[Role.LEADER, Role.UNIT_HEAD]
-    )
+    units = [u for u in (matter.registering_unit, government_of(matter.registering_unit)) if u is not None]
+    found = User.objects.filter(is_active=True, unit__in=units, role__in=[Role.LEADER, Role.UNIT_HEAD])
     # A 检举控告 never reaches the accused side, however urgent it reads.
     return [u for u in found.select_related("unit") if not is_accused(matter, user=u)]
 
