@@ -106,7 +106,13 @@ from xinfang.petitions.models import (  # noqa: E402
     id_number_hash,
     phone_hash,
 )
-from xinfang.petitions.workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS  # noqa: E402
+from xinfang.petitions.workflow import (  # noqa: E402
+    PETITIONER_WINDOWS,
+    STEP_OF_STATUS,
+    TRANSITIONS,
+    completed_step,
+    step_of,
+)
 
 R = Role
 S = Status
@@ -345,11 +351,13 @@ class Story:
             extension_days=0,
             extension_reason="",
             reply_outcome="",
+            resolution="",
             reply_text="",
             reply_basis="",
             reply_delivered_on=None,
             rating="",
             rated_on=None,
+            rating_due=None,
             review_unit_id=None,
             review_requested_on=None,
             review_decision="",
@@ -421,25 +429,28 @@ class Story:
         """What services.perform stores for one transition (after its APPLY function ran)."""
         m = self.m
         t = TRANSITIONS[action]
-        from_status, old_due, old_step = m["status"], m["due_date"], m["due_step"]
+        from_status, old_due = m["status"], m["due_date"]
         target = target or (t.targets[0] if t.targets[0] is not None else from_status)
         m["status"] = target
         day = at.date()
+        if step_of(target) != step_of(from_status):
+            m["step_started_on"] = step_start or day
+            m["reminded_level"] = 0
         if target != from_status or action == "extend":
-            if target != from_status:
-                m["step_started_on"] = step_start or day
-                m["reminded_level"] = 0
             self.recompute()
-        on_time = None
-        if target != from_status and old_step and old_step not in PETITIONER_WINDOWS and old_due:
-            on_time = day <= old_due
+        done = completed_step(t, from_status, target)
+        facts = {"step": done, "due_on": None, "unit_id": None, "on_time": None}
+        if done:
+            # The loader's actors belong to the unit responsible for the step (the product
+            # records the holder unit, which an actor of a sub-unit also acts for).
+            facts.update(due_on=old_due, unit_id=actor.unit_id, on_time=day <= old_due if old_due else None)
         m["version"] += 1
         if link is not None and link.pk not in self.links:
             self.links.append(link.pk)
-        self.event(action, from_status, target, actor, at, note, data or {}, t.public, on_time)
+        self.event(action, from_status, target, actor, at, note, data or {}, t.public, facts)
         self.t = at
 
-    def event(self, action, from_status, to_status, actor, at, note, data, public, on_time):
+    def event(self, action, from_status, to_status, actor, at, note, data, public, facts):
         self.events.append(
             dict(
                 matter_id=self.id,
@@ -452,7 +463,7 @@ class Story:
                 note=note,
                 data=data,
                 public=public,
-                on_time=on_time,
+                **facts,
             )
         )
 
@@ -623,11 +634,16 @@ class Story:
             reply_delivered_on=day,
             rating="",
             rated_on=None,
+            rating_due=self.p.deadline("rating", day, m["policy_set"], 0).due,
             review_unit_id=unit.parent_id,
             holder_unit_id=m["registering_unit_id"],
         )
         data = dict(
-            outcome=m["reply_outcome"], text=m["reply_text"], basis=m["reply_basis"], delivered_on=str(day)
+            outcome=m["reply_outcome"],
+            resolution=m["resolution"],
+            text=m["reply_text"],
+            basis=m["reply_basis"],
+            delivered_on=str(day),
         )
         self.act("approve_reply", head, self.moment(day), data=data, step_start=day)
         self.after_reply()
@@ -637,8 +653,11 @@ class Story:
         text, basis = C.reply_for(
             self.rng, self.category.parent.name, outcome, self.m["title"], handler.unit.name
         )
-        self.m.update(reply_outcome=outcome, reply_text=text, reply_basis=basis)
-        self.act("submit_reply", handler, self.moment(day), data={"outcome": outcome})
+        resolution = C.resolution_for(self.rng, outcome)
+        self.m.update(reply_outcome=outcome, resolution=resolution, reply_text=text, reply_basis=basis)
+        self.act(
+            "submit_reply", handler, self.moment(day), data={"outcome": outcome, "resolution": resolution}
+        )
 
     def close_by_system(self):
         """The sweeper closes a matter the day after the petitioner's window has run out."""

@@ -242,9 +242,11 @@ class Driver:
             return w.hope
         if action in {"rate", "request_review", "request_rereview", "withdraw"}:
             return w.alice
+        if action in {"start_hearing", "end_hearing"}:  # the unit now responsible holds the hearing
+            return {Status.HANDLING: w.hope, Status.REVIEW_REQUESTED: w.dina}.get(status, w.carol)
         if action == "decide_review":
             return w.dina
-        if action in {"decide_rereview", "start_hearing", "end_hearing"}:
+        if action == "decide_rereview":
             return w.carol
         raise KeyError(action)
 
@@ -259,6 +261,7 @@ class Driver:
             "extend": {"days": 30, "note": "需要现场测量，情况复杂。"},
             "submit_reply": {
                 "outcome": "support",
+                "resolution": "solved",
                 "text": "经调查，物业公司调价未经业主大会表决，责令其恢复原标准。",
                 "basis": "《物业管理条例》第七条",
             },

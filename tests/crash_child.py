@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 NOW = datetime(2025, 3, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 REPLY = {
     "outcome": "support",
+    "resolution": "solved",
     "text": "经调查，物业公司调价未经业主大会表决，责令其恢复原标准。",
     "basis": "《物业管理条例》第七条",
 }

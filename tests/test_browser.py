@@ -117,7 +117,7 @@ def test_matter_from_registration_to_rating(world, live_server, browser):
             "#id_text": "经查，物业已委托维保单位于十日内完成维修。",
             "#id_basis": "《物业管理条例》第五十五条",
         },
-        check=["#id_outcome_0"],
+        check=["#id_outcome_0", "#id_resolution_0"],
     )
 
     # 单位负责人 approves and delivers it.

@@ -243,7 +243,7 @@ class TransitionIn(Schema):
     note: str = Field("", max_length=5000)
     fields: dict[str, str] = Field(
         default_factory=dict,
-        description="该操作表单的其他字段，如交办的 unit（单位编号）、延期的 days、答复的 outcome/text/basis",
+        description="该操作表单的其他字段，如交办的 unit（单位编号）、延期的 days、答复的 outcome/resolution/text/basis",
     )
 
 

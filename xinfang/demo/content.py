@@ -1700,6 +1700,19 @@ def reply_for(rng: random.Random, top: str, outcome: str, title: str, unit_name:
     return text, "依据" + "".join(rng.sample(basis, k=min(2, len(basis)))) + "等规定。"
 
 
+# Which of the four outcomes (四个到位) a reply of each kind usually is.
+RESOLUTIONS = {
+    "support": {"solved": 0.85, "assisted": 0.15},
+    "explain": {"explained": 0.8, "assisted": 0.2},
+    "reject": {"by_law": 0.6, "explained": 0.4},
+}
+
+
+def resolution_for(rng: random.Random, outcome: str) -> str:
+    options = RESOLUTIONS[outcome]
+    return rng.choices(list(options), weights=list(options.values()))[0]
+
+
 # ---------------------------------------------------------------- petitioners
 
 GIVEN_1 = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚辉鹏华红玲燕飞斌波宇浩凯秀英兰萍桂梅琴云莲"

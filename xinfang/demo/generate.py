@@ -468,7 +468,10 @@ class Run:
     def submit(self, handler, moment):
         outcome = self.pick("outcome", {"explain": 0.42, "support": 0.4, "reject": 0.18})
         text, basis = C.reply_for(self.rng, self.s.top, outcome, self.matter.title, handler.unit.name)
-        self.act("submit_reply", handler, moment, outcome=outcome, text=text, basis=basis)
+        resolution = C.resolution_for(self.rng, outcome)
+        self.act(
+            "submit_reply", handler, moment, outcome=outcome, resolution=resolution, text=text, basis=basis
+        )
 
     def after_reply(self, final=False):
         m = self.matter

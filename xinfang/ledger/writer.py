@@ -44,7 +44,8 @@ def dispatch_action(actor, unit) -> str:
 
 def prepare(actor, row: LedgerRow, now):
     """The unsaved matter of a row, dispatched in memory when the row names a 承办单位.
-    Returns (matter, step or None, transition or None, on_time); raises TransitionError."""
+    Returns (matter, step or None, transition or None, the completed step's due date);
+    raises TransitionError."""
     matter = services.new_matter(actor, row.fields, now)
     if row.handling_unit is None:
         return matter, None, None, None
@@ -59,8 +60,7 @@ def prepare(actor, row: LedgerRow, now):
     matter.status = t.targets[0]
     matter.step_started_on = step.today
     services.recompute_deadline(matter, step.today)
-    on_time = step.today <= old_due if old_due else None
-    return matter, step, t, on_time
+    return matter, step, t, old_due
 
 
 @transaction.atomic
@@ -73,20 +73,20 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
         if row.key in existing:
             continue
         try:
-            matter, step, t, on_time = prepare(actor, row, now)
+            matter, step, t, old_due = prepare(actor, row, now)
         except services.TransitionError as exc:
             errors.append(RowError(row.number, "承办单位", str(exc)))
             continue
         matter.import_key = row.key
         matter.created_at = matter.updated_at = now
-        prepared.append((row, matter, step, t, on_time))
+        prepared.append((row, matter, step, t, old_due))
     BulkInsert(Matter).insert([vars(m) for _, m, _, _, _ in prepared])
     # The new ids, found by the import keys (unique per registering unit) on every backend.
     ids = imported(unit, [m.import_key for _, m, _, _, _ in prepared])
 
     links, people, events, received = [], [], [], Counter()
     base = {"actor_id": actor.pk, "actor_unit_id": unit.pk, "at": now}
-    for row, matter, step, t, on_time in prepared:
+    for row, matter, step, t, old_due in prepared:
         matter.pk = matter_id = ids[matter.import_key]
         links.append({"matter_id": matter_id, "unit_id": unit.pk, "unit_path": unit.path})
         events.append({
@@ -118,7 +118,11 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
             "note": step.note,
             "data": step.data,
             "public": t.public,
-            "on_time": on_time,
+            # What services.perform records for the dispatch step this completes.
+            "step": "dispatch",
+            "due_on": old_due,
+            "unit_id": unit.pk,
+            "on_time": timezone.localdate(now) <= old_due,
         })  # fmt: skip
     BulkInsert(MatterUnit).insert(links)
     BulkInsert(Petitioner).insert(people)

@@ -58,6 +58,15 @@ class ReplyOutcome(models.TextChoices):
     REJECT = "reject", "不予支持"
 
 
+class Resolution(models.TextChoices):
+    """How the matter was resolved (四个到位, DESIGN §3): recorded with every reply."""
+
+    SOLVED = "solved", "问题解决到位"
+    EXPLAINED = "explained", "解释疏导到位"
+    BY_LAW = "by_law", "依法处理到位"
+    ASSISTED = "assisted", "帮扶救助到位"
+
+
 class Rating(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically", "基本满意"

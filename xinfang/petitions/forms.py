@@ -8,7 +8,16 @@ from django.utils import timezone
 
 from xinfang.org.models import Division, Unit
 
-from .choices import Channel, Nature, Rating, ReferralChannel, ReplyOutcome, RequestType, ReviewDecision
+from .choices import (
+    Channel,
+    Nature,
+    Rating,
+    ReferralChannel,
+    ReplyOutcome,
+    RequestType,
+    Resolution,
+    ReviewDecision,
+)
 from .models import MAX_REPRESENTATIVES, Category, Matter, normalize_tracking_code
 
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
@@ -224,6 +233,9 @@ class ExtendForm(ActionForm):
 
 class ReplyForm(ActionForm):
     outcome = forms.ChoiceField(label="处理意见", choices=ReplyOutcome.choices, widget=forms.RadioSelect)
+    resolution = forms.ChoiceField(
+        label="化解方式（四个到位）", choices=Resolution.choices, widget=forms.RadioSelect
+    )
     text = forms.CharField(
         label="处理意见书正文（信访人诉求、查明事实、处理理由）", widget=forms.Textarea(attrs={"rows": 8})
     )
@@ -233,7 +245,9 @@ class ReplyForm(ActionForm):
         super().__init__(*args, **kwargs)
         m = self.matter
         if m is not None and not self.is_bound and m.reply_text:
-            self.initial.update(outcome=m.reply_outcome, text=m.reply_text, basis=m.reply_basis)
+            self.initial.update(
+                outcome=m.reply_outcome, resolution=m.resolution, text=m.reply_text, basis=m.reply_basis
+            )
 
 
 class ApproveReplyForm(ActionForm):

@@ -18,6 +18,7 @@ from .choices import (
     ReferralChannel,
     ReplyOutcome,
     RequestType,
+    Resolution,
     ReviewDecision,
     Status,
 )
@@ -164,11 +165,13 @@ class Matter(models.Model):
     extension_reason = models.TextField("延期理由", blank=True)
 
     reply_outcome = models.CharField("处理意见", max_length=10, choices=ReplyOutcome.choices, blank=True)
+    resolution = models.CharField("化解方式", max_length=10, choices=Resolution.choices, blank=True)
     reply_text = models.TextField("处理意见书正文", blank=True)
     reply_basis = models.TextField("法律政策依据", blank=True)
     reply_delivered_on = models.DateField("答复送达日期", null=True, blank=True)
     rating = models.CharField("评价", max_length=12, choices=Rating.choices, blank=True)
     rated_on = models.DateField("评价日期", null=True, blank=True)
+    rating_due = models.DateField("评价期限届满日", null=True, blank=True)
 
     review_unit = models.ForeignKey(
         Unit, verbose_name="复查机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -367,12 +370,22 @@ class MatterEvent(models.Model):
     note = models.TextField("说明", blank=True)
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField("向信访人公开", default=True)
+    # The staff step this event completed, when it completed one: the unit that was responsible,
+    # the step's deadline and whether it was met. Unit scoring (考核) counts these rows.
     on_time = models.BooleanField("按期", null=True)
+    step = models.CharField("完成的期限环节", max_length=30, blank=True)
+    due_on = models.DateField("该环节期限", null=True, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "办理记录"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["matter", "at"])]
+        indexes = [
+            models.Index(fields=["matter", "at"]),
+            models.Index(fields=["step", "due_on"], name="petitions_event_step_due_idx"),
+        ]
 
     @property
     def label(self):

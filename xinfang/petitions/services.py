@@ -27,6 +27,7 @@ from .choices import (
     Rating,
     ReferralChannel,
     ReplyOutcome,
+    Resolution,
     ReviewDecision,
     Status,
 )
@@ -41,7 +42,7 @@ from .models import (
     format_tracking_code,
 )
 from .scoping import can_see, is_accused
-from .workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS, Transition
+from .workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS, Transition, completed_step, step_of
 
 # Staff of a unit who are told when a matter arrives or a deadline nears.
 NOTIFIED_ROLES = [Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER]
@@ -81,7 +82,7 @@ def check_actor(user, matter, t: Transition, *, visible=None):
     unit = user.unit
     if t.actor in {"holder", "reviewer"} and not unit.is_within(matter.holder_unit):
         raise TransitionError(f"该事项目前由「{matter.holder_unit}」办理，您所在单位不能进行此操作。")
-    if t.actor == "reviewer":
+    if t.actor == "reviewer" and matter.status in {Status.REVIEW_REQUESTED, Status.REREVIEW_REQUESTED}:
         reviewed = matter.handling_unit if matter.status == Status.REVIEW_REQUESTED else matter.review_unit
         if reviewed is not None and unit.is_within(reviewed):
             raise TransitionError(f"「{reviewed}」的决定正在被复查复核，本单位人员应当回避。")
@@ -134,7 +135,9 @@ def window_end(matter, step, start) -> date:
     return _deadline(step, start, matter).due
 
 
-PAUSABLE_STEPS = {"rereview_decision"}  # hearing time is not counted (art. 36)
+# Hearing (听证) time is not counted: art. 36 for re-review; local hearing rules for handling and
+# review.
+PAUSABLE_STEPS = {"handling", "review_decision", "rereview_decision"}
 
 
 def recompute_deadline(matter, today: date):
@@ -280,12 +283,19 @@ def _extend(s: Step):
     s.notify_petitioner = f"您的信访事项办理期限延长{days}日。延期理由：{s.note}"
 
 
+def _refuse_during_hearing(m):
+    if m.pauses.filter(step=m.due_step, last__isnull=True).exists():
+        raise TransitionError("听证尚未结束，请先记录「听证结束」。")
+
+
 def _submit_reply(s: Step):
     m = s.matter
+    _refuse_during_hearing(m)
     m.reply_outcome = s.require_choice("outcome", "处理意见", ReplyOutcome)
+    m.resolution = s.require_choice("resolution", "化解方式（四个到位）", Resolution)
     m.reply_text = s.require("text", "处理意见书正文")
     m.reply_basis = s.require("basis", "法律政策依据")
-    s.data.update(outcome=m.reply_outcome)
+    s.data.update(outcome=m.reply_outcome, resolution=m.resolution)
     s.notify_staff_units.append(m.holder_unit)
 
 
@@ -300,10 +310,15 @@ def _approve_reply(s: Step):
         raise TransitionError("送达日期不能早于受理日期，也不能晚于今天。")
     m.reply_delivered_on = delivered
     m.rating, m.rated_on = "", None
+    m.rating_due = window_end(m, "rating", delivered)
     m.review_unit = m.handling_unit.parent
     m.holder_unit = m.registering_unit
     s.data.update(
-        outcome=m.reply_outcome, text=m.reply_text, basis=m.reply_basis, delivered_on=str(delivered)
+        outcome=m.reply_outcome,
+        resolution=m.resolution,
+        text=m.reply_text,
+        basis=m.reply_basis,
+        delivered_on=str(delivered),
     )
     s.step_start = delivered
     window = policy(m.policy_set)["review_request"]
@@ -342,6 +357,7 @@ def _request_review(s: Step):
 
 def _decide(s: Step, prefix: str):
     m = s.matter
+    _refuse_during_hearing(m)
     decision = s.require_choice(
         "decision", "复查复核意见" if prefix == "review" else "复核意见", ReviewDecision
     )
@@ -388,13 +404,14 @@ def _request_rereview(s: Step):
 
 
 def _start_hearing(s: Step):
-    if s.matter.pauses.filter(last__isnull=True).exists():
+    m = s.matter
+    if m.pauses.filter(step=m.due_step, last__isnull=True).exists():
         raise TransitionError("听证正在进行中。")
-    Pause.objects.create(matter=s.matter, step="rereview_decision", first=s.today, reason=s.note or "听证")
+    Pause.objects.create(matter=m, step=m.due_step, first=s.today, reason=s.note or "听证")
 
 
 def _end_hearing(s: Step):
-    pause = s.matter.pauses.filter(last__isnull=True).first()
+    pause = s.matter.pauses.filter(step=s.matter.due_step, last__isnull=True).first()
     if pause is None:
         raise TransitionError("没有正在进行的听证。")
     pause.last = s.today
@@ -476,21 +493,22 @@ def perform(
     step = Step(matter=matter, actor=actor, now=now, params=params, note=(note or "").strip())
     step.params["note"] = step.note
     step.step_start = step.today
-    from_status, old_due, old_step = matter.status, matter.due_date, matter.due_step
+    from_status, old_due, holder_before = matter.status, matter.due_date, matter.holder_unit
     APPLY[action](step)
     target = step.target or (t.targets[0] if t.targets[0] is not None else from_status)
     if target not in t.targets and not (None in t.targets and target == from_status):
         raise TransitionError("该操作不能使事项进入此状态。")
 
     matter.status = target
+    # A new step starts a new period; moving within a step (reply submitted for approval, or
+    # returned for changes) keeps the step's deadline and reminders.
+    if step_of(target) != step_of(from_status):
+        matter.step_started_on = step.step_start
+        matter.reminded_level = 0
     if target != from_status or action in RESTARTING:
-        if target != from_status:
-            matter.step_started_on = step.step_start
-            matter.reminded_level = 0
         recompute_deadline(matter, step.today)
-    on_time = None
-    if target != from_status and old_step and old_step not in PETITIONER_WINDOWS and old_due:
-        on_time = step.today <= old_due
+    done = completed_step(t, from_status, target)
+    on_time = step.today <= old_due if done and old_due else None
     matter.version += 1
     matter.save()
 
@@ -508,6 +526,9 @@ def perform(
         data=step.data,
         public=t.public,
         on_time=on_time,
+        step=done,
+        due_on=old_due if done else None,
+        unit=holder_before if done else None,
     )
     audit.record(
         "change",

@@ -19,7 +19,8 @@ class Transition:
     roles: frozenset
     # Who may act: "holder" — a user of the unit now responsible (or a sub-unit);
     # "scope" — anyone who can see the matter (recording the petitioner's own acts);
-    # "reviewer" — a user of the reviewing organ who is not in the unit whose decision is reviewed.
+    # "reviewer" — a user of the unit now responsible who, while a review or re-review is under
+    # way, is not in the unit whose decision is reviewed.
     actor: str
     public: bool = True  # shown to the petitioner in the public timeline
 
@@ -38,6 +39,9 @@ OPEN_STATUSES = [
     S.REVIEWED,
     S.REREVIEW_REQUESTED,
 ]
+
+# 公开听证 pauses the clock of handling, review and re-review (services.PAUSABLE_STEPS).
+HEARING_STATUSES = [S.HANDLING, S.REVIEW_REQUESTED, S.REREVIEW_REQUESTED]
 
 TRANSITIONS = {
     t.name: t
@@ -111,10 +115,8 @@ TRANSITIONS = {
             [R.REGISTRAR, R.DISPATCHER],
             "scope",
         ),
-        _t(
-            "start_hearing", "举行听证（暂停计时）", [S.REREVIEW_REQUESTED], [None], [R.UNIT_HEAD], "reviewer"
-        ),
-        _t("end_hearing", "听证结束（恢复计时）", [S.REREVIEW_REQUESTED], [None], [R.UNIT_HEAD], "reviewer"),
+        _t("start_hearing", "举行听证（暂停计时）", HEARING_STATUSES, [None], [R.UNIT_HEAD], "reviewer"),
+        _t("end_hearing", "听证结束（恢复计时）", HEARING_STATUSES, [None], [R.UNIT_HEAD], "reviewer"),
         _t(
             "decide_rereview",
             "出具复核意见",
@@ -141,6 +143,23 @@ STEP_OF_STATUS = {
     S.REREVIEW_REQUESTED: "rereview_decision",
 }
 PETITIONER_WINDOWS = {"review_request", "rereview_request"}
+
+
+def step_of(status) -> str:
+    return STEP_OF_STATUS.get(status, "")
+
+
+def completed_step(t: Transition, from_status, target) -> str:
+    """The staff step that transition `t` completes by moving the matter on ("" if none).
+
+    Only acts of the responsible unit complete a step: a petitioner's withdrawal or a window
+    running out ends the wait but is no act of the unit's, on time or late. Unit scoring counts
+    the completed steps (MatterEvent.step, due_on, on_time, unit).
+    """
+    old = step_of(from_status)
+    if not old or old in PETITIONER_WINDOWS or old == step_of(target) or t.actor == "scope":
+        return ""
+    return old
 
 
 def allowed_from(status):
