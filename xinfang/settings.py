@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xinfang.portal",
     "xinfang.ledger",
     "xinfang.assist",
+    "xinfang.supervision",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Personal data of matters closed longer ago than this is anonymised (statistics are kept).
 XINFANG_RETENTION_DAYS = int(env("XINFANG_RETENTION_DAYS", str(3 * 365)))
+
+# 息诉罢访: a petitioner who neither asks for review nor petitions again this many days after the
+# written reply has stopped petitioning.
+XINFANG_FOLLOW_UP_DAYS = int(env("XINFANG_FOLLOW_UP_DAYS", "90"))
 
 # The jurisdiction's deadline policy set (see xinfang/deadlines/policies.py).
 XINFANG_POLICY_SET = env("XINFANG_POLICY_SET", "national")

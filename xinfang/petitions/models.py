@@ -239,6 +239,9 @@ class Matter(models.Model):
             models.Index(fields=["received_at"]),
             # 全部事项 filtered by status, newest first, without sorting the status's matters.
             models.Index(fields=["status", "received_at"], name="petitions_status_recv_idx"),
+            # Unit scoring (考核): ratings given, and rating windows ended, in a period.
+            models.Index(fields=["rated_on"], name="petitions_matter_rated_idx"),
+            models.Index(fields=["rating_due"], name="petitions_rating_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -395,7 +398,14 @@ class MatterEvent(models.Model):
         return (
             t.label
             if t
-            else {"register": "登记", "link_repeat": "标记重复信访"}.get(self.action, self.action)
+            else {
+                "register": "登记",
+                "link_repeat": "标记重复信访",
+                "supervise": "督办",
+                "instruct": "领导批示",
+                "take_ownership": "领导包案",
+                "resolve_ownership": "包案化解",
+            }.get(self.action, self.action)
         )
 
     def save(self, *args, **kwargs):

@@ -780,6 +780,8 @@ def sweep(today: date | None = None) -> dict:
     Conditional updates on the indexed due_date column make each reminder fire exactly once even
     if two sweepers run at the same time.
     """
+    from xinfang.supervision.services import record_auto_reminders  # 催办 records, issue 6
+
     today = today or timezone.localdate()
     staff_steps = [s for s in STEPS if s not in PETITIONER_WINDOWS]
     counts = {"warning": 0, "overdue": 0, "closed": 0}
@@ -799,6 +801,7 @@ def sweep(today: date | None = None) -> dict:
                 )
                 Matter.objects.filter(pk__in=claimed, reminded_level__lt=level).update(reminded_level=level)
                 enqueue(_reminders(claimed, kind))
+                record_auto_reminders(claimed, kind, timezone.now())
                 counts[kind] += len(claimed)
     expired = Matter.objects.filter(due_step__in=list(PETITIONER_WINDOWS), due_date__lt=today).values_list(
         "pk", flat=True
