@@ -27,6 +27,7 @@ from xinfang.org.models import Role
 from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
+from xinfang.supervision import services as supervision_services
 
 SIGNED_IN = sorted(EXPECTED)
 M1_VISIBLE = {name for name, keys in EXPECTED.items() if "M1" in keys}
@@ -61,6 +62,32 @@ def api_route(expect, **kw):
 
 def registrar(user):
     return user.does_casework and user.role in {Role.REGISTRAR, Role.DISPATCHER}
+
+
+OVERSIGHT = {Role.SUPERVISOR, Role.LEADER}
+RANKING = {Role.SUPERVISOR, Role.LEADER, Role.ANALYST}
+# The issuing side (city bureau, and supervisors and leaders of 青溪市人民政府) and the answering unit.
+SUPERVISION_VISIBLE = {"alice", "bob", "carol", "sam", "leo", "hank", "hope"}
+# Units under 青溪市人民政府 itself (not under a district government).
+CITY_GOV_UNITS = {"alice", "bob", "carol", "sam", "leo", "hugo", "dora"}
+
+
+def on_supervision(user, ok=200):
+    if not casework(user):
+        return 403
+    return ok if user.username in SUPERVISION_VISIBLE else 404
+
+
+def on_city_gov(user, ok=200):
+    if not casework(user):
+        return 403
+    return ok if user.username in CITY_GOV_UNITS else 404
+
+
+def on_d1_dept_score(user):
+    if user.role in RANKING or user.username in {"hank", "hope"}:
+        return 200
+    return 403
 
 
 def own_import_job(user):
@@ -149,6 +176,58 @@ ROUTES = {
         method="post",
     ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+    # 督查督办: a supervision (sam → 东城区住建局 on M1) is seen by the issuing side and the answering
+    # unit; reception days and campaigns (sam's, city bureau) by the units of 青溪市人民政府 itself;
+    # scores by each unit for itself, and the ranking by leaders, supervisors and analysts.
+    "supervision:board": Route(lambda u: 200 if casework(u) else 403),
+    "supervision:issue": Route(lambda u: on_m1(u) if u.role in OVERSIGHT else 403, query="?matter={m1}"),
+    "supervision:detail": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    "supervision:print": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    "supervision:close": Route(
+        lambda u: on_supervision(u, ok=302), kwargs=lambda o: {"pk": o.supervision.pk}, method="post"
+    ),
+    "supervision:escalate": Route(
+        lambda u: on_supervision(u, ok=302), kwargs=lambda o: {"pk": o.supervision.pk}, method="post"
+    ),
+    "supervision:answer": Route(
+        lambda u: on_supervision(u, ok=302),
+        kwargs=lambda o: {"pk": o.supervision.pk, "task": o.task.pk},
+        method="post",
+        data={"report": "已约谈物业公司，恢复原收费标准。"},
+    ),
+    "supervision:return": Route(
+        lambda u: on_supervision(u, ok=302),
+        kwargs=lambda o: {"pk": o.supervision.pk, "task": o.task.pk},
+        method="post",
+        data={"note": "请补充材料"},
+    ),
+    "supervision:matter_panel": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "supervision:remind": Route(
+        lambda u: on_m1(u, ok=302),
+        kwargs=lambda o: {"pk": o.m1.pk},
+        method="post",
+        data={"note": "请加快办理"},
+    ),
+    "supervision:measure": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "supervision:own": Route(
+        lambda u: on_m1(u) if u.role in OVERSIGHT else 403, kwargs=lambda o: {"pk": o.m1.pk}
+    ),
+    "supervision:cases": Route(lambda u: 200 if casework(u) else 403),
+    "supervision:case": Route(on_m1, kwargs=lambda o: {"pk": o.ownership.pk}),
+    "supervision:receptions": Route(lambda u: 200 if casework(u) else 403),
+    "supervision:reception": Route(on_city_gov, kwargs=lambda o: {"pk": o.reception.pk}),
+    "supervision:campaigns": Route(lambda u: 200 if casework(u) else 403),
+    "supervision:campaign": Route(on_city_gov, kwargs=lambda o: {"pk": o.campaign.pk}),
+    "supervision:campaign_case": Route(
+        lambda u: 200 if on_city_gov(u) == 200 and u.username in M1_VISIBLE else on_city_gov(u, ok=404),
+        kwargs=lambda o: {"pk": o.campaign_case.pk},
+    ),
+    "supervision:ranking": Route(lambda u: 200 if u.role in RANKING else (302 if casework(u) else 403)),
+    "supervision:unit_score": Route(on_d1_dept_score, kwargs=lambda o: {"unit": o.d1_dept.pk}),
+    "supervision:drill": Route(
+        lambda u: 403 if u.role == Role.ANALYST else on_d1_dept_score(u),
+        kwargs=lambda o: {"unit": o.d1_dept.pk, "part": "timely_on"},
+    ),
     # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
     "portal:index": Route(lambda u: 200, anonymous=200),
     "portal:file": Route(lambda u: 200, anonymous=200),
@@ -242,7 +321,32 @@ def objects(world):
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )
     version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
+    today = timezone.localdate()
+    supervision = supervision_services.issue(
+        world.sam,
+        kind="supervise",
+        matters=[m1],
+        level="red",
+        reasons=["overdue"],
+        text="请加快办理",
+        due_on=today + timedelta(days=5),
+    )
+    ownership = supervision_services.take_ownership(
+        world.leo, m1, leader=world.leo, unit=world.units.d1_dept, plan="约谈物业", target_date=today
+    )
+    campaign = supervision_services.freeze_campaign(
+        world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
+    )
     return SimpleNamespace(
+        supervision=supervision,
+        task=supervision.tasks.get(),
+        ownership=ownership,
+        reception=supervision_services.schedule_reception(
+            world.sam, leader=world.leo, date=today, place="市信访接待中心"
+        ),
+        campaign=campaign,
+        campaign_case=campaign.cases.get(),
+        d1_dept=world.units.d1_dept,
         model_version=version,
         export_job=job,
         import_job=import_job,
@@ -254,7 +358,7 @@ def objects(world):
 
 
 def call(client, name, route, objects, token=None):
-    url = reverse(name, kwargs=route.kwargs(objects)) + route.query
+    url = reverse(name, kwargs=route.kwargs(objects)) + route.query.format(m1=objects.m1.pk)
     data = route.data(objects) if callable(route.data) else dict(route.data or {})
     kw = {}
     if route.api_key:

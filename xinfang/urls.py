@@ -15,6 +15,7 @@ urlpatterns = [
     path("matters/", include("xinfang.petitions.urls")),
     path("ledger/", include("xinfang.ledger.urls")),
     path("assist/", include("xinfang.assist.urls")),
+    path("supervision/", include("xinfang.supervision.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", open311.urls),

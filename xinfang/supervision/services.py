@@ -290,7 +290,7 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
     if not actor.unit.is_within(task.unit):
         raise SupervisionError(f"该督办由「{task.unit}」反馈。")
     if sup.state not in {Supervision.State.OPEN, Supervision.State.ANSWERED}:
-        raise SupervisionError(f"该督办已{sup.get_state_display()}，不能再反馈。")
+        raise SupervisionError(f"该督办{sup.get_state_display()}，不能再反馈。")
     if task.state != SupervisionTask.State.PENDING:
         raise SupervisionError("本单位已经反馈，等待签发单位审核。")
     if not (report or "").strip():
@@ -360,7 +360,7 @@ def close(sup_id, actor, note: str, *, now=None) -> Supervision:
         raise SupervisionError(
             "尚有单位未反馈，不能办结；可以等待反馈，或升级督办。"
             if sup.state == Supervision.State.OPEN
-            else f"该督办已{sup.get_state_display()}。"
+            else f"该督办{sup.get_state_display()}。"
         )
     sup.tasks.update(state=SupervisionTask.State.ACCEPTED)
     sup.state, sup.closed_at = Supervision.State.CLOSED, now
@@ -379,7 +379,7 @@ def escalate(sup_id, actor, *, level, due_on, note, now=None) -> Supervision:
         sup = _locked(sup_id)
         _check_issuer_side(actor, sup)
         if sup.state not in {Supervision.State.OPEN, Supervision.State.ANSWERED}:
-            raise SupervisionError(f"该督办已{sup.get_state_display()}，不能升级。")
+            raise SupervisionError(f"该督办{sup.get_state_display()}，不能升级。")
         current = LEVEL_ORDER.index(sup.level) if sup.level else -1
         if level not in Level.values or LEVEL_ORDER.index(level) <= current:
             raise SupervisionError("升级督办应当选择比现在更高的督办等级。")

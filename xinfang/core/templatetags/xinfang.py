@@ -27,3 +27,11 @@ def cn_datetime(value):
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+@register.filter
+def percent(value):
+    """0.8567 → 85.67%"""
+    if value is None or value == "":
+        return ""
+    return f"{value * 100:.2f}%"

@@ -1,0 +1,652 @@
+"""Pages of supervision: the 督办 board and 督办单, a matter's supervision panel, leaders' cases,
+reception days, backlog campaigns and unit scores."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from xinfang.org.models import Role, Unit
+from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Matter, normalize_tracking_code
+from xinfang.petitions.views import casework_required, get_visible_matter
+from xinfang.petitions.workflow import OPEN_STATUSES
+
+from . import forms, scores, services
+from .models import (
+    Campaign,
+    CampaignCase,
+    CaseOwnership,
+    Milestone,
+    ReceptionDay,
+    Supervision,
+    SupervisionTask,
+)
+from .scorecard import PARTS, score
+from .services import OVERSIGHT_ROLES, SupervisionError, oversight_root
+
+RANKING_ROLES = {Role.LEADER, Role.SUPERVISOR, Role.ANALYST}
+
+
+def scores_required(view):
+    """Casework staff, and analysts (aggregates: the ranking and the score lines, no matters)."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not (user.does_casework or (user.role == Role.ANALYST and user.unit_id and user.is_active)):
+            raise PermissionDenied("您的角色不查看考核得分。")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _refused(request, exc):
+    messages.error(request, str(exc))
+
+
+def _querystring(request):
+    """The page's query without its page number, for the pager's links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# ---------------------------------------------------------------- 督办 board
+
+
+@casework_required
+def board(request):
+    user = request.user
+    qs = services.supervisions_visible_to(user).select_related("issuing_unit", "issued_by")
+    state = request.GET.get("state", "active")
+    if state == "active":
+        qs = qs.filter(state__in=[Supervision.State.OPEN, Supervision.State.ANSWERED])
+    elif state in Supervision.State.values:
+        qs = qs.filter(state=state)
+    if request.GET.get("kind") in Supervision.Kind.values:
+        qs = qs.filter(kind=request.GET["kind"])
+    page = Paginator(qs.prefetch_related("tasks__unit"), 50).get_page(request.GET.get("page"))
+    mine = SupervisionTask.objects.filter(
+        unit__path__startswith=user.unit.path, state=SupervisionTask.State.PENDING
+    ).select_related("supervision", "unit")
+    return render(
+        request,
+        "supervision/board.html",
+        {
+            "page": page,
+            "state": state,
+            "states": Supervision.State.choices,
+            "mine": mine,
+            "today": timezone.localdate(),
+            "can_issue": user.role in OVERSIGHT_ROLES,
+            "querystring": _querystring(request),
+        },
+    )
+
+
+@casework_required
+def issue(request):
+    """Issue a 督办 or write a 批示 on the matters named by ?matter=ID (one or more)."""
+    user = request.user
+    if user.role not in OVERSIGHT_ROLES:
+        raise PermissionDenied("只有督查员和领导可以督办或批示。")
+    ids = request.GET.getlist("matter") or request.POST.getlist("matter")
+    matters = list(Matter.objects.visible_to(user).filter(pk__in=[i for i in ids if i.isdigit()]))
+    if not matters:
+        messages.error(request, "请先在事项页面选择要督办的事项。")
+        return redirect("supervision:board")
+    form = forms.IssueForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            sup = services.issue(
+                user,
+                kind=d["kind"],
+                matters=matters,
+                level=d["level"],
+                reasons=d["reasons"],
+                text=d["text"],
+                report_required=d["report_required"],
+                due_on=d["due_on"],
+                units=d.get("units") or (),
+            )
+        except SupervisionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已签发{sup.title}（{sup.number}）。")
+            return redirect("supervision:detail", pk=sup.pk)
+    return render(request, "supervision/issue.html", {"form": form, "matters": matters})
+
+
+def _visible_supervision(user, pk):
+    return get_object_or_404(
+        services.supervisions_visible_to(user).select_related("issuing_unit", "issued_by", "escalated_from"),
+        pk=pk,
+    )
+
+
+@casework_required
+def detail(request, pk):
+    user = request.user
+    sup = _visible_supervision(user, pk)
+    tasks = list(sup.tasks.select_related("unit", "answered_by"))
+    open_ = sup.state in {Supervision.State.OPEN, Supervision.State.ANSWERED}
+    issuer_side = open_ and user.role in OVERSIGHT_ROLES and user.unit.is_within(sup.issuing_unit)
+    answerable = [
+        t
+        for t in tasks
+        if open_
+        and t.state == SupervisionTask.State.PENDING
+        and user.role in services.ANSWERING_ROLES
+        and user.unit.is_within(t.unit)
+    ]
+    return render(
+        request,
+        "supervision/detail.html",
+        {
+            "sup": sup,
+            "tasks": tasks,
+            "matters": Matter.objects.visible_to(user).filter(supervisions=sup),
+            "events": sup.events.select_related("actor", "actor_unit", "task__unit"),
+            "answerable": answerable,
+            "issuer_side": issuer_side,
+            "answer_form": forms.AnswerForm(),
+            "note_form": forms.NoteForm(),
+            "escalate_form": forms.EscalateForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@casework_required
+@require_POST
+def act(request, pk, action, task=None):
+    """answer / return / close / escalate: each a service function; the page shows its refusal."""
+    user = request.user
+    sup = _visible_supervision(user, pk)
+    try:
+        if action == "answer":
+            form = forms.AnswerForm(request.POST)
+            services.answer(task, user, form.data.get("report", ""))
+        elif action == "return":
+            get_object_or_404(SupervisionTask, pk=task, supervision=sup)
+            services.return_answer(task, user, request.POST.get("note", ""))
+        elif action == "close":
+            services.close(sup.pk, user, request.POST.get("note", ""))
+        elif action == "escalate":
+            form = forms.EscalateForm(request.POST)
+            if not form.is_valid():
+                raise SupervisionError("请选择升级后的等级，填写新的反馈期限和升级理由。")
+            new = services.escalate(sup.pk, user, **form.cleaned_data)
+            messages.success(request, f"已升级为{new.title}（{new.number}）。")
+            return redirect("supervision:detail", pk=new.pk)
+        else:
+            raise PermissionDenied("未知的操作。")
+    except SupervisionError as exc:
+        _refused(request, exc)
+    except SupervisionTask.DoesNotExist:
+        _refused(request, SupervisionError("没有找到该责任单位。"))
+    else:
+        messages.success(
+            request, {"answer": "已反馈。", "return": "已退回重报。", "close": "督办已办结。"}[action]
+        )
+    return redirect("supervision:detail", pk=sup.pk)
+
+
+@casework_required
+def print_sheet(request, pk):
+    """The printable 督办单 / 批示交办单."""
+    sup = _visible_supervision(request.user, pk)
+    return render(
+        request,
+        "supervision/print.html",
+        {
+            "sup": sup,
+            "tasks": sup.tasks.select_related("unit"),
+            "matters": Matter.objects.visible_to(request.user)
+            .filter(supervisions=sup)
+            .select_related("division"),
+        },
+    )
+
+
+# ---------------------------------------------------------------- a matter's panel
+
+
+@casework_required
+def matter_panel(request, pk):
+    user = request.user
+    matter = get_visible_matter(user, pk)
+    ownership = matter.ownerships.filter(state=CaseOwnership.State.ACTIVE).select_related("leader").first()
+    return render(
+        request,
+        "supervision/_matter_panel.html",
+        {
+            "matter": matter,
+            "reminders": matter.reminders.select_related("unit", "by")[:20],
+            "supervisions": services.supervisions_visible_to(user).filter(matters=matter),
+            "ownership": ownership,
+            "measures": matter.measures.select_related("recorded_by", "pause").prefetch_related("files"),
+            "follow_up": getattr(matter, "follow_up", None),
+            "can_remind": user.role in OVERSIGHT_ROLES | {Role.DISPATCHER}
+            and matter.status in OPEN_STATUSES
+            and matter.due_step not in {"review_request", "rereview_request"},
+            "can_issue": user.role in OVERSIGHT_ROLES,
+            "remind_form": forms.RemindForm(),
+        },
+    )
+
+
+@casework_required
+@require_POST
+def remind(request, pk):
+    matter = get_visible_matter(request.user, pk)
+    try:
+        services.remind(request.user, matter, request.POST.get("note", ""))
+    except SupervisionError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已向「{matter.holder_unit}」催办。")
+    return redirect("petitions:detail", pk=matter.pk)
+
+
+@casework_required
+def measure(request, pk):
+    matter = get_visible_matter(request.user, pk)
+    form = forms.MeasureForm(
+        request.POST or None, request.FILES or None, initial={"held_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.record_measure(
+                request.user,
+                matter,
+                kind=d["kind"],
+                held_on=d["held_on"],
+                note=d["note"],
+                participants=d["participants"],
+                amount=d["amount"],
+                files=d["files"],
+            )
+        except SupervisionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已记录化解措施。")
+            return redirect("petitions:detail", pk=matter.pk)
+    return render(request, "supervision/measure.html", {"form": form, "matter": matter})
+
+
+# ---------------------------------------------------------------- 领导包案
+
+
+@casework_required
+def take_ownership(request, pk):
+    user = request.user
+    if user.role not in OVERSIGHT_ROLES:
+        raise PermissionDenied("只有领导和督查员可以安排包案。")
+    matter = get_visible_matter(user, pk)
+    initial = {
+        "leader": user if user.role == Role.LEADER else None,
+        "unit": matter.handling_unit or matter.holder_unit,
+    }
+    form = forms.OwnershipForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            ownership = services.take_ownership(
+                user,
+                matter,
+                leader=d["leader"],
+                unit=d["unit"],
+                plan=d["plan"],
+                target_date=d["target_date"],
+                milestones=d["milestones"],
+            )
+        except SupervisionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已由{ownership.leader}包案。")
+            return redirect("supervision:case", pk=ownership.pk)
+    return render(request, "supervision/own.html", {"form": form, "matter": matter})
+
+
+def _ownerships_visible_to(user):
+    visible = Matter.objects.visible_to(user).values("pk")
+    return CaseOwnership.objects.filter(matter__in=visible)
+
+
+@casework_required
+def cases(request):
+    """A leader's cases (领导包案): their state, and what is stuck. Supervisors see every case in
+    their scope."""
+    user = request.user
+    qs = (
+        _ownerships_visible_to(user).select_related("matter", "leader", "unit").prefetch_related("milestones")
+    )
+    if user.role == Role.LEADER and request.GET.get("all") != "1":
+        qs = qs.filter(leader=user)
+    today = timezone.localdate()
+    rows = [(o, services.stuck_reasons(o, today)) for o in qs[:500]]
+    rows.sort(key=lambda r: (r[0].state != CaseOwnership.State.ACTIVE, not r[1], r[0].target_date))
+    counts = qs.aggregate(
+        active=Count("id", filter=Q(state=CaseOwnership.State.ACTIVE)),
+        resolved=Count("id", filter=Q(state=CaseOwnership.State.RESOLVED)),
+    )
+    return render(
+        request,
+        "supervision/cases.html",
+        {"rows": rows, "counts": counts, "stuck": sum(1 for _, r in rows if r), "today": today},
+    )
+
+
+@casework_required
+def case(request, pk):
+    user = request.user
+    ownership = get_object_or_404(
+        _ownerships_visible_to(user).select_related("matter", "leader", "unit"), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            what = request.POST.get("what")
+            if what == "milestone":
+                form = forms.MilestoneForm(request.POST)
+                if not form.is_valid():
+                    raise SupervisionError("请填写节点名称和计划完成日期。")
+                services.add_milestone(user, ownership, **form.cleaned_data)
+            elif what == "done":
+                milestone = get_object_or_404(
+                    Milestone, pk=request.POST.get("milestone"), ownership=ownership
+                )
+                services.complete_milestone(user, milestone, request.POST.get("note", ""))
+            elif what == "resolve":
+                form = forms.ResolveForm(request.POST)
+                if not form.is_valid():
+                    raise SupervisionError("请选择化解方式并填写化解情况。")
+                services.resolve_ownership(user, ownership, **form.cleaned_data)
+            else:
+                raise SupervisionError("未知的操作。")
+        except SupervisionError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "已更新。")
+        return redirect("supervision:case", pk=ownership.pk)
+    return render(
+        request,
+        "supervision/case.html",
+        {
+            "o": ownership,
+            "stuck": services.stuck_reasons(ownership, timezone.localdate()),
+            "milestone_form": forms.MilestoneForm(),
+            "resolve_form": forms.ResolveForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- 领导接访日
+
+
+def _receptions_visible_to(user):
+    return ReceptionDay.objects.filter(unit__path__startswith=oversight_root(user.unit).path)
+
+
+@casework_required
+def receptions(request):
+    user = request.user
+    form = forms.ReceptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            day = services.schedule_reception(user, **form.cleaned_data)
+        except SupervisionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已安排领导接访日。")
+            return redirect("supervision:reception", pk=day.pk)
+    days = _receptions_visible_to(user).select_related("leader", "unit").annotate(n=Count("matters"))
+    return render(request, "supervision/receptions.html", {"days": days[:200], "form": form})
+
+
+@casework_required
+def reception(request, pk):
+    user = request.user
+    day = get_object_or_404(_receptions_visible_to(user).select_related("leader", "unit"), pk=pk)
+    if request.method == "POST":
+        code = normalize_tracking_code(request.POST.get("code", ""))
+        matter = Matter.objects.visible_to(user).filter(code=code).first() if code else None
+        try:
+            if matter is None:
+                raise SupervisionError("查询码不正确，或该事项不在您的工作范围内。")
+            services.receive_at(user, day, matter)
+        except SupervisionError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"已记录接访事项{matter.display_code}。")
+        return redirect("supervision:reception", pk=day.pk)
+    matters = Matter.objects.visible_to(user).filter(receptions=day).select_related("handling_unit")
+    by_status = [
+        (Status(row["status"]).label, row["n"])
+        for row in matters.order_by().values("status").annotate(n=Count("id"))
+    ]
+    return render(
+        request, "supervision/reception.html", {"day": day, "matters": matters, "by_status": by_status}
+    )
+
+
+# ---------------------------------------------------------------- 积案化解
+
+
+def _campaigns_visible_to(user):
+    return Campaign.objects.filter(unit__path__startswith=oversight_root(user.unit).path)
+
+
+@casework_required
+def campaigns(request):
+    user = request.user
+    form = forms.CampaignForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and user.role in OVERSIGHT_ROLES and form.is_valid():
+        try:
+            rules = form.rules()
+            if request.POST.get("freeze") == "1":
+                campaign = services.freeze_campaign(
+                    user,
+                    name=form.cleaned_data["name"],
+                    target_date=form.cleaned_data["target_date"],
+                    rules=rules,
+                )
+                messages.success(request, f"已冻结积案清单，共{campaign.cases.count()}件。")
+                return redirect("supervision:campaign", pk=campaign.pk)
+            preview = services.campaign_candidates(user, rules, timezone.localdate())
+            preview = {"count": preview.count(), "sample": preview.select_related("holder_unit")[:20]}
+        except (SupervisionError, forms.forms.ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+    rows = _campaigns_visible_to(user).annotate(
+        total=Count("cases"),
+        resolved=Count("cases", filter=~Q(cases__outcome="")),
+        remaining=F("total") - F("resolved"),
+    )
+    return render(
+        request,
+        "supervision/campaigns.html",
+        {"campaigns": rows, "form": form, "preview": preview, "can_create": user.role in OVERSIGHT_ROLES},
+    )
+
+
+@casework_required
+def campaign(request, pk):
+    user = request.user
+    c = get_object_or_404(_campaigns_visible_to(user), pk=pk)
+    today = timezone.localdate()
+    visible = Matter.objects.visible_to(user).values("pk")
+    cases = c.cases.filter(matter__in=visible).select_related("matter", "leader", "unit")
+    if request.GET.get("open") == "1":
+        cases = cases.filter(outcome="")
+    chart = services.burn_down(c, today)
+    return render(
+        request,
+        "supervision/campaign.html",
+        {
+            "c": c,
+            "chart": chart,
+            "remaining": chart["total"] - chart["resolved"],
+            "querystring": _querystring(request),
+            "by_unit": services.campaign_table(c, "unit"),
+            "by_leader": services.campaign_table(c, "leader"),
+            "cases": Paginator(cases, 50).get_page(request.GET.get("page")),
+            "today": today,
+        },
+    )
+
+
+@casework_required
+def campaign_case(request, pk):
+    user = request.user
+    case = get_object_or_404(
+        CampaignCase.objects.filter(
+            campaign__in=_campaigns_visible_to(user), matter__in=Matter.objects.visible_to(user).values("pk")
+        ).select_related("campaign", "matter", "leader", "unit"),
+        pk=pk,
+    )
+    assign_form = forms.CaseForm(initial={"leader": case.leader, "unit": case.unit})
+    outcome_form = forms.OutcomeForm(initial={"resolved_on": timezone.localdate()})
+    if request.method == "POST":
+        try:
+            if request.POST.get("what") == "assign":
+                assign_form = forms.CaseForm(request.POST)
+                if not assign_form.is_valid():
+                    raise SupervisionError("请选择包案领导或责任单位。")
+                services.assign_case(user, case, **assign_form.cleaned_data)
+            else:
+                outcome_form = forms.OutcomeForm(request.POST, request.FILES)
+                if not outcome_form.is_valid():
+                    raise SupervisionError(
+                        "；".join(e for errs in outcome_form.errors.values() for e in errs)
+                    )
+                d = outcome_form.cleaned_data
+                services.record_outcome(
+                    user,
+                    case,
+                    outcome=d["outcome"],
+                    evidence=d["evidence"],
+                    on=d["resolved_on"],
+                    files=d["files"],
+                )
+        except SupervisionError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "已更新。")
+            return redirect("supervision:campaign_case", pk=case.pk)
+    return render(
+        request,
+        "supervision/campaign_case.html",
+        {"case": case, "assign_form": assign_form, "outcome_form": outcome_form},
+    )
+
+
+# ---------------------------------------------------------------- 考核
+
+
+def _period(request):
+    today = timezone.localdate()
+    form = forms.PeriodForm(request.GET or None, initial={"start": date(today.year, 1, 1), "end": today})
+    if request.GET and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, date(today.year, 1, 1), today
+
+
+def _counts(start, end):
+    """unit_counts for the period, kept ten minutes: the ranking is read often, the records change
+    slowly and a big city's year is a million matters."""
+    today = timezone.localdate()
+    key = f"xinfang:scores:{start}:{end}:{today}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = scores.unit_counts(start, end, today)
+        cache.set(key, counts, 600)
+    return counts
+
+
+@scores_required
+def ranking(request):
+    user = request.user
+    if user.role not in RANKING_ROLES:
+        return redirect("supervision:unit_score", unit=user.unit_id)
+    form, start, end = _period(request)
+    root = oversight_root(user.unit)
+    units = {u.pk: u for u in Unit.objects.filter(path__startswith=root.path)}
+    weights = scores.active_weights()
+    rows = [(units[pk], score(c, weights)) for pk, c in _counts(start, end).items() if pk in units]
+    rows.sort(key=lambda r: (-r[1].total, r[0].path))
+    return render(
+        request,
+        "supervision/ranking.html",
+        {"rows": rows, "form": form, "start": start, "end": end, "root": root, "weights": weights},
+    )
+
+
+def _scored_unit(user, unit_id):
+    unit = get_object_or_404(Unit, pk=unit_id)
+    if user.role in RANKING_ROLES:
+        if not unit.is_within(oversight_root(user.unit)):
+            raise PermissionDenied("该单位不在您的考核范围内。")
+    elif not unit.is_within(user.unit) and unit.pk != user.unit_id:
+        raise PermissionDenied("您只能查看本单位的考核得分。")
+    return unit
+
+
+@scores_required
+def unit_score(request, unit):
+    user = request.user
+    unit = _scored_unit(user, unit)
+    form, start, end = _period(request)
+    counts = _counts(start, end).get(unit.pk) or scores.Counts()
+    return render(
+        request,
+        "supervision/unit_score.html",
+        {
+            "unit": unit,
+            "form": form,
+            "start": start,
+            "end": end,
+            "score": score(counts, scores.active_weights()),
+            "can_drill": user.role != Role.ANALYST,
+        },
+    )
+
+
+@casework_required
+def drill(request, unit, part):
+    """The matters behind one count of a unit's score, among those the user may see."""
+    user = request.user
+    if user.role == Role.ANALYST:
+        raise PermissionDenied("分析员只能查看统计数据。")
+    unit = _scored_unit(user, unit)
+    if part not in PARTS:
+        raise PermissionDenied("未知的统计项。")
+    form, start, end = _period(request)
+    matters = scores.matters_behind(part, unit.pk, start, end, timezone.localdate())
+    shown = matters.visible_to(user).select_related("holder_unit").order_by("-received_at")
+    return render(
+        request,
+        "supervision/drill.html",
+        {
+            "unit": unit,
+            "label": PARTS[part],
+            "start": start,
+            "end": end,
+            "page": Paginator(shown, 50).get_page(request.GET.get("page")),
+            "total": matters.count(),
+            "querystring": _querystring(request),
+        },
+    )
