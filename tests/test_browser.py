@@ -307,3 +307,64 @@ def test_registrar_accepts_and_corrects_suggestions(world, live_server, browser,
     corrected = Feedback.objects.get(kind="unit")
     assert not corrected.accepted and corrected.chosen == str(world.units.d1_bureau.pk)
     assert errors == []
+
+
+def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, live_server, browser, driver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xinfang.supervision.models import Supervision
+
+    base = live_server.url
+    errors = []
+    page = browser.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    matter = driver.to(Status.HANDLING)
+    due = timezone.localdate() + timedelta(days=7)
+
+    # 督查员 issues a 红牌督办 from the matter's page.
+    login(page, base, "sam")
+    page.goto(f"{base}/matters/{matter.pk}/")
+    page.get_by_role("link", name="督办／批示").click()
+    page.check("#id_level_3")  # 红牌督办
+    page.check("#id_reasons_0")  # 超期未办结
+    page.fill("#id_text", "该事项久拖未决，请主要负责人亲自督办，五日内拿出化解方案。")
+    page.fill("#id_due_on", due.isoformat())
+    page.get_by_role("button", name="签发").click()
+    page.wait_for_url(f"{base}/supervision/*/")
+    sup = Supervision.objects.get()
+    assert sup.level == "red" and "红牌督办" in page.inner_text("h1")
+    page.goto(f"{base}/supervision/{sup.pk}/print/")
+    assert "信访事项督办单" in page.inner_text("h1") and sup.number in page.content()
+
+    # The unit head of 东城区住建局 finds it on the board and answers.
+    login(page, base, "hope")
+    page.goto(f"{base}/supervision/")
+    page.locator("#to-answer").get_by_role("link", name=sup.number).click()
+    page.fill("#answer-form textarea", "已约谈物业公司，停车费恢复为每月100元，并书面答复信访人。")
+    page.get_by_role("button", name="提交反馈").click()
+    page.wait_for_url(f"{base}/supervision/{sup.pk}/")
+    assert page.locator(".messages").inner_text().startswith("已反馈")
+    assert page.inner_text("#sup-state") == "已反馈待审核"
+
+    # The supervisor accepts the answer and closes it.
+    login(page, base, "sam")
+    page.goto(f"{base}/supervision/{sup.pk}/")
+    page.fill("#close-note", "反馈属实，同意办结。")
+    page.get_by_role("button", name="认可反馈，办结督办").click()
+    page.wait_for_url(f"{base}/supervision/{sup.pk}/")
+    assert page.inner_text("#sup-state") == "已办结"
+    sup.refresh_from_db()
+    assert sup.state == Supervision.State.CLOSED
+    assert list(sup.events.values_list("action", flat=True)) == ["issue", "answer", "close"]
+
+    # A backlog campaign over this matter shows its burn-down chart (ECharts under the page's CSP).
+    page.goto(f"{base}/supervision/campaigns/")
+    page.fill("#id_target_date", (timezone.localdate() + timedelta(days=30)).isoformat())
+    page.fill("#id_codes", matter.display_code)
+    page.get_by_role("button", name="冻结清单").click()
+    page.wait_for_url(f"{base}/supervision/campaigns/*/")
+    page.locator("#burndown canvas").wait_for()
+    assert "积案 1 件" in page.inner_text("#campaign-summary")
+    assert errors == []

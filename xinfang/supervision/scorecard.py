@@ -60,6 +60,9 @@ PARTS = {
 }
 
 
+DEDUCTIONS = {"repeats", "ownership"}  # score lines that only ever subtract
+
+
 @dataclass
 class Line:
     key: str
@@ -84,7 +87,9 @@ class Score:
 
     @property
     def maximum(self):
-        return sum(line.weight for line in self.lines if line.points >= 0 and line.key != "ownership")
+        # Deduction lines carry a weight too (per repeat, the penalty) but add nothing; a repeats
+        # line with no repeats has points -0.0, which `points >= 0` took for a rate line.
+        return sum(line.weight for line in self.lines if line.key not in DEDUCTIONS)
 
 
 def _rate_line(key, label, formula, weight, numerator, parts, denominator=None):

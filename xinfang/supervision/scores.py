@@ -7,7 +7,8 @@ Definitions, for a period [start, end] judged on `today`:
 - a step (转送交办 and 受理告知 for 及时受理; 处理意见, 复查, 复核 for 按期答复) belongs to the period
   whose dates contain its deadline; it counts for the unit that was responsible (MatterEvent.unit,
   recorded by the write path) as on time or late, or, still undone with its deadline passed, for
-  the unit now holding the matter;
+  the unit now holding the matter (not while a hearing pauses its clock: the stored due date is
+  then provisional);
 - ratings count in the period they were given, for the handling unit; a rating window whose end
   falls in the period and has passed unrated counts against the handling unit;
 - a repeat petition counts against the unit that handled the matter petitioned again (or that
@@ -76,7 +77,7 @@ def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, 
         )
         if passed:
             put(
-                Matter.objects.filter(due_step__in=steps, due_date__range=passed)
+                Matter.objects.filter(due_step__in=steps, due_date__range=passed, clock_paused=False)
                 .values(unit_key=F("holder_unit"))
                 .annotate(n=Count("id")),
                 **{f"{prefix}_open": "n"},
@@ -143,10 +144,10 @@ def matters_behind(part: str, unit_id: int, start: date, end: date, today: date 
     rated = Matter.objects.filter(handling_unit_id=unit_id, rated_on__range=(start, end))
     direct = {
         "timely_open": Matter.objects.filter(
-            holder_unit_id=unit_id, due_step__in=TIMELY_STEPS, due_date__range=passed
+            holder_unit_id=unit_id, due_step__in=TIMELY_STEPS, due_date__range=passed, clock_paused=False
         ),
         "reply_open": Matter.objects.filter(
-            holder_unit_id=unit_id, due_step__in=REPLY_STEPS, due_date__range=passed
+            holder_unit_id=unit_id, due_step__in=REPLY_STEPS, due_date__range=passed, clock_paused=False
         ),
         "satisfied": rated.filter(rating__in=GOOD_RATINGS),
         "unsatisfied": rated.exclude(rating__in=GOOD_RATINGS),
