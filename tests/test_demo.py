@@ -27,7 +27,24 @@ def test_demo(capsys):
     check_collective_visits_have_at_most_five_representatives()
     check_petitioners_are_fictional()
     check_history_notifications_are_not_delivered()
+    check_supervision_records_went_through_their_write_path()
     check_accounts_are_printed_and_rerun_changes_nothing(out, capsys)
+
+
+def check_supervision_records_went_through_their_write_path():
+    from xinfang.supervision.models import Campaign, CaseOwnership, FollowUp, Supervision
+
+    states = set(Supervision.objects.values_list("state", flat=True))
+    assert {"open", "answered", "closed"} <= states
+    for sup in Supervision.objects.all():
+        assert sup.events.first().action == "issue"
+        assert sup.matters.get().events.filter(action="supervise").exists()
+    assert CaseOwnership.objects.filter(milestones__isnull=False).exists()
+    campaign = Campaign.objects.get()
+    resolved = campaign.cases.exclude(outcome="")
+    assert 0 < resolved.count() < campaign.cases.count()
+    assert all(campaign.frozen_on < c.resolved_on <= timezone.localdate() for c in resolved)
+    assert FollowUp.objects.filter(stopped=True).exists()
 
 
 def check_every_role_has_an_account():

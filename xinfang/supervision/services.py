@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from xinfang.audit import api as audit
@@ -76,6 +76,9 @@ def _staff_notices(units, subject, body, matter=None, roles=NOTIFIED_ROLES):
 
 
 def _matter_event(matter, action, actor, now, note):
+    """An internal event in the matter's history; like every event it moves the matter's version."""
+    Matter.objects.filter(pk=matter.pk).update(version=F("version") + 1, updated_at=now)
+    matter.version += 1
     MatterEvent.objects.create(
         matter=matter,
         action=action,
@@ -142,15 +145,14 @@ def record_auto_reminders(matter_ids, kind: str, now) -> list:
 def supervisions_visible_to(user):
     """Supervisions a user may see: issued in or addressed to the part of the org tree they work
     in (their government's for supervisors and leaders), never one about an accusation against
-    their own unit."""
+    their own unit or against them by name (the same rule as scoping.scope_filter)."""
     if not (user.is_authenticated and user.does_casework):
         return Supervision.objects.none()
     root = oversight_root(user.unit) if user.role in OVERSIGHT_ROLES else user.unit
     addressed = SupervisionTask.objects.filter(supervision=OuterRef("pk"), unit__path__startswith=root.path)
-    accused = Matter.objects.filter(
-        supervisions=OuterRef("pk"),
-        nature=Nature.ACCUSATION,
-        complained_unit_id__in=unit_ancestor_ids(user.unit),
+    accused = Matter.objects.filter(supervisions=OuterRef("pk"), nature=Nature.ACCUSATION).filter(
+        Q(complained_unit_id__in=unit_ancestor_ids(user.unit))
+        | (Q(complained_person=user.full_name) & ~Q(complained_person=""))
     )
     return (
         Supervision.objects.filter(Q(issuing_unit__path__startswith=root.path) | Q(Exists(addressed)))
@@ -289,6 +291,8 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
     _require_casework(actor, ANSWERING_ROLES)
     if not actor.unit.is_within(task.unit):
         raise SupervisionError(f"该督办由「{task.unit}」反馈。")
+    if any(is_accused(m, user=actor) for m in sup.matters.all()):
+        raise SupervisionError("所涉检举控告事项反映的是您或您所在单位，应当回避，不能反馈。")
     if sup.state not in {Supervision.State.OPEN, Supervision.State.ANSWERED}:
         raise SupervisionError(f"该督办{sup.get_state_display()}，不能再反馈。")
     if task.state != SupervisionTask.State.PENDING:

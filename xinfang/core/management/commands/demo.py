@@ -92,6 +92,10 @@ class Command(BaseCommand):
         rows = [(Status(s).label, generator.counts.get(s, 0)) for s in Status.values]
         self.stdout.write(table(("状态", "事项数"), rows))
         self.prepare_assist()
+        from xinfang.demo import supervision
+
+        made = supervision.seed(seed)
+        self.stdout.write("督查督办演示记录：" + "，".join(f"{k}{v}件" for k, v in made.items()) + "。")
         self.print_accounts(city, password, all_accounts, fresh=True)
 
     def prepare_assist(self):
