@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import PETITIONER, Driver, at, matter_fields
+from django.core.exceptions import ValidationError
 
 from xinfang.core.models import Notification
 from xinfang.deadlines.models import PolicyRule, PolicySet
@@ -344,6 +345,12 @@ def test_escalation_and_overdue_sweep(world):
     assert sorted(n.recipient_user.username for n in overdue) == ["hank", "hope", "sam"]
     assert sup.events.filter(action="overdue").count() == 1
 
+    with pytest.raises(SupervisionError, match="晚于今天"):  # the new supervision is refused …
+        services.escalate(
+            sup.pk, world.sam, level="red", due_on=date(2025, 4, 12), note="升级", now=at(2025, 4, 12)
+        )
+    sup.refresh_from_db()
+    assert sup.state == "open" and Supervision.objects.count() == 1  # … and the old one stays open
     new = services.escalate(
         sup.pk,
         world.sam,
@@ -450,6 +457,8 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
     for name in ("hank", "hope"):
         assert addressed not in services.supervisions_visible_to(world.users[name])
     assert addressed in services.supervisions_visible_to(world.sam)
+    with pytest.raises(SupervisionError, match="回避"):
+        services.answer(addressed.tasks.get().pk, world.hope, "已核查。", now=at(2025, 3, 25))
 
 
 # ---------------------------------------------------------------- 领导包案
@@ -764,6 +773,55 @@ def test_supervision_events_are_append_only(world):
     sup = _supervise(world, matter)
     event = SupervisionEvent.objects.get(supervision=sup)
     event.note = "改写"
-    with pytest.raises(Exception, match="只能追加"):
+    with pytest.raises(ValidationError, match="只能追加"):
         event.save()
     assert SupervisionTask.objects.filter(supervision=sup).count() == 1
+
+
+def test_accusation_against_a_person_is_not_shown_to_them(world):
+    d = Driver(world)
+    matter = d.register(nature=Nature.ACCUSATION, complained_person="hank")
+    matter = act(d, matter, "assign", at(2025, 3, 4))  # 区住建局 handles it; hank himself must not
+    sup = _supervise(world, matter)
+    assert not Matter.objects.visible_to(world.hank).filter(pk=matter.pk).exists()
+    assert sup in services.supervisions_visible_to(world.hope)
+    assert sup not in services.supervisions_visible_to(world.hank)
+    [task] = sup.tasks.all()
+    with pytest.raises(SupervisionError, match="回避"):
+        services.answer(task.pk, world.hank, "已核查。", now=at(2025, 3, 25))
+    assert services.answer(task.pk, world.hope, "已核查。", now=at(2025, 3, 25)).state == "answered"
+
+
+def test_campaign_rule_after_rereview(world):
+    final = Driver(world).to(Status.CLOSED)  # re-review decided 2025-03-11
+    assert final.rereview_decided_on == date(2025, 3, 11)
+    quiet = Driver(world).to(Status.CLOSED)
+    same_day = _registered(world, at(2025, 3, 11))  # on the day of the decision: not "after"
+    link_repeat(same_day.pk, world.alice, quiet, now=at(2025, 3, 11))
+    later = _registered(world, at(2025, 4, 1))
+    link_repeat(later.pk, world.alice, final, now=at(2025, 4, 1))
+    picked = services.campaign_candidates(world.sam, {"after_rereview": True}, date(2025, 6, 1))
+    assert list(picked) == [final]
+
+
+def test_reception_day(world):
+    with pytest.raises(SupervisionError, match="必须是领导"):
+        services.schedule_reception(
+            world.bob, leader=world.sam, date=date(2025, 3, 3), place="市信访接待中心"
+        )
+    with pytest.raises(SupervisionError, match="只能由"):
+        services.schedule_reception(
+            world.hank, leader=world.leo, date=date(2025, 3, 3), place="市信访接待中心"
+        )
+    day = services.schedule_reception(
+        world.bob, leader=world.leo, date=date(2025, 3, 3), place="市信访接待中心", topic="物业管理"
+    )
+    assert (day.unit, day.leader) == (world.units.city_bureau, world.leo)
+    received = Driver(world).register(channel="leader")  # 2025-03-03
+    other_day = Driver(world, start=at(2025, 3, 4)).register()
+    services.receive_at(world.alice, day, received)
+    with pytest.raises(SupervisionError, match="不是在2025年03月03日收到的"):
+        services.receive_at(world.alice, day, other_day)
+    with pytest.raises(SupervisionError, match="工作范围"):
+        services.receive_at(world.nick, day, received)
+    assert list(day.matters.all()) == [received]
