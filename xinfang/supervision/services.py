@@ -154,11 +154,9 @@ def supervisions_visible_to(user):
         Q(complained_unit_id__in=unit_ancestor_ids(user.unit))
         | (Q(complained_person=user.full_name) & ~Q(complained_person=""))
     )
-    return (
-        Supervision.objects.filter(Q(issuing_unit__path__startswith=root.path) | Q(Exists(addressed)))
-        .exclude(Exists(accused))
-        .distinct()
-    )
+    return Supervision.objects.filter(
+        Q(issuing_unit__path__startswith=root.path) | Q(Exists(addressed))
+    ).exclude(Exists(accused))
 
 
 def _next_number(kind, year):
@@ -602,12 +600,8 @@ def campaign_candidates(actor, rules: dict, today: date):
     visible = Matter.objects.visible_to(actor)
     picked = Q(pk__in=[])
     if rules.get("open_days"):
-        cutoff = timezone.make_aware(
-            timezone.datetime.combine(
-                today - timedelta(days=int(rules["open_days"])), timezone.datetime.min.time()
-            )
-        )
-        picked |= Q(status__in=OPEN_STATUSES, received_at__lt=cutoff)
+        cutoff = today - timedelta(days=int(rules["open_days"]))
+        picked |= Q(status__in=OPEN_STATUSES, received_at__date__lt=cutoff)
     if rules.get("after_rereview"):
         later = Matter.objects.filter(
             repeat_of=OuterRef("pk"), received_at__date__gt=OuterRef("rereview_decided_on")
