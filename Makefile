@@ -4,12 +4,14 @@ PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 # Each benchmark gets its own arguments: BENCH_<NAME>_ARGS for benchmarks/bench_<name>.py, e.g.
 #   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_IMPORT_ARGS="--smoke" BENCH_LOAD_ARGS="--smoke"
-# and the case-intelligence ones: BENCH_CLASSIFY_ARGS, BENCH_PLACES_ARGS, BENCH_SIMILAR_ARGS, BENCH_URGENCY_ARGS.
+# and the case-intelligence ones: BENCH_CLASSIFY_ARGS, BENCH_PLACES_ARGS, BENCH_SIMILAR_ARGS, BENCH_URGENCY_ARGS,
+# and unit scoring: BENCH_SCORING_ARGS (e.g. "--smoke").
 BENCH_CLASSIFY_ARGS ?=
 BENCH_DEADLINES_ARGS ?=
 BENCH_IMPORT_ARGS ?=
 BENCH_LOAD_ARGS ?=
 BENCH_PLACES_ARGS ?=
+BENCH_SCORING_ARGS ?=
 BENCH_SIMILAR_ARGS ?=
 BENCH_URGENCY_ARGS ?=
 BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))

@@ -11,7 +11,7 @@ and rating windows. The loader writes neither repeat petitions nor 领导包案,
 them, seeded: `repeat_of` on about 3 % of the matters, each pointing to an earlier matter of the
 same category and division (bulk UPDATE), and CaseOwnership rows for about 0.5 % of the handled
 matters (bulk_create; the leader of the handling unit's government, the handling unit responsible,
-three in four resolved within a few months).
+nine in ten resolved within three months).
 
 Then, for the year (default: the last full calendar year the data covers):
 
@@ -208,8 +208,8 @@ def add_repeats(rng: random.Random, n: int) -> int:
 
 def add_ownerships(rng: random.Random, n: int, today: date) -> int:
     """领导包案 for about OWNED_SHARE of the matters that were accepted by a handling unit: the leader
-    of the nearest government above the unit, the unit responsible, started after acceptance, most
-    resolved a few months later (those whose day would be after today are still open)."""
+    of the nearest government above the unit, the unit responsible, started after acceptance, nine
+    in ten resolved within three months (those whose day would be after today are still open)."""
     from xinfang.org.models import Role, Unit, User
     from xinfang.petitions.choices import Resolution
     from xinfang.petitions.models import Matter
@@ -241,7 +241,7 @@ def add_ownerships(rng: random.Random, n: int, today: date) -> int:
         ):
             started = min(accepted + timedelta(days=rng.randint(0, 90)), today)
             leader = leader_for(unit)
-            resolved = started + timedelta(days=rng.randint(7, 240)) if rng.random() < 0.75 else None
+            resolved = started + timedelta(days=rng.randint(7, 90)) if rng.random() < 0.9 else None
             if resolved is not None and resolved > today:
                 resolved = None
             rows.append(
@@ -349,17 +349,25 @@ def by_loops(start: date, end: date, today: date):
         "handling_unit_id",
         "due_step",
         "due_date",
+        "clock_paused",
         "rating",
         "rated_on",
         "rating_due",
         "repeat_of_id",
     )
-    for mid, received_at, registering, holder, handling, due_step, due_date, rating, rated_on, rating_due, repeat_of in (
+    for mid, received_at, registering, holder, handling, due_step, due_date, paused, rating, rated_on, rating_due, repeat_of in (
         matters.iterator(chunk_size=CHUNK)
     ):  # fmt: skip
         rows += 1
         unit_of[mid] = handling if handling is not None else registering
-        if passed and due_date is not None and start <= due_date <= last and holder is not None:
+        # (a hearing's paused clock leaves the stored due date provisional: not overdue)
+        if (
+            passed
+            and not paused
+            and due_date is not None
+            and start <= due_date <= last
+            and holder is not None
+        ):
             if due_step in TIMELY:
                 counts[holder].timely_open += 1
             elif due_step in REPLY:
@@ -485,9 +493,13 @@ def print_ranking(results, units):
     print(f"排名 / ranking of {len(ranking)} units (total score, then the points of each line):")
 
     def show(pos, unit, s):
-        parts = "  ".join(f"{line.key} {line.points + 0.0:g}" for line in s.lines)  # no "-0"
+        parts = "  ".join(  # * full marks for want of anything to count; + 0.0: no "-0"
+            f"{line.key} {line.points + 0.0:g}{'*' if line.denominator == 0 and line.points else ''}"
+            for line in s.lines
+        )
         print(f"  {pos:>4}. {pad(units[unit].name, 28)} {s.total:>8.2f}   {parts}")
 
+    print("  (* 本期无应计事项，按满分计 / full marks: nothing to count in the period)")
     print("  前 5 / top 5:")
     for pos, (unit, s) in enumerate(ranking[:5], start=1):
         show(pos, unit, s)

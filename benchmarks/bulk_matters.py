@@ -494,7 +494,7 @@ class Story:
             "",
             {"channel": m["channel"], "repeat_of": None},
             True,
-            None,
+            {"step": "", "due_on": None, "unit_id": None, "on_time": None},  # registering completes no step
         )
         self.t = at
         try:
