@@ -317,3 +317,18 @@ def test_active_weights_read_the_edited_scheme(db):
     assert scores.active_weights() == Weights(ownership_threshold=90)
     ScoreScheme.objects.update(active=False)
     assert scores.active_weights() == Weights()
+
+
+def test_a_matter_received_at_midnight_belongs_to_one_year_only(world):
+    d = Driver(world, start=at(2026, 1, 1, 0))  # 2026-01-01 00:00 Beijing time
+    d.do(d.register(), "assign", unit=world.units.d1_dept)
+    unit = world.units.d1_dept.pk
+    last_year = scores.unit_counts(date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)).get(unit, Counts())
+    this_year = scores.unit_counts(date(2026, 1, 1), date(2026, 12, 31), date(2026, 3, 1)).get(unit, Counts())
+    assert (last_year.petitions, this_year.petitions) == (0, 1)
+    assert (
+        scores.matters_behind(
+            "petitions", unit, date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)
+        ).count()
+        == 0
+    )

@@ -236,12 +236,15 @@ class Matter(models.Model):
                 name="petitions_matter_todo_idx",
             ),
             models.Index(fields=["status", "due_date"]),
-            models.Index(fields=["received_at"]),
+            # By receipt (lists newest first, periods); with the columns unit scoring counts per
+            # period (repeat petitions, petitions handled) so those counts read the index alone.
+            models.Index(fields=["received_at", "handling_unit", "repeat_of"], name="petitions_received_idx"),
             # 全部事项 filtered by status, newest first, without sorting the status's matters.
             models.Index(fields=["status", "received_at"], name="petitions_status_recv_idx"),
-            # Unit scoring (考核): ratings given, and rating windows ended, in a period.
-            models.Index(fields=["rated_on"], name="petitions_matter_rated_idx"),
-            models.Index(fields=["rating_due"], name="petitions_rating_due_idx"),
+            # Unit scoring (考核): ratings given, and rating windows ended, in a period, covering
+            # the columns counted.
+            models.Index(fields=["rated_on", "handling_unit", "rating"], name="petitions_matter_rated_idx"),
+            models.Index(fields=["rating_due", "rating", "handling_unit"], name="petitions_rating_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -387,7 +390,8 @@ class MatterEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["matter", "at"]),
-            models.Index(fields=["step", "due_on"], name="petitions_event_step_due_idx"),
+            # Unit scoring: the steps due in a period, with the columns counted (index only).
+            models.Index(fields=["step", "due_on", "unit", "on_time"], name="petitions_event_step_due_idx"),
         ]
 
     @property

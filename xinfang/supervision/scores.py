@@ -42,9 +42,14 @@ def active_weights() -> Weights:
     return Weights(**{f: float(getattr(scheme, f)) for f in Weights.__dataclass_fields__})
 
 
-def _bounds(start: date, end: date):
+def _received_in(start: date, end: date) -> Q:
+    """Received on a day of [start, end]: from the first day's midnight up to, not including, the
+    midnight after the last (a matter received at midnight belongs to one period only)."""
     tz = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tz), datetime.combine(end + timedelta(days=1), time.min, tz)
+    return Q(
+        received_at__gte=datetime.combine(start, time.min, tz),
+        received_at__lt=datetime.combine(end + timedelta(days=1), time.min, tz),
+    )
 
 
 def _passed(start, end, today):
@@ -96,15 +101,15 @@ def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, 
             .annotate(n=Count("id")),
             unrated_expired="n",
         )
-    received = _bounds(start, end)
+    received = _received_in(start, end)
     put(
-        Matter.objects.filter(received_at__range=received, repeat_of__isnull=False)
+        Matter.objects.filter(received, repeat_of__isnull=False)
         .values(unit_key=Coalesce("repeat_of__handling_unit", "repeat_of__registering_unit"))
         .annotate(n=Count("id")),
         repeats="n",
     )
     put(
-        Matter.objects.filter(received_at__range=received, handling_unit__isnull=False)
+        Matter.objects.filter(received, handling_unit__isnull=False)
         .values(unit_key=F("handling_unit"))
         .annotate(n=Count("id")),
         petitions="n",
@@ -124,7 +129,7 @@ def matters_behind(part: str, unit_id: int, start: date, end: date, today: date 
     """The matters behind one count of `unit_counts` (same definitions), as a queryset."""
     today = today or timezone.localdate()
     passed = _passed(start, end, today) or (date.max, date.min)  # an empty range
-    received = _bounds(start, end)
+    received = _received_in(start, end)
     events = MatterEvent.objects.filter(unit_id=unit_id, due_on__range=(start, end))
     owned = CaseOwnership.objects.filter(unit_id=unit_id, started_on__lte=end).exclude(resolved_on__lt=start)
     by_events = {
@@ -155,11 +160,11 @@ def matters_behind(part: str, unit_id: int, start: date, end: date, today: date 
         "unrated_expired": Matter.objects.filter(
             handling_unit_id=unit_id, rating="", rating_due__range=passed
         ),
-        "repeats": Matter.objects.filter(received_at__range=received, repeat_of__isnull=False).filter(
+        "repeats": Matter.objects.filter(received, repeat_of__isnull=False).filter(
             Q(repeat_of__handling_unit_id=unit_id)
             | Q(repeat_of__handling_unit__isnull=True, repeat_of__registering_unit_id=unit_id)
         ),
-        "petitions": Matter.objects.filter(received_at__range=received, handling_unit_id=unit_id),
+        "petitions": Matter.objects.filter(received, handling_unit_id=unit_id),
     }
     if part not in direct:
         raise KeyError(part)
