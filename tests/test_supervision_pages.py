@@ -71,3 +71,28 @@ def test_unit_sees_its_score_with_reasons_and_the_matters_behind_each_count(clie
     sign_in(client, "ann")
     assert world.units.d1_dept.name in client.get(reverse("supervision:ranking") + query).content.decode()
     assert client.get(drill).status_code == 403
+
+
+def test_a_supervision_over_several_units_shows_each_unit_only_its_own_matters(client, world, driver):
+    from xinfang.petitions.models import Matter
+    from xinfang.supervision import services
+
+    here = driver.to(Status.DISPATCHED)  # at 东城区住建局
+    there = driver.do(driver.register(), "assign", unit=world.units.t1)  # at 东湖街道办
+    sup = services.issue(
+        world.sam,
+        kind="supervise",
+        matters=[here, there],
+        level="normal",
+        reasons=["overdue"],
+        text="请加快办理",
+        due_on=timezone.localdate() + timedelta(days=3),
+    )
+    assert set(sup.tasks.values_list("unit__name", flat=True)) == {
+        world.units.d1_dept.name,
+        world.units.t1.name,
+    }
+    assert not Matter.objects.visible_to(world.hank).filter(pk=there.pk).exists()
+    sign_in(client, "hank")
+    page = client.get(reverse("supervision:detail", args=[sup.pk])).content.decode()
+    assert here.display_code in page and there.display_code not in page

@@ -50,18 +50,10 @@ class AnswerForm(forms.Form):
     report = forms.CharField(label="反馈内容", widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class EscalateForm(forms.Form):
     level = forms.ChoiceField(label="升级为", choices=Level.choices)
     due_on = forms.DateField(label="新的反馈期限", widget=DATE)
     note = forms.CharField(label="升级理由和要求", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RemindForm(forms.Form):
-    note = forms.CharField(label="催办意见", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OwnershipForm(forms.Form):

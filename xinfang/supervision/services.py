@@ -216,9 +216,13 @@ def issue(
     for m in matters:
         if not can_see(actor, m):
             raise SupervisionError(f"事项{m.display_code}不在您的工作范围内。")
-    targets = (
-        list(units) if units else list({_answering_unit(m).pk: _answering_unit(m) for m in matters}.values())
-    )
+    # Which unit answers for which matters: a 批示 goes to the named units about all its matters;
+    # a 督办 to the unit responsible for each matter, about that matter only.
+    answers_for = {}
+    for m in matters:
+        for unit in units or [_answering_unit(m)]:
+            answers_for.setdefault(unit, []).append(m)
+    targets = list(answers_for)
     for unit in targets:
         for m in matters:
             if is_accused(m, unit=unit):
@@ -245,9 +249,9 @@ def issue(
     except IntegrityError as exc:
         raise SupervisionError("编号已被同时签发的督办占用，请重新提交。") from exc
     sup.matters.set(matters)
-    for unit in targets:
+    for unit, its_matters in answers_for.items():
         SupervisionTask.objects.create(supervision=sup, unit=unit)
-        for m in matters:  # a unit that must answer about a matter may see it (属事)
+        for m in its_matters:  # a unit that must answer about a matter may see it (属事)
             MatterUnit.objects.get_or_create(matter=m, unit=unit, defaults={"unit_path": unit.path})
     label = sup.title
     SupervisionEvent.objects.create(

@@ -161,7 +161,6 @@ def detail(request, pk):
             "answerable": answerable,
             "issuer_side": issuer_side,
             "answer_form": forms.AnswerForm(),
-            "note_form": forms.NoteForm(),
             "escalate_form": forms.EscalateForm(),
             "today": timezone.localdate(),
         },
@@ -174,12 +173,12 @@ def act(request, pk, action, task=None):
     """answer / return / close / escalate: each a service function; the page shows its refusal."""
     user = request.user
     sup = _visible_supervision(user, pk)
+    if task is not None:
+        get_object_or_404(SupervisionTask, pk=task, supervision=sup)
     try:
         if action == "answer":
-            form = forms.AnswerForm(request.POST)
-            services.answer(task, user, form.data.get("report", ""))
+            services.answer(task, user, request.POST.get("report", ""))
         elif action == "return":
-            get_object_or_404(SupervisionTask, pk=task, supervision=sup)
             services.return_answer(task, user, request.POST.get("note", ""))
         elif action == "close":
             services.close(sup.pk, user, request.POST.get("note", ""))
@@ -194,8 +193,6 @@ def act(request, pk, action, task=None):
             raise PermissionDenied("未知的操作。")
     except SupervisionError as exc:
         _refused(request, exc)
-    except SupervisionTask.DoesNotExist:
-        _refused(request, SupervisionError("没有找到该责任单位。"))
     else:
         messages.success(
             request, {"answer": "已反馈。", "return": "已退回重报。", "close": "督办已办结。"}[action]
@@ -242,7 +239,6 @@ def matter_panel(request, pk):
             and matter.status in OPEN_STATUSES
             and matter.due_step not in {"review_request", "rereview_request"},
             "can_issue": user.role in OVERSIGHT_ROLES,
-            "remind_form": forms.RemindForm(),
         },
     )
 
