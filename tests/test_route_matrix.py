@@ -176,6 +176,12 @@ ROUTES = {
         method="post",
     ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+    # 公文: M1 is not accepted yet, so its 受理告知书 does not exist even for those who see M1
+    # (tests/test_documents.py downloads every notice); the 督办单 follows the supervision.
+    "documents:matter": Route(
+        lambda u: on_m1(u, ok=404), kwargs=lambda o: {"pk": o.m1.pk, "kind": "acceptance"}
+    ),
+    "documents:supervision": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
     # 督查督办: a supervision (sam → 东城区住建局 on M1) is seen by the issuing side and the answering
     # unit; reception days and campaigns (sam's, city bureau) by the units of 青溪市人民政府 itself;
     # scores by each unit for itself, and the ranking by leaders, supervisors and analysts.
@@ -234,6 +240,9 @@ ROUTES = {
     "portal:track": Route(lambda u: 200, anonymous=200),
     "portal:filed": Route(lambda u: 302, anonymous=302),
     "portal:matter": Route(lambda u: 404, anonymous=404, kwargs=lambda o: {"code": o.m1.code}),
+    "portal:document": Route(
+        lambda u: 404, anonymous=404, kwargs=lambda o: {"code": o.m1.code, "kind": "acceptance"}
+    ),
     "portal:act": Route(
         lambda u: 404,
         anonymous=404,

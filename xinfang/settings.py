@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "xinfang.ledger",
     "xinfang.assist",
     "xinfang.supervision",
+    "xinfang.documents",
 ]
 
 MIDDLEWARE = [

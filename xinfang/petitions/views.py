@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
+from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
 from . import export
@@ -270,7 +271,7 @@ def detail(request, pk):
     if full:
         audit.record("read_personal", request=request, target=f"matter:{matter.pk}")
     light, light_label = deadline_light(matter, timezone.localdate())
-    events = matter.events.select_related("actor", "actor_unit").prefetch_related("attachments")
+    events = list(matter.events.select_related("actor", "actor_unit").prefetch_related("attachments"))
     context = {
         "matter": matter,
         "actions": actions,
@@ -281,6 +282,7 @@ def detail(request, pk):
         "light": light,
         "light_label": light_label,
         "repeats": matter.repeats.all() if matter.pk else [],
+        "documents": notices.available(matter, events),
     }
     return render(request, "petitions/detail.html", context)
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("filed/", views.filed, name="filed"),
     path("track/", views.track, name="track"),
     path("m/<str:code>/", views.matter_page, name="matter"),
+    path("m/<str:code>/documents/<slug:kind>.docx", views.document, name="document"),
     path("m/<str:code>/<slug:action>/", views.act, name="act"),
 ]

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from xinfang.audit.api import client_ip
 from xinfang.core import ratelimit
+from xinfang.documents import notices
+from xinfang.documents.views import matter_notice
 from xinfang.petitions.choices import Channel, Status
 from xinfang.petitions.models import Matter, id_number_hash
 from xinfang.petitions.services import TransitionError, perform, register_matter, window_end
@@ -179,8 +181,14 @@ def matter_page(request, code):
         "can_withdraw": matter.status in TRANSITIONS["withdraw"].sources,
         "rate_form": RateForm(),
         "withdraw_form": WithdrawForm(),
+        "documents": notices.available(matter),
     }
     return render(request, "portal/matter.html", context)
+
+
+def document(request, code, kind):
+    """A written notice of the petitioner's own matter (the same document staff send)."""
+    return matter_notice(_own_matter(request, code), kind, full_names=True)
 
 
 @require_POST

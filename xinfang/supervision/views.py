@@ -128,7 +128,7 @@ def issue(request):
     return render(request, "supervision/issue.html", {"form": form, "matters": matters})
 
 
-def _visible_supervision(user, pk):
+def visible_supervision(user, pk):
     return get_object_or_404(
         services.supervisions_visible_to(user).select_related("issuing_unit", "issued_by", "escalated_from"),
         pk=pk,
@@ -138,7 +138,7 @@ def _visible_supervision(user, pk):
 @casework_required
 def detail(request, pk):
     user = request.user
-    sup = _visible_supervision(user, pk)
+    sup = visible_supervision(user, pk)
     tasks = list(sup.tasks.select_related("unit", "answered_by"))
     open_ = sup.state in {Supervision.State.OPEN, Supervision.State.ANSWERED}
     issuer_side = open_ and user.role in OVERSIGHT_ROLES and user.unit.is_within(sup.issuing_unit)
@@ -172,7 +172,7 @@ def detail(request, pk):
 def act(request, pk, action, task=None):
     """answer / return / close / escalate: each a service function; the page shows its refusal."""
     user = request.user
-    sup = _visible_supervision(user, pk)
+    sup = visible_supervision(user, pk)
     if task is not None:
         get_object_or_404(SupervisionTask, pk=task, supervision=sup)
     try:
@@ -203,7 +203,7 @@ def act(request, pk, action, task=None):
 @casework_required
 def print_sheet(request, pk):
     """The printable 督办单 / 批示交办单."""
-    sup = _visible_supervision(request.user, pk)
+    sup = visible_supervision(request.user, pk)
     return render(
         request,
         "supervision/print.html",

@@ -1,0 +1,170 @@
+"""The written notices of a single matter, rendered from its records in the 公文 layout: what the
+regulation requires the petitioner to receive in writing (告知, 处理意见书, 复查/复核意见书).
+
+Each notice is built from the event that decided it (its data and note, as recorded then), so a
+later change to the matter (a redo after review) does not rewrite an earlier notice."""
+
+from django.utils import timezone
+
+from xinfang.core import crypto
+from xinfang.deadlines.service import policy
+from xinfang.petitions.choices import Channel, ReplyOutcome, ReviewDecision
+from xinfang.petitions.models import format_tracking_code
+
+from .gongwen import Gongwen
+
+# kind -> (title, the actions whose event decides it)
+KINDS = {
+    "acceptance": ("信访事项受理告知书", ("accept", "handle_directly")),
+    "not_accepted": ("信访事项不予受理告知书", ("not_accept",)),
+    "extension": ("信访事项延期办理告知书", ("extend",)),
+    "reply": ("信访事项处理意见书", ("approve_reply",)),
+    "review": ("信访事项复查意见书", ("decide_review",)),
+    "rereview": ("信访事项复核意见书", ("decide_rereview",)),
+}
+
+
+def available(matter, events=None) -> list[tuple[str, str]]:
+    """(kind, title) of the notices this matter's history has decided so far (`events`: the
+    matter's events when the caller has them already)."""
+    source = events if events is not None else matter.events.only("action")
+    actions = {e.action for e in source}
+    return [(kind, title) for kind, (title, decided_by) in KINDS.items() if actions & set(decided_by)]
+
+
+def _cn(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _addressee(matter, full: bool) -> str:
+    if matter.anonymous:
+        return "信访人："
+    names = [p.name if full else crypto.mask_name(p.name) for p in matter.petitioners.all()]
+    return ("、".join(names) or "信访人") + "："
+
+
+def render(matter, kind: str, *, full_names: bool) -> bytes:
+    """The notice `kind` of `matter` as .docx bytes; KeyError if the history has not decided it."""
+    title, decided_by = KINDS[kind]
+    event = matter.events.filter(action__in=decided_by).order_by("-at", "-id").first()
+    if event is None:
+        raise KeyError(kind)
+    day = timezone.localdate(event.at)
+    unit = event.actor_unit or matter.holder_unit
+    doc = Gongwen()
+    doc.title(title)
+    doc.subtitle(f"（查询码：{format_tracking_code(matter.code)}）")
+    doc.salutation(_addressee(matter, full_names))
+    received = f"于{_cn(timezone.localdate(matter.received_at))}通过{Channel(matter.channel).label}反映的“{matter.title}”一事"
+    BODY[kind](doc, matter, event, received, day)
+    doc.signature(str(unit), day)
+    return doc.to_bytes()
+
+
+def _acceptance(doc, matter, event, received, day):
+    handling = policy(matter.policy_set)["handling"]
+    doc.paragraph(
+        f"你（们）{received}，本机关已于{_cn(day)}受理。根据《信访工作条例》第三十四条规定，本机关将自受理之日起"
+        f"{handling.label()}内办结，并向你（们）出具书面处理意见；情况复杂的，经本机关负责人批准可以适当延长办理期限，"
+        "并告知延期理由。"
+    )
+    doc.paragraph(f"你（们）可以凭查询码{format_tracking_code(matter.code)}在网上信访平台查询办理进展。")
+    doc.paragraph("特此告知。")
+
+
+def _not_accepted(doc, matter, event, received, day):
+    doc.paragraph(f"你（们）{received}收悉。经审查，{event.note.rstrip('。')}。本机关决定不予受理。")
+    doc.paragraph("特此告知。")
+
+
+def _extension(doc, matter, event, received, day):
+    days = event.data.get("days", "")
+    doc.paragraph(
+        f"你（们）{received}，本机关已于{_cn(matter.accepted_on)}受理。因{event.note.rstrip('。')}，经本机关负责人批准，"
+        f"根据《信访工作条例》第三十四条规定，办理期限延长{days}日。"
+    )
+    doc.paragraph("特此告知。")
+
+
+def _reply(doc, matter, event, received, day):
+    data = event.data
+    doc.paragraph(f"你（们）{received}收悉。本机关依法进行了调查核实，现将处理意见告知如下：")
+    doc.heading1("一、信访事项")
+    doc.paragraph(matter.request or matter.content)
+    doc.heading1("二、调查核实情况和处理意见")
+    for line in (data.get("text") or matter.reply_text).splitlines():
+        if line.strip():
+            doc.paragraph(line.strip())
+    doc.heading1("三、依据")
+    doc.paragraph(data.get("basis") or matter.reply_basis)
+    outcome = data.get("outcome") or matter.reply_outcome
+    doc.heading1("四、处理结论")
+    doc.paragraph(f"对你（们）的诉求，本机关{ReplyOutcome(outcome).label}。")
+    review = matter.review_unit
+    if review is not None:
+        doc.paragraph(
+            f"如不服本处理意见，可以自收到本意见书之日起30日内向{review}书面申请复查（《信访工作条例》第三十五条）。"
+        )
+
+
+def _decision(prefix, next_step):
+    def body(doc, matter, event, received, day):
+        decision = ReviewDecision(event.data.get("decision")).label
+        label = "复查" if prefix == "review" else "复核"
+        doc.paragraph(
+            f"你（们）对{received}的处理意见不服，提出{label}申请。本机关依法进行了{label}，现提出{label}意见如下："
+        )
+        for line in event.note.splitlines():
+            if line.strip():
+                doc.paragraph(line.strip())
+        doc.paragraph(f"{label}结论：{decision}。")
+        doc.paragraph(next_step(matter))
+
+    return body
+
+
+BODY = {
+    "acceptance": _acceptance,
+    "not_accepted": _not_accepted,
+    "extension": _extension,
+    "reply": _reply,
+    "review": _decision(
+        "review",
+        lambda m: (
+            f"如不服本复查意见，可以自收到本意见书之日起30日内向{m.rereview_unit}请求复核（《信访工作条例》第三十六条）。"
+            if m.rereview_unit
+            else "本复查意见为终结意见。"
+        ),
+    ),
+    "rereview": _decision(
+        "rereview",
+        lambda m: (
+            "本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理（《信访工作条例》第三十六条）。"
+        ),
+    ),
+}
+assert set(BODY) == set(KINDS)
+
+
+def supervision_sheet(sup, matters) -> bytes:
+    """督办单 / 批示交办单 of a supervision, in the same layout."""
+    doc = Gongwen()
+    doc.title("信访事项督办单" if sup.kind == "supervise" else "领导批示交办单")
+    doc.subtitle(sup.number)
+    doc.salutation("、".join(t.unit.name for t in sup.tasks.select_related("unit")) + "：")
+    if sup.kind == "supervise":
+        reasons = "、".join(sup.reason_labels())
+        doc.paragraph(f"现对下列信访事项{sup.get_level_display()}（督办事由：{reasons}）。")
+    else:
+        doc.paragraph("现将领导批示转交你单位办理。")
+    doc.table(
+        ["查询码", "事项", "收到日期"],
+        [(format_tracking_code(m.code), m.title, _cn(timezone.localdate(m.received_at))) for m in matters],
+    )
+    doc.heading1("一、督办要求" if sup.kind == "supervise" else "一、批示内容")
+    doc.paragraph(sup.text)
+    doc.heading1("二、反馈要求")
+    doc.paragraph(sup.report_required or "书面反馈办理结果。")
+    doc.paragraph(f"请于{_cn(sup.due_on)}前书面反馈。")
+    doc.signature(str(sup.issuing_unit), timezone.localdate(sup.issued_at))
+    return doc.to_bytes()

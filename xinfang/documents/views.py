@@ -1,0 +1,43 @@
+"""Downloads of the 公文: a matter's notices for staff who may see it, and the 督办单."""
+
+from urllib.parse import quote
+
+from django.http import Http404, HttpResponse
+
+from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
+from xinfang.petitions.models import Matter
+from xinfang.petitions.views import casework_required, get_visible_matter
+from xinfang.supervision.views import visible_supervision
+
+from . import notices
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def matter_notice(matter, kind, *, full_names):
+    if kind not in notices.KINDS:
+        raise Http404("没有这种文书。")
+    try:
+        content = notices.render(matter, kind, full_names=full_names)
+    except KeyError:
+        raise Http404("该事项尚未作出这份文书。") from None
+    return docx_response(content, f"{notices.KINDS[kind][0]}-{matter.display_code}.docx")
+
+
+@casework_required
+def matter_document(request, pk, kind):
+    matter = get_visible_matter(request.user, pk)
+    return matter_notice(matter, kind, full_names=request.user.role in FULL_PERSONAL_DATA_ROLES)
+
+
+@casework_required
+def supervision_document(request, pk):
+    sup = visible_supervision(request.user, pk)
+    matters = Matter.objects.visible_to(request.user).filter(supervisions=sup)
+    return docx_response(notices.supervision_sheet(sup, matters), f"{sup.number}.docx")
