@@ -18,6 +18,7 @@ Definitions, for a period [start, end] judged on `today`:
 """
 
 from collections import defaultdict
+from dataclasses import fields
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Q
@@ -28,7 +29,7 @@ from xinfang.petitions.choices import Rating
 from xinfang.petitions.models import Matter, MatterEvent
 
 from .models import CaseOwnership, ScoreScheme
-from .scorecard import Counts, Weights
+from .scorecard import PARTS, Counts, Weights
 
 TIMELY_STEPS = ["dispatch", "acceptance"]
 REPLY_STEPS = ["handling", "review_decision", "rereview_decision"]
@@ -58,114 +59,87 @@ def _passed(start, end, today):
     return (start, last) if last >= start else None
 
 
+def _groups(start: date, end: date, today: date):
+    """Every count of the scheme, defined once for the scores and for their drill-down: a list of
+    (rows counted, the expression naming the unit they count for, {part: condition}). Parts that
+    share their rows are one query. Deadlines that have not passed yet count nowhere."""
+    passed = _passed(start, end, today)
+    events = MatterEvent.objects.filter(due_on__range=(start, end))
+    on_time = {True: Q(on_time=True), False: Q(on_time=False)}
+    groups = [
+        (
+            events.filter(step__in=TIMELY_STEPS),
+            F("unit"),
+            {"timely_on": on_time[True], "timely_late": on_time[False]},
+        ),
+        (
+            events.filter(step__in=REPLY_STEPS),
+            F("unit"),
+            {"reply_on": on_time[True], "reply_late": on_time[False]},
+        ),
+        (
+            Matter.objects.filter(rated_on__range=(start, end)),
+            F("handling_unit"),
+            {
+                "rated": Q(),
+                "satisfied": Q(rating__in=GOOD_RATINGS),
+                "unsatisfied": ~Q(rating__in=GOOD_RATINGS),
+            },
+        ),
+        (
+            Matter.objects.filter(_received_in(start, end), repeat_of__isnull=False),
+            Coalesce("repeat_of__handling_unit", "repeat_of__registering_unit"),
+            {"repeats": Q()},
+        ),
+        (
+            Matter.objects.filter(_received_in(start, end), handling_unit__isnull=False),
+            F("handling_unit"),
+            {"petitions": Q()},
+        ),
+        (
+            CaseOwnership.objects.filter(started_on__lte=end).exclude(resolved_on__lt=start),
+            F("unit"),
+            {
+                "owned": Q(),
+                "owned_resolved": Q(resolved_on__range=(start, end)),
+                "owned_open": ~Q(resolved_on__range=(start, end)),
+            },
+        ),
+    ]
+    if passed:
+        for steps, part in ((TIMELY_STEPS, "timely_open"), (REPLY_STEPS, "reply_open")):
+            still_open = Matter.objects.filter(due_step__in=steps, due_date__range=passed, clock_paused=False)
+            groups.append((still_open, F("holder_unit"), {part: Q()}))
+        unrated = Matter.objects.filter(rating="", rating_due__range=passed)
+        groups.append((unrated, F("handling_unit"), {"unrated_expired": Q()}))
+    return groups
+
+
+COUNTED = {f.name for f in fields(Counts)}
+
+
 def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, Counts]:
     """{unit id: Counts} for every unit with anything to count in the period."""
-    today = today or timezone.localdate()
     counts = defaultdict(Counts)
-
-    def put(rows, **columns):
-        for row in rows:
-            unit = row["unit_key"]
-            if unit is None:
+    for rows, unit, parts in _groups(start, end, today or timezone.localdate()):
+        tallies = {part: Count("id", filter=cond) for part, cond in parts.items() if part in COUNTED}
+        for row in rows.values(unit_key=unit).annotate(**tallies):
+            if row["unit_key"] is None:
                 continue
-            c = counts[unit]
-            for attr, column in columns.items():
-                setattr(c, attr, getattr(c, attr) + row[column])
-
-    passed = _passed(start, end, today)
-    for steps, prefix in ((TIMELY_STEPS, "timely"), (REPLY_STEPS, "reply")):
-        put(
-            MatterEvent.objects.filter(step__in=steps, due_on__range=(start, end))
-            .values(unit_key=F("unit"))
-            .annotate(on=Count("id", filter=Q(on_time=True)), late=Count("id", filter=Q(on_time=False))),
-            **{f"{prefix}_on": "on", f"{prefix}_late": "late"},
-        )
-        if passed:
-            put(
-                Matter.objects.filter(due_step__in=steps, due_date__range=passed, clock_paused=False)
-                .values(unit_key=F("holder_unit"))
-                .annotate(n=Count("id")),
-                **{f"{prefix}_open": "n"},
-            )
-    put(
-        Matter.objects.filter(rated_on__range=(start, end))
-        .values(unit_key=F("handling_unit"))
-        .annotate(rated=Count("id"), good=Count("id", filter=Q(rating__in=GOOD_RATINGS))),
-        rated="rated",
-        satisfied="good",
-    )
-    if passed:
-        put(
-            Matter.objects.filter(rating="", rating_due__range=passed)
-            .values(unit_key=F("handling_unit"))
-            .annotate(n=Count("id")),
-            unrated_expired="n",
-        )
-    received = _received_in(start, end)
-    put(
-        Matter.objects.filter(received, repeat_of__isnull=False)
-        .values(unit_key=Coalesce("repeat_of__handling_unit", "repeat_of__registering_unit"))
-        .annotate(n=Count("id")),
-        repeats="n",
-    )
-    put(
-        Matter.objects.filter(received, handling_unit__isnull=False)
-        .values(unit_key=F("handling_unit"))
-        .annotate(n=Count("id")),
-        petitions="n",
-    )
-    put(
-        CaseOwnership.objects.filter(started_on__lte=end)
-        .exclude(resolved_on__lt=start)
-        .values(unit_key=F("unit"))
-        .annotate(n=Count("id"), done=Count("id", filter=Q(resolved_on__range=(start, end)))),
-        owned="n",
-        owned_resolved="done",
-    )
+            c = counts[row["unit_key"]]
+            for part in tallies:
+                setattr(c, part, getattr(c, part) + row[part])
     return dict(counts)
 
 
 def matters_behind(part: str, unit_id: int, start: date, end: date, today: date | None = None):
     """The matters behind one count of `unit_counts` (same definitions), as a queryset."""
-    today = today or timezone.localdate()
-    passed = _passed(start, end, today) or (date.max, date.min)  # an empty range
-    received = _received_in(start, end)
-    events = MatterEvent.objects.filter(unit_id=unit_id, due_on__range=(start, end))
-    owned = CaseOwnership.objects.filter(unit_id=unit_id, started_on__lte=end).exclude(resolved_on__lt=start)
-    by_events = {
-        "timely_on": events.filter(step__in=TIMELY_STEPS, on_time=True),
-        "timely_late": events.filter(step__in=TIMELY_STEPS, on_time=False),
-        "reply_on": events.filter(step__in=REPLY_STEPS, on_time=True),
-        "reply_late": events.filter(step__in=REPLY_STEPS, on_time=False),
-    }
-    if part in by_events:
-        return Matter.objects.filter(pk__in=by_events[part].values("matter_id"))
-    if part in {"owned", "owned_resolved", "owned_open"}:
-        if part == "owned_resolved":
-            owned = owned.filter(resolved_on__range=(start, end))
-        elif part == "owned_open":
-            owned = owned.exclude(resolved_on__range=(start, end))
-        return Matter.objects.filter(pk__in=owned.values("matter_id"))
-    rated = Matter.objects.filter(handling_unit_id=unit_id, rated_on__range=(start, end))
-    direct = {
-        "timely_open": Matter.objects.filter(
-            holder_unit_id=unit_id, due_step__in=TIMELY_STEPS, due_date__range=passed, clock_paused=False
-        ),
-        "reply_open": Matter.objects.filter(
-            holder_unit_id=unit_id, due_step__in=REPLY_STEPS, due_date__range=passed, clock_paused=False
-        ),
-        "satisfied": rated.filter(rating__in=GOOD_RATINGS),
-        "unsatisfied": rated.exclude(rating__in=GOOD_RATINGS),
-        "rated": rated,
-        "unrated_expired": Matter.objects.filter(
-            handling_unit_id=unit_id, rating="", rating_due__range=passed
-        ),
-        "repeats": Matter.objects.filter(received, repeat_of__isnull=False).filter(
-            Q(repeat_of__handling_unit_id=unit_id)
-            | Q(repeat_of__handling_unit__isnull=True, repeat_of__registering_unit_id=unit_id)
-        ),
-        "petitions": Matter.objects.filter(received, handling_unit_id=unit_id),
-    }
-    if part not in direct:
+    if part not in PARTS:
         raise KeyError(part)
-    return direct[part]
+    for rows, unit, parts in _groups(start, end, today or timezone.localdate()):
+        if part in parts:
+            chosen = rows.alias(unit_key=unit).filter(parts[part], unit_key=unit_id)
+            if rows.model is Matter:
+                return chosen
+            return Matter.objects.filter(pk__in=chosen.values("matter_id"))
+    return Matter.objects.none()  # a deadline part whose deadlines have not passed yet
