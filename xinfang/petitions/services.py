@@ -800,8 +800,9 @@ def sweep(today: date | None = None) -> dict:
                     Matter.objects.filter(pk__in=chunk, reminded_level__lt=level).values_list("pk", flat=True)
                 )
                 Matter.objects.filter(pk__in=claimed, reminded_level__lt=level).update(reminded_level=level)
-                enqueue(_reminders(claimed, kind))
-                record_auto_reminders(claimed, kind, timezone.now())
+                matters = list(Matter.objects.filter(pk__in=claimed).select_related("holder_unit"))
+                enqueue(_reminders(matters, kind))
+                record_auto_reminders(matters, kind, timezone.now())
                 counts[kind] += len(claimed)
     expired = Matter.objects.filter(due_step__in=list(PETITIONER_WINDOWS), due_date__lt=today).values_list(
         "pk", flat=True
@@ -812,10 +813,9 @@ def sweep(today: date | None = None) -> dict:
     return counts
 
 
-def _reminders(ids, kind):
+def _reminders(matters, kind):
     label = "超期" if kind == "overdue" else "临期"
     rows = []
-    matters = Matter.objects.filter(pk__in=ids).select_related("holder_unit")
     users_by_unit = {}
     for m in matters:
         users = users_by_unit.setdefault(

@@ -127,13 +127,19 @@ def remind(actor, matter: Matter, note: str, *, now=None) -> Reminder:
     return reminder
 
 
-def record_auto_reminders(matter_ids, kind: str, now) -> list:
+def record_auto_reminders(matters, kind: str, now) -> list:
     """Reminder rows for the sweeper's 临期 / 超期 催办 (the notices themselves it writes)."""
     rows = [
-        Reminder(matter_id=pk, unit_id=unit_id, kind=kind, step=step, due_on=due, at=now, note="系统自动催办")
-        for pk, unit_id, step, due in Matter.objects.filter(pk__in=matter_ids).values_list(
-            "pk", "holder_unit_id", "due_step", "due_date"
+        Reminder(
+            matter=m,
+            unit_id=m.holder_unit_id,
+            kind=kind,
+            step=m.due_step,
+            due_on=m.due_date,
+            at=now,
+            note="系统自动催办",
         )
+        for m in matters
     ]
     Reminder.objects.bulk_create(rows)
     return rows
