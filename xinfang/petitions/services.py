@@ -600,19 +600,30 @@ def _queue_notifications(matter, t: Transition, step: Step):
                         body=step.notify_petitioner,
                     )
                 )
-    for unit in step.notify_staff_units:
-        for user in User.objects.filter(unit=unit, is_active=True, role__in=NOTIFIED_ROLES):
-            rows.append(
-                Notification(
-                    matter=matter,
-                    audience=Notification.Audience.STAFF,
-                    recipient_user=user,
-                    kind=t.name,
-                    subject=f"待办：{matter.title[:40]}",
-                    body=f"事项「{matter.title}」（{matter.display_code}）{t.label}，请及时办理。",
-                )
-            )
+    if step.notify_staff_units:
+        rows += staff_notices(
+            step.notify_staff_units,
+            kind=t.name,
+            subject=f"待办：{matter.title[:40]}",
+            body=f"事项「{matter.title}」（{matter.display_code}）{t.label}，请及时办理。",
+            matter=matter,
+        )
     enqueue(rows)
+
+
+def staff_notices(units, *, kind, subject, body, matter=None, roles=NOTIFIED_ROLES) -> list:
+    """One notice to each active user of `units` whose role is one of `roles`."""
+    return [
+        Notification(
+            matter=matter,
+            audience=Notification.Audience.STAFF,
+            recipient_user=user,
+            kind=kind,
+            subject=subject[:200],
+            body=body,
+        )
+        for user in User.objects.filter(unit__in=units, is_active=True, role__in=roles)
+    ]
 
 
 def enqueue(rows):

@@ -11,13 +11,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from xinfang.audit import api as audit
-from xinfang.core.models import Notification
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
 from xinfang.petitions.choices import Nature, Resolution, Status
 from xinfang.petitions.models import Attachment, Matter, MatterEvent, MatterUnit, Pause
 from xinfang.petitions.scoping import can_see, is_accused, unit_ancestor_ids
-from xinfang.petitions.services import NOTIFIED_ROLES, TransitionError, enqueue
+from xinfang.petitions.services import NOTIFIED_ROLES, TransitionError, enqueue, staff_notices
 from xinfang.petitions.workflow import OPEN_STATUSES, PETITIONER_WINDOWS
 
 from .models import (
@@ -62,17 +61,7 @@ def _require_casework(user, roles=None):
 
 
 def _staff_notices(units, subject, body, matter=None, roles=NOTIFIED_ROLES):
-    return [
-        Notification(
-            matter=matter,
-            audience=Notification.Audience.STAFF,
-            recipient_user=user,
-            kind="supervision",
-            subject=subject[:200],
-            body=body,
-        )
-        for user in User.objects.filter(unit__in=units, is_active=True, role__in=roles)
-    ]
+    return staff_notices(units, kind="supervision", subject=subject, body=body, matter=matter, roles=roles)
 
 
 def _matter_event(matter, action, actor, now, note):
