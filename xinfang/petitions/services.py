@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit import api as audit
@@ -564,25 +565,32 @@ def link_repeat(matter_id, actor, original, *, now=None) -> Matter:
         raise TransitionError(f"本事项已标记为{original.display_code}的重复信访。")
     final = is_final(original)
     matter.repeat_of, matter.finality_flag = original, matter.finality_flag or final
-    matter.version += 1
-    matter.save(update_fields=["repeat_of", "finality_flag", "version", "updated_at"])
+    matter.save(update_fields=["repeat_of", "finality_flag", "updated_at"])
     note = f"重复信访，原事项{original.display_code}。"
     if final:
         note += "原事项已经复核终结，以同一事实和理由再次提出的，不再受理（第三十六条）。"
+    record_internal_event(matter, "link_repeat", actor, now, note, data={"repeat_of": original.pk})
+    return matter
+
+
+def record_internal_event(matter, action, actor, now, note, *, data=None):
+    """An internal (non-public) event that changes no status or deadline — a repeat link, a
+    督办, a 包案 — appended and audited; like every event it moves the matter's version."""
+    Matter.objects.filter(pk=matter.pk).update(version=F("version") + 1, updated_at=now)
+    matter.version += 1
     MatterEvent.objects.create(
         matter=matter,
-        action="link_repeat",
+        action=action,
         from_status=matter.status,
         to_status=matter.status,
         actor=actor,
-        actor_unit=actor.unit,
+        actor_unit=actor.unit if actor else None,
         at=now,
         note=note,
-        data={"repeat_of": original.pk},
+        data=data or {},
         public=False,
     )
-    audit.record("change", user=actor, target=f"matter:{matter.pk}", detail={"action": "link_repeat"})
-    return matter
+    audit.record("change", user=actor, target=f"matter:{matter.pk}", detail={"action": action})
 
 
 def _queue_notifications(matter, t: Transition, step: Step):

@@ -7,16 +7,22 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from xinfang.audit import api as audit
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
 from xinfang.petitions.choices import Nature, Resolution, Status
-from xinfang.petitions.models import Attachment, Matter, MatterEvent, MatterUnit, Pause
+from xinfang.petitions.models import Attachment, Matter, MatterUnit, Pause
 from xinfang.petitions.scoping import can_see, is_accused, unit_ancestor_ids
-from xinfang.petitions.services import NOTIFIED_ROLES, TransitionError, enqueue, staff_notices
+from xinfang.petitions.services import (
+    NOTIFIED_ROLES,
+    TransitionError,
+    enqueue,
+    record_internal_event,
+    staff_notices,
+)
 from xinfang.petitions.workflow import OPEN_STATUSES, PETITIONER_WINDOWS
 
 from .models import (
@@ -62,23 +68,6 @@ def _require_casework(user, roles=None):
 
 def _staff_notices(units, subject, body, matter=None, roles=NOTIFIED_ROLES):
     return staff_notices(units, kind="supervision", subject=subject, body=body, matter=matter, roles=roles)
-
-
-def _matter_event(matter, action, actor, now, note):
-    """An internal event in the matter's history; like every event it moves the matter's version."""
-    Matter.objects.filter(pk=matter.pk).update(version=F("version") + 1, updated_at=now)
-    matter.version += 1
-    MatterEvent.objects.create(
-        matter=matter,
-        action=action,
-        from_status=matter.status,
-        to_status=matter.status,
-        actor=actor,
-        actor_unit=actor.unit if actor else None,
-        at=now,
-        note=note,
-        public=False,
-    )
 
 
 # ---------------------------------------------------------------- 催办
@@ -253,7 +242,7 @@ def issue(
         supervision=sup, action="issue", actor=actor, actor_unit=actor.unit, at=now, note=sup.text
     )
     for m in matters:
-        _matter_event(
+        record_internal_event(
             m, kind, actor, now, f"{label}（{sup.number}），反馈期限{due_on:%Y年%m月%d日}：{sup.text}"
         )
     audit.record("change", user=actor, target=f"supervision:{sup.pk}", detail={"action": "issue"})
@@ -475,7 +464,7 @@ def take_ownership(
     for title, due in milestones:
         Milestone.objects.create(ownership=ownership, title=title, due_on=due)
     MatterUnit.objects.get_or_create(matter=matter, unit=unit, defaults={"unit_path": unit.path})
-    _matter_event(
+    record_internal_event(
         matter, "take_ownership", actor, now, f"{leader}包案，目标化解日期{target_date:%Y年%m月%d日}。"
     )
     enqueue(
@@ -534,7 +523,7 @@ def resolve_ownership(actor, ownership, *, resolution, result, on=None) -> CaseO
     ownership.resolved_on = on or timezone.localdate()
     ownership.resolution, ownership.result = resolution, result.strip()
     ownership.save()
-    _matter_event(
+    record_internal_event(
         ownership.matter,
         "resolve_ownership",
         actor,
