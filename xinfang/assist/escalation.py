@@ -15,8 +15,6 @@ from xinfang.petitions.models import Matter
 from xinfang.petitions.scoping import is_accused
 from xinfang.petitions.services import enqueue
 
-from .rules import government_of
-
 KIND = "urgent"
 # Only matters received in the last few days are reported as 急事: a letter entered weeks late, or a
 # history being loaded, is dealt with in the ordinary course.
@@ -35,7 +33,7 @@ def paused():
 
 
 def recipients(matter) -> list[User]:
-    units = [u for u in (matter.registering_unit, government_of(matter.registering_unit)) if u is not None]
+    units = [u for u in (matter.registering_unit, matter.registering_unit.government()) if u is not None]
     found = User.objects.filter(is_active=True, unit__in=units, role__in=[Role.LEADER, Role.UNIT_HEAD])
     # A 检举控告 never reaches the accused side, however urgent it reads.
     return [u for u in found.select_related("unit") if not is_accused(matter, user=u)]

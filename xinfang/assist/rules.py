@@ -36,13 +36,6 @@ def route_matter(matter, owner: Unit, allowed_ids=None) -> routing.Route:
     )
 
 
-def government_of(unit: Unit) -> Unit | None:
-    node = unit
-    while node is not None and node.kind != Unit.Kind.GOVERNMENT:
-        node = node.parent
-    return node
-
-
 @transaction.atomic
 def derive_rules(owner: Unit) -> int:
     """Add the rules that follow from the unit tree for a dispatching unit; returns how many were new.
@@ -51,7 +44,7 @@ def derive_rules(owner: Unit) -> int:
     (属事); each township handles its categories within its own divisions; each lower government's
     petition bureau takes the matters of that government's divisions (属地). Existing rules, and rules
     an administrator switched off, are left as they are."""
-    gov = government_of(owner)
+    gov = owner.government()
     if gov is None:
         return 0
     wanted = set()

@@ -137,6 +137,13 @@ class Unit(models.Model):
     def subtree(self):
         return Unit.objects.filter(path__startswith=self.path)
 
+    def government(self) -> "Unit | None":
+        """The 党委政府 this unit is (or belongs to): the nearest government at or above it."""
+        node = self
+        while node is not None and node.kind != self.Kind.GOVERNMENT:
+            node = node.parent
+        return node
+
     def is_within(self, other: "Unit") -> bool:
         """True if this unit is `other` or one of its descendants."""
         return self.path.startswith(other.path)

@@ -52,10 +52,7 @@ class SupervisionError(TransitionError):
 
 def oversight_root(unit: Unit) -> Unit:
     """The unit whose subtree a supervisor or leader oversees: their government (党委政府)."""
-    node = unit
-    while node is not None and node.kind != Unit.Kind.GOVERNMENT:
-        node = node.parent
-    return node or unit
+    return unit.government() or unit
 
 
 def _require_casework(user, roles=None):
