@@ -1,5 +1,6 @@
 """Staff pages: my queue, registration, matter detail with timeline, one form per action."""
 
+import functools
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from io import BytesIO
@@ -40,18 +41,24 @@ DISPATCH_ACTIONS = {"forward", "assign"}  # the actions whose form chooses a uni
 PAGE_SIZE = 50
 
 
-def casework_required(view):
-    """Logged in, and a role that works on individual matters."""
+def staff_required(allowed, refusal):
+    """A view decorator: logged in, and `allowed(user)`; otherwise 403 with `refusal`."""
 
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.does_casework:
-            raise PermissionDenied("您的角色不处理具体信访事项。")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+# Logged in, and a role that works on individual matters.
+casework_required = staff_required(lambda user: user.does_casework, "您的角色不处理具体信访事项。")
 
 
 def deadline_light(matter, today):

@@ -4,7 +4,6 @@ reception days, backlog campaigns and unit scores."""
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
-from xinfang.petitions.views import casework_required, get_visible_matter
+from xinfang.petitions.views import casework_required, get_visible_matter, staff_required
 from xinfang.petitions.workflow import OPEN_STATUSES
 
 from . import forms, scores, services
@@ -35,19 +34,11 @@ from .services import OVERSIGHT_ROLES, SupervisionError, oversight_root
 RANKING_ROLES = {Role.LEADER, Role.SUPERVISOR, Role.ANALYST}
 
 
-def scores_required(view):
-    """Casework staff, and analysts (aggregates: the ranking and the score lines, no matters)."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not (user.does_casework or (user.role == Role.ANALYST and user.unit_id and user.is_active)):
-            raise PermissionDenied("您的角色不查看考核得分。")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# Casework staff, and analysts (aggregates: the ranking and the score lines, no matters).
+scores_required = staff_required(
+    lambda user: user.does_casework or (user.role == Role.ANALYST and user.unit_id and user.is_active),
+    "您的角色不查看考核得分。",
+)
 
 
 def _refused(request, exc):
