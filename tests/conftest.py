@@ -40,6 +40,7 @@ def at(y, m, d, h=10):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ANALYTICS_DIR = tmp_path / "analytics"
     clear_deadline_cache()  # rows of an earlier test were rolled back under a cached calendar
     # Real hashing costs ~0.3 s per user; tests create many users and do not test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

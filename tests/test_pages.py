@@ -131,20 +131,9 @@ def test_action_form_shows_rule_violation(client, world):
 
 
 def test_home_sends_each_role_to_its_page(client, world):
-    for username, target in [("alice", "/matters/"), ("ann", "/matters/overview/"), ("root", "/admin/")]:
+    for username, target in [("alice", "/matters/"), ("ann", "/analytics/"), ("root", "/admin/")]:
         sign_in(client, username)
         assert client.get("/")["Location"] == target, username
-
-
-def test_overview_shows_counts_without_personal_data(client, world):
-    d = Driver(world)
-    d.do(d.register(), "assign", days=20)
-    sign_in(client, "ann")
-    body = client.get("/matters/overview/").content.decode()
-    assert "事项总数" in body and "待受理" in body
-    assert PETITIONER["name"] not in body and "停车费" not in body
-    sign_in(client, "hank")
-    assert client.get("/matters/overview/").status_code == 403
 
 
 def test_detail_page_query_count_does_not_grow_with_the_transition_table(

@@ -116,7 +116,7 @@ ROUTES = {
     "otp_verify": Route(lambda u: 302),
     "otp_setup": Route(lambda u: 200),
     "petitions:queue": Route(lambda u: 200 if casework(u) else 403),
-    "petitions:overview": Route(
+    "analytics:dashboard": Route(
         lambda u: 200 if u.role in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} else 403
     ),
     "petitions:register": Route(lambda u: 200 if u.role in {Role.REGISTRAR, Role.DISPATCHER} else 403),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "xinfang.assist",
     "xinfang.supervision",
     "xinfang.documents",
+    "xinfang.analytics",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,8 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 MEDIA_ROOT = DATA_DIR / "media"
+# The analytics column store (xinfang.analytics.snapshot): memory-mapped, shared by all processes.
+ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

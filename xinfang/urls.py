@@ -16,6 +16,7 @@ urlpatterns = [
     path("ledger/", include("xinfang.ledger.urls")),
     path("assist/", include("xinfang.assist.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
+    path("analytics/", include("xinfang.analytics.urls")),
     path("documents/", include("xinfang.documents.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("api/v1/", api.urls),

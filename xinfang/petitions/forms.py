@@ -298,10 +298,13 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(label="信访方式", required=False, choices=[("", "全部")] + Channel.choices)
     nature = forms.ChoiceField(label="性质", required=False, choices=[("", "全部")] + Nature.choices)
     category = forms.ModelChoiceField(
-        label="一级分类",
-        required=False,
-        queryset=Category.objects.filter(parent__isnull=True),
-        empty_label="全部",
+        label="分类", required=False, queryset=Category.objects.all(), empty_label="全部"
+    )
+    division = forms.ModelChoiceField(
+        label="属地", required=False, queryset=Division.objects.all(), empty_label="全部"
+    )
+    unit = forms.ModelChoiceField(
+        label="承办单位", required=False, queryset=Unit.objects.all(), empty_label="全部"
     )
     light = forms.ChoiceField(
         label="期限",
@@ -314,6 +317,13 @@ class QueueFilterForm(forms.Form):
     received_to = forms.DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    # Set by the dashboard's drill-down links and kept as the user refines the list.
+    holder = forms.ModelChoiceField(
+        label="当前责任单位", required=False, queryset=Unit.objects.all(), widget=forms.HiddenInput
+    )
+    repeat = forms.BooleanField(label="重复信访", required=False, widget=forms.HiddenInput)
+    collective = forms.BooleanField(label="集体访", required=False, widget=forms.HiddenInput)
+    open = forms.BooleanField(label="在办", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

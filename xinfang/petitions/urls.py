@@ -5,7 +5,6 @@ from . import views
 app_name = "petitions"
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("overview/", views.overview, name="overview"),
     path("register/", views.register, name="register"),
     path("earlier/", views.earlier_matters, name="earlier"),
     path("<int:pk>/", views.detail, name="detail"),

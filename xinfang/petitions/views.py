@@ -116,6 +116,19 @@ def apply_filters(qs, form):
             qs = qs.filter(**{field: d[field]})
     if d.get("category"):
         qs = qs.filter(Q(category=d["category"]) | Q(category__parent=d["category"]))
+    if d.get("division"):
+        qs = qs.filter(division__path__startswith=d["division"].path)
+    if d.get("unit"):
+        # as the dashboard counts: the handling unit, or the unit holding a matter not yet dispatched
+        qs = qs.filter(Q(handling_unit=d["unit"]) | Q(handling_unit__isnull=True, holder_unit=d["unit"]))
+    if d.get("holder"):
+        qs = qs.filter(holder_unit=d["holder"])
+    if d.get("repeat"):
+        qs = qs.filter(repeat_of__isnull=False)
+    if d.get("collective"):
+        qs = qs.filter(is_collective=True)
+    if d.get("open"):
+        qs = qs.exclude(status__in=TERMINAL_STATUSES)
     # Ranges on received_at itself (the same days as received_at__date, in the current time zone),
     # so that the received_at index serves them.
     if d.get("received_from"):
@@ -375,48 +388,12 @@ def home(request):
     if user.does_casework:
         return redirect("petitions:queue")
     if user.role == Role.ANALYST:
-        return redirect("petitions:overview")
+        return redirect("analytics:dashboard")
     if user.role == Role.AUDITOR:
         return redirect("audit:list")
     if user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied("您的账号尚未分配单位和角色，请联系系统管理员。")
-
-
-@login_required
-def overview(request):
-    """Aggregate counts for the user's territory: no titles, no names, no individual matters."""
-    from django.db.models import Count
-
-    from xinfang.org.models import Division
-
-    user = request.user
-    if user.role not in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} or not user.unit_id:
-        raise PermissionDenied("该页面仅供分析员、督查员和领导查看。")
-    cond = Q(pk__in=[])
-    for path in Division.objects.filter(units=user.unit).values_list("path", flat=True):
-        cond |= Q(division__path__startswith=path)
-    matters = Matter.objects.filter(cond)
-    today = timezone.localdate()
-    staff_deadline = ~Q(due_step__in=PETITIONER_WINDOWS) & Q(due_date__isnull=False)
-
-    def counts(field, choices=None):
-        rows = matters.values(field).annotate(n=Count("id")).order_by("-n")
-        label = dict(choices or [])
-        return [(label.get(r[field], r[field]), r["n"]) for r in rows]
-
-    from .choices import Channel, Nature
-
-    context = {
-        "total": matters.count(),
-        "overdue": matters.filter(staff_deadline, due_date__lt=today).count(),
-        "warning": matters.filter(staff_deadline, due_date__gte=today, warn_date__lte=today).count(),
-        "by_status": counts("status", Status.choices),
-        "by_channel": counts("channel", Channel.choices),
-        "by_nature": counts("nature", Nature.choices),
-        "by_category": counts("category__parent__name"),
-    }
-    return render(request, "petitions/overview.html", context)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,306 @@
+"""The analytics column store, the dashboard panels and their drill-down."""
+
+import io
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+from conftest import PETITIONER, TZ, Driver, at, sign_in
+from openpyxl import load_workbook
+
+from xinfang.analytics import panels, snapshot
+from xinfang.analytics.frame import Filter, Tree, day_number
+from xinfang.analytics.panels import Period, Scope
+from xinfang.petitions.choices import Channel, Nature, Status
+from xinfang.petitions.models import Category, Matter
+
+
+def test_tree_numbers_every_subtree_as_one_range():
+    tree = Tree.build(
+        [(10, None, "市"), (11, 10, "东城"), (12, 11, "东湖"), (13, 10, "南山"), (20, None, "他市")]
+    )
+    assert tree.ids == [10, 11, 12, 13, 20]
+    assert tree.end == [4, 3, 3, 4, 5]
+    assert tree.children(0) == [1, 3] and tree.children(-1) == [0, 4]
+    assert list(tree.subtree_totals(np.array([1, 2, 3, 4, 5]))) == [10, 5, 3, 4, 5]
+    assert tree.path(2) == [0, 1, 2]
+    assert list(tree.lookup_array()[[10, 12, 20, 15]]) == [0, 2, 4, -1]
+
+
+@pytest.mark.parametrize(
+    "first, last, previous, last_year, label",
+    [
+        (
+            date(2026, 10, 1),
+            date(2026, 10, 31),
+            (date(2026, 9, 1), date(2026, 9, 30)),
+            (date(2025, 10, 1), date(2025, 10, 31)),
+            "2026年10月",
+        ),
+        (
+            date(2026, 3, 1),
+            date(2026, 3, 31),
+            (date(2026, 2, 1), date(2026, 2, 28)),
+            (date(2025, 3, 1), date(2025, 3, 31)),
+            "2026年3月",
+        ),
+        (
+            date(2026, 7, 1),
+            date(2026, 9, 30),
+            (date(2026, 4, 1), date(2026, 6, 30)),
+            (date(2025, 7, 1), date(2025, 9, 30)),
+            "2026年第三季度",
+        ),
+        (
+            date(2025, 1, 1),
+            date(2025, 12, 31),
+            (date(2024, 1, 1), date(2024, 12, 31)),
+            (date(2024, 1, 1), date(2024, 12, 31)),
+            "2025年",
+        ),
+        (
+            date(2024, 2, 20),
+            date(2024, 2, 29),
+            (date(2024, 2, 10), date(2024, 2, 19)),
+            (date(2023, 2, 20), date(2023, 2, 28)),
+            "2024年2月20日至2024年2月29日",
+        ),
+    ],
+)
+def test_periods_compare_with_the_same_period_last_year_and_the_one_before(
+    first, last, previous, last_year, label
+):
+    p = Period(first, last)
+    assert (p.previous().first, p.previous().last) == previous
+    assert (p.last_year().first, p.last_year().last) == last_year
+    assert p.label() == label
+
+
+def _matter(driver, when, **fields):
+    driver.now = when
+    return driver.register(**fields)
+
+
+@pytest.fixture
+def october(world):
+    """Matters in October 2026 (and a few in September and October 2025) across channels,
+    categories and divisions, registered through the write path."""
+    d = Driver(world)
+    other = Category.objects.get(name="工资福利")
+    w = world
+    made = {
+        "letter_village": [_matter(d, at(2026, 10, day)) for day in (1, 2, 3)],
+        "online_d2": [
+            _matter(d, at(2026, 10, 5), channel=Channel.ONLINE, division=w.divisions.d2, category=other)
+            for _ in range(2)
+        ],
+        # received at 00:00 local time on 1 October: October, not September
+        "midnight": [_matter(d, datetime(2026, 10, 1, 0, 0, tzinfo=TZ), channel=Channel.VISIT)],
+        "late_september": [_matter(d, datetime(2026, 9, 30, 23, 59, tzinfo=TZ), channel=Channel.VISIT)],
+        "collective": [
+            _matter(
+                d,
+                at(2026, 10, 9),
+                channel=Channel.VISIT,
+                is_collective=True,
+                headcount=12,
+                division=w.divisions.township,
+            )
+        ],
+        "accusation": [
+            _matter(d, at(2026, 10, 12), nature=Nature.ACCUSATION, complained_unit=w.units.d1_dept)
+        ],
+        "last_year": [_matter(d, at(2025, 10, day)) for day in (3, 4)],
+    }
+    repeat = made["letter_village"][2]
+    Matter.objects.filter(pk=repeat.pk).update(repeat_of=made["late_september"][0])
+    d.now = at(2026, 10, 20)
+    made["assigned"] = d.do(made["letter_village"][0], "assign", days=0)
+    return made
+
+
+def _scope(frame, first=date(2026, 10, 1), last=date(2026, 10, 31), **kw):
+    return Scope(frame=frame, period=Period(first, last), today=date(2026, 11, 22), can_list=True, **kw)
+
+
+def test_snapshot_counts_what_the_records_hold(world, october):
+    result = snapshot.refresh()
+    assert result["matters"] == Matter.objects.count() == 11
+    frame = snapshot.current()
+    scope = _scope(frame)
+    rows = {r[0]: r for r in panels.summary(scope).rows}
+    # 3 letters + 2 online + midnight visit + collective + accusation = 8 in October 2026,
+    # 2 in October 2025 (同比 +300%), 1 in September 2026 (环比 +700%)
+    assert rows["信访事项（件）"][1:] == [8, 2, 300.0, 1, 700.0]
+    assert rows["信访人次"][1] == 7 + 12
+    assert rows["重复信访（件）"][1] == 1
+    assert rows["集体访（件）"][1] == 1 and rows["集体访（人次）"][1] == 12
+    channels = {r[0]: r[1] for r in panels.by_channel(scope).rows}
+    assert channels == {"来信": 4, "网上": 2, "来访": 2}
+    divisions = {
+        r[0]: r[1]
+        for r in panels.by_division(
+            _scope(frame, division=frame.divisions.position()[world.divisions.city.pk])
+        ).rows
+    }
+    assert divisions == {"东城区": 6, "南山区": 2}
+    # narrowed to 南山区 by the division filter, everything else follows
+    south = _scope(frame, division=frame.divisions.position()[world.divisions.d2.pk])
+    assert panels.summary(south).rows[0][1] == 2
+    assert {r[0]: r[1] for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
+    units = {r[0]: r[1] for r in panels.by_unit(scope).rows}
+    # the assigned matter counts for its handling unit, the rest for the registering bureau
+    assert units == {"东城区住房和城乡建设局": 1, "青溪市信访局": 7}
+    trend = panels.trend(scope)
+    assert trend.rows[0] == ["2026-10-01", 2, 0] and trend.rows[4] == ["2026-10-05", 2, 0]
+    assert sum(r[1] for r in trend.rows) == 8 and sum(r[2] for r in trend.rows) == 2
+
+
+def test_filters_select_the_same_matters_as_the_records(world, october):
+    snapshot.refresh()
+    frame = snapshot.current()
+    d1 = world.divisions.d1
+    f = Filter(
+        day_number(date(2026, 10, 1)),
+        day_number(date(2026, 10, 31)),
+        channels=(next(i for i, c in enumerate(frame.channels) if c[0] == Channel.LETTER),),
+        division=(frame.divisions.position()[d1.pk], frame.divisions.end[frame.divisions.position()[d1.pk]]),
+    )
+    expected = Matter.objects.filter(
+        channel=Channel.LETTER,
+        division__path__startswith=d1.path,
+        received_at__gte=at(2026, 10, 1, 0),
+        received_at__lt=at(2026, 11, 1, 0),
+    )
+    sel = frame.select(f)
+    assert expected.count() == 4  # three letters and the accusation
+    assert sorted(int(i) for i in frame.values("id", sel)) == sorted(expected.values_list("pk", flat=True))
+
+
+def test_backlog_lights_agree_with_the_queue_filters(client, world, driver):
+    # one matter overdue for acceptance, one 临期, one on time, one closed
+    driver.now = at(2026, 9, 1)
+    overdue = driver.do(driver.register(), "assign", days=0)
+    driver.now = at(2026, 11, 10)
+    warning = driver.do(driver.register(), "assign", days=0)
+    driver.now = at(2026, 11, 21)
+    fresh = driver.do(driver.register(), "assign", days=0)
+    driver.now = at(2026, 10, 1)
+    done = driver.do(driver.register(), "withdraw")
+    assert done.status == Status.WITHDRAWN
+    for m in (overdue, warning, fresh):
+        m.refresh_from_db()
+    today = date(2026, 11, 22)
+    assert overdue.due_date < today <= warning.due_date and warning.warn_date <= today < fresh.warn_date
+    snapshot.refresh()
+    scope = _scope(snapshot.current())
+    assert panels.backlog_totals(scope) == {"open": 3, "warning": 1, "overdue": 1}
+    row = panels.backlog(scope).rows[0]
+    assert row == ["东城区住房和城乡建设局", 3, 1, 1]
+    links = panels.backlog(scope).links[0]
+    sign_in(client, "sam")
+    for link, expected in (
+        (links[1], {overdue, warning, fresh}),
+        (links[2], {warning}),
+        (links[3], {overdue}),
+    ):
+        body = client.get(link).content.decode()
+        assert {m for m in (overdue, warning, fresh, done) if m.display_code in body} == expected, link
+
+
+def test_dashboard_drills_down_to_the_matters_behind_a_count(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "sam")
+    response = client.get("/analytics/", {"first": "2026-10-01", "last": "2026-10-31"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    for title in (
+        "总体情况",
+        "按信访方式",
+        "按内容分类",
+        "按问题属地",
+        "按承办单位",
+        "在办事项及期限",
+        "办理时间最长",
+    ):
+        assert title in body
+    channel = panels.by_channel(_scope(snapshot.current()))
+    letter = next(
+        links[1] for row, links in zip(channel.rows, channel.links, strict=True) if row[0] == "来信"
+    )
+    assert letter.replace("&", "&amp;") in body
+    listed = client.get(letter).content.decode()
+    expected = Matter.objects.filter(
+        channel=Channel.LETTER, received_at__gte=at(2026, 10, 1, 0), received_at__lt=at(2026, 11, 1, 0)
+    )
+    assert expected.count() == 4
+    assert all(m.display_code in listed for m in expected)
+    assert not any(m.display_code in listed for m in Matter.objects.exclude(pk__in=expected))
+
+
+def test_analysts_see_numbers_but_no_matters(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "ann")
+    body = client.get("/analytics/", {"first": "2026-10-01", "last": "2026-10-31"}).content.decode()
+    assert "按信访方式" in body
+    assert "/matters/" not in body and "停车费" not in body and PETITIONER["name"] not in body
+    sign_in(client, "hank")
+    assert client.get("/analytics/").status_code == 403
+
+
+def test_every_table_exports_to_excel(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "leo")
+    response = client.get(
+        "/analytics/", {"first": "2026-10-01", "last": "2026-10-31", "export": "by_channel"}
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "按信访方式"
+    assert [c.value for c in sheet[1]][:2] == ["名称", "本期（件）"]
+    assert {r[0].value: r[1].value for r in sheet.iter_rows(min_row=2) if r[1].value} == {
+        "来信": 4,
+        "网上": 2,
+        "来访": 2,
+    }
+    everything = client.get("/analytics/", {"first": "2026-10-01", "last": "2026-10-31", "export": "all"})
+    names = load_workbook(io.BytesIO(everything.content)).sheetnames
+    assert "总体情况" in names and "按问题属地" in names and len(names) >= 10
+    assert client.get("/analytics/", {"export": "nonsense"}).status_code == 403
+
+
+def test_bad_filters_are_explained_and_the_division_stays_in_the_territory(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "dina")  # 东城区信访局 unit head: not a dashboard role
+    assert client.get("/analytics/").status_code == 403
+    sign_in(client, "sam")
+    body = client.get("/analytics/", {"first": "2026-10-31", "last": "2026-10-01"}).content.decode()
+    assert "起始日期不能晚于截止日期" in body
+    body = client.get(
+        "/analytics/", {"first": "2026-10-01", "last": "2026-10-31", "division": "abc"}
+    ).content.decode()
+    assert "选择一个有效的选项" in body
+
+
+def test_without_a_snapshot_the_page_says_so(client, world):
+    sign_in(client, "sam")
+    body = client.get("/analytics/").content.decode()
+    assert "统计数据尚未生成" in body
+
+
+def test_a_new_generation_replaces_the_old_one(world, october):
+    first = snapshot.refresh()["generation"]
+    assert len(snapshot.current()) == 11
+    driver = Driver(world)
+    _matter(driver, at(2026, 10, 30))
+    second = snapshot.refresh()["generation"]
+    assert second != first and len(snapshot.current()) == 12
+    assert (snapshot.root() / second).is_dir()
+
+
+def test_days_are_local_dates(world, october):
+    snapshot.refresh()
+    frame = snapshot.current()
+    midnight = october["midnight"][0]
+    row = int(np.flatnonzero(np.asarray(frame.columns["id"]) == midnight.pk)[0])
+    assert int(frame.columns["day"][row]) == day_number(date(2026, 10, 1))
