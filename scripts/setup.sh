@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # 信访通 set-up for a Debian 12 machine. Idempotent: installs only what is missing.
 #
-#   bash scripts/setup.sh            运行所需 / what running needs: system packages, .venv, node_modules, migrate
-#   bash scripts/setup.sh --test     另加测试所需 / also what the tests need: postgresql, chromium, CJK fonts,
+#   bash scripts/setup.sh            运行所需 / what running needs: system packages (incl. CJK fonts for report
+#                                    charts, LibreOffice + poppler for report PDFs), .venv, node_modules, migrate
+#   bash scripts/setup.sh --test     另加测试所需 / also what the tests need: postgresql, chromium,
 #                                    libatomic1 (Playwright's driver), Python test extras
 #   bash scripts/setup.sh --no-migrate
 #
@@ -99,10 +100,16 @@ system_packages() {
     if ! command -v node >/dev/null 2>&1; then
         missing+=(nodejs)
     fi
+    # 信访形势分析报告: charts need a CJK font; the PDF is laid out by LibreOffice (Writer without
+    # the GUI) with free stand-ins for the 公文 fonts (宋/仿宋/黑 from Noto CJK, 楷 from AR PL UKai);
+    # pdftoppm renders its pages.
+    is_installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
+    is_installed fonts-arphic-ukai || missing+=(fonts-arphic-ukai)
+    command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+    command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
     if [ "$WANT_TEST" -eq 1 ]; then
         compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
         [ -x /usr/bin/chromium ] || missing+=(chromium)
-        is_installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
         # Playwright's bundled node driver links against libatomic (absent from a minimal Debian).
         is_installed libatomic1 || missing+=(libatomic1)
     fi

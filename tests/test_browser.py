@@ -368,3 +368,52 @@ def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, liv
     page.locator("#burndown canvas").wait_for()
     assert "积案 1 件" in page.inner_text("#campaign-summary")
     assert errors == []
+
+
+def test_dashboard_draws_its_charts_and_drills_down(world, live_server, browser, driver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from xinfang.analytics import snapshot
+    from xinfang.petitions.choices import Channel
+
+    base = live_server.url
+    errors = []
+    page = browser.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    today = timezone.localdate()
+    driver.now = timezone.now() - timedelta(hours=2)
+    letters = [driver.register() for _ in range(3)]
+    south = [driver.register(channel=Channel.ONLINE, division=world.divisions.d2) for _ in range(2)]
+    snapshot.refresh()
+
+    login(page, base, "sam")
+    page.goto(f"{base}/analytics/?first={today.replace(day=1)}&last={today}")
+    charts = page.locator("[data-chart]")
+    assert charts.count() >= 8
+    page.wait_for_function("[...document.querySelectorAll('[data-chart]')].every(b => b.dataset.rendered)")
+    assert page.locator("[data-chart] canvas").count() == charts.count()
+    assert errors == []
+
+    # A block of the division treemap narrows the dashboard to that district.
+    page.locator("[data-chart=division]").scroll_into_view_if_needed()
+    box = page.locator("[data-chart=division]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**division=**")
+    summary = page.locator("#panel-summary tbody tr").first.inner_text()
+    district = "东城区" if "东城区" in page.inner_text(".muted >> nth=0") else "南山区"
+    assert summary.split()[1] == ("3" if district == "东城区" else "2")
+
+    # The 来信 count of the channel table lists exactly those matters.
+    page.goto(f"{base}/analytics/?first={today.replace(day=1)}&last={today}")
+    panel = page.locator("#panel-channel")
+    panel.locator("summary").click()
+    panel.locator("tbody tr", has_text="来信").get_by_role("link", name="3", exact=True).click()
+    page.wait_for_url(f"{base}/matters/?**channel=letter**")
+    listed = page.inner_text("#queue-table")
+    assert all(m.display_code in listed for m in letters)
+    assert not any(m.display_code in listed for m in south)
+    assert errors == []

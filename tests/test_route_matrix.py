@@ -19,6 +19,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from test_scoping import EXPECTED
 
+from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import ModelVersion
 from xinfang.ledger.jobs import import_dir
@@ -35,6 +36,11 @@ M1_VISIBLE = {name for name, keys in EXPECTED.items() if "M1" in keys}
 
 def casework(user):
     return user.does_casework
+
+
+def viewer(user):
+    """统计分析 and 预警: analysts, supervisors and leaders (all three of the city here)."""
+    return 200 if user.role in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} else 403
 
 
 def on_m1(user, ok=200):
@@ -116,9 +122,11 @@ ROUTES = {
     "otp_verify": Route(lambda u: 302),
     "otp_setup": Route(lambda u: 200),
     "petitions:queue": Route(lambda u: 200 if casework(u) else 403),
-    "analytics:dashboard": Route(
-        lambda u: 200 if u.role in {Role.ANALYST, Role.SUPERVISOR, Role.LEADER} else 403
-    ),
+    "analytics:dashboard": Route(viewer),
+    "analytics:cockpit": Route(viewer),
+    "analytics:report": Route(viewer),
+    "analytics:warnings": Route(viewer),
+    "analytics:warning": Route(viewer, kwargs=lambda o: {"pk": o.warning.pk}),
     "petitions:register": Route(lambda u: 200 if u.role in {Role.REGISTRAR, Role.DISPATCHER} else 403),
     "petitions:earlier": Route(lambda u: 200 if casework(u) else 403, query="?phone=13800138000"),
     "petitions:detail": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
@@ -363,6 +371,21 @@ def objects(world):
         attachment=m1.attachments.get(),
         category=world.category,
         expires=timezone.now() + timedelta(days=1),
+        warning=Warning.objects.create(
+            kind=Warning.Kind.SURGE_DAY,
+            severity=2,
+            raised_on=today,
+            first=today,
+            last=today,
+            division=world.divisions.d1,
+            observed=9,
+            expected=2,
+            low=0,
+            high=5,
+            title="东城区「物业管理」当日信访量异常",
+            detail="…",
+            fingerprint="matrix",
+        ),
     )
 
 

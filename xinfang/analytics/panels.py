@@ -128,6 +128,7 @@ class Scope:
     home: int = 0  # the user's territory (a division position): links never leave it
     unit: int | None = None
     can_list: bool = False  # whether the user may open matter lists (drill-down)
+    unit_root: str = ""  # path of the unit whose subtree the user oversees (unit scores)
     params: dict = field(default_factory=dict)
 
     def filter(self, period: Period | None = None) -> Filter:
@@ -544,6 +545,52 @@ def top_issues(scope: Scope, limit=10, examples=2) -> Table:
         parent = tree.parents[i]
         name = f"{tree.names[parent]}·{tree.names[i]}" if parent >= 0 else tree.names[i]
         t.add([name, int(counts[i]), "；".join(titles)], [None, scope.list_link(category=tree.ids[i]), None])
+    return t
+
+
+def metrics(scope: Scope, limit=30) -> Table:
+    """The DESIGN §4 rates per unit for the period: the same counts as unit scoring (考核), for the
+    units the user oversees. Each unit links to its score page, whose every count lists its matters."""
+    from xinfang.org.models import Unit
+    from xinfang.supervision import scores
+    from xinfang.supervision.scorecard import score
+
+    p = scope.period
+    counts = scores.cached_unit_counts(p.first, p.last)
+    units = Unit.objects.filter(pk__in=list(counts), path__startswith=scope.unit_root)
+    if scope.unit is not None:
+        chosen = Unit.objects.get(pk=scope.frame.units.ids[scope.unit])
+        units = units.filter(path__startswith=chosen.path)
+    weights = scores.active_weights()
+    scored = sorted(
+        ((u, score(counts[u.pk], weights)) for u in units), key=lambda us: (-us[1].total, us[0].path)
+    )
+    keys = ["timely", "reply", "satisfaction", "participation"]
+    t = Table(
+        "metrics",
+        "办理质效（考核口径）",
+        [
+            "单位",
+            "及时受理率(%)",
+            "按期答复率(%)",
+            "群众满意率(%)",
+            "参评率(%)",
+            "重复信访（件）",
+            "包案化解率(%)",
+            "得分",
+        ],
+    )
+    query = urlencode({"start": p.first.isoformat(), "end": p.last.isoformat()})
+    for unit, s in scored[:limit]:
+        lines = {line.key: line for line in s.lines}
+        owned = lines["ownership"]
+        t.add(
+            [unit.short_name or unit.name]
+            + [_pct(lines[k].rate) for k in keys]
+            + [lines["repeats"].numerator, _pct(owned.rate), round(s.total, 2)],
+            [reverse("supervision:unit_score", args=[unit.pk]) + "?" + query] + [None] * 7,
+        )
+    t.note = "口径同考核评分：各率的分子分母及其事项见单位得分页；无应计事项的为“—”。"
     return t
 
 

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
+from urllib.parse import quote
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from xinfang.documents.convert import ConversionError
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
 from xinfang.petitions.views import staff_required
+from xinfang.supervision.models import CaseOwnership, Supervision
+from xinfang.supervision.services import oversight_root, stuck_reasons, supervisions_visible_to
 
-from . import panels, snapshot
+from . import panels, reports, snapshot
+from .models import Warning
 from .panels import Period, Scope
+from .warnings import WarningError, acknowledge, warnings_for
 
 VIEWER_ROLES = {Role.ANALYST, Role.SUPERVISOR, Role.LEADER}
 
@@ -106,6 +116,7 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
         home=position(frame.divisions, home) or 0,
         unit=position(frame.units, data.get("unit")),
         can_list=request.user.does_casework,
+        unit_root=oversight_root(request.user.unit).path,
         params=params,
     )
     return scope, form
@@ -132,7 +143,7 @@ def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
     response = HttpResponse(
         out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 
@@ -141,7 +152,7 @@ def _panels(request, scope, builders):
     tables = []
     for build in builders:
         table = build(scope, visible) if build is panels.longest_open else build(scope)
-        table.export = scope.dashboard_link(export=build.__name__)
+        table.export = reverse("analytics:dashboard") + scope.dashboard_link(export=build.__name__)
         tables.append(table)
     return tables
 
@@ -179,3 +190,132 @@ def dashboard(request):
         "export_all": scope.dashboard_link(export="all"),
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _yesterday(scope: Scope) -> tuple[int, float]:
+    """Matters received yesterday, and the mean of the same weekday over the four weeks before."""
+    frame = scope.frame
+    day = scope.today - timedelta(days=1)
+    counts = [
+        frame.count(scope.selection(Period(d, d))) for d in (day - timedelta(weeks=k) for k in range(5))
+    ]
+    return counts[0], sum(counts[1:]) / 4
+
+
+@viewer_required
+def cockpit(request):
+    """领导驾驶舱: what a leader needs first thing in the morning, on one page."""
+    scope, _form = build_scope(request)
+    if scope is None:
+        return render(request, "analytics/cockpit.html", {"empty": True})
+    today = scope.today
+    scope.period = Period(today.replace(day=1), today)
+    user = request.user
+    yesterday, usual = _yesterday(scope)
+    supervisions = (
+        supervisions_visible_to(user)
+        .filter(state=Supervision.State.OPEN, due_on__lte=today + timedelta(days=3))
+        .order_by("due_on")[:10]
+        if user.does_casework
+        else []
+    )
+    cases = []
+    if user.role == Role.LEADER:
+        for case in CaseOwnership.objects.filter(
+            leader=user, state=CaseOwnership.State.ACTIVE
+        ).select_related("matter"):
+            reasons = stuck_reasons(case, today)
+            if reasons:
+                cases.append((case, reasons))
+    tables = _panels(request, scope, [panels.summary, panels.backlog, panels.top_issues])
+    if scope.can_list:
+        tables += _panels(request, scope, [panels.longest_open])
+    context = {
+        "scope": scope,
+        "yesterday": yesterday,
+        "usual": round(usual, 1),
+        "backlog": panels.backlog_totals(scope),
+        "warnings": warnings_for(user)
+        .filter(acknowledged_at__isnull=True)
+        .order_by("-severity", "-raised_on")[:10],
+        "supervisions": supervisions,
+        "cases": cases,
+        "tables": tables,
+        "charts": {t.key: t.chart for t in tables if t.chart},
+        "taken_at": scope.frame.meta["taken_at"],
+    }
+    return render(request, "analytics/cockpit.html", context)
+
+
+@viewer_required
+def warning_list(request):
+    qs = warnings_for(request.user)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        qs = qs.filter(acknowledged_at__isnull=True)
+    kind = request.GET.get("kind")
+    if kind in Warning.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "analytics/warnings.html",
+        {"page": page, "state": state, "kind": kind, "kinds": Warning.Kind.choices},
+    )
+
+
+@viewer_required
+def warning_detail(request, pk):
+    warning = get_object_or_404(warnings_for(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            acknowledge(warning.pk, request.user, request.POST.get("note", ""))
+        except WarningError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已签收。")
+            return redirect("analytics:warning", pk=warning.pk)
+    examples = []
+    if request.user.does_casework:  # only matters the user may read
+        examples = list(Matter.objects.visible_to(request.user).filter(pk__in=warning.examples))
+    return render(request, "analytics/warning.html", {"warning": warning, "examples": examples})
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="报告", choices=[("monthly", "月度"), ("quarterly", "季度"), ("annual", "年度")]
+    )
+    period = forms.CharField(label="期间", max_length=10, help_text="如 2026-10、2026Q3、2025")
+    format = forms.ChoiceField(
+        label="格式", choices=[("docx", "Word（公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表 Excel")]
+    )
+
+
+@viewer_required
+def report(request):
+    """信访形势分析报告 for the user's territory, as .docx, .pdf or .xlsx."""
+    form = ReportForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            period = reports.period_of(d["kind"], d["period"])
+            body = reports.render(
+                d["kind"],
+                period,
+                d["format"],
+                division=territory(request.user),
+                issuing_unit=request.user.unit,
+            )
+        except (reports.ReportError, ConversionError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            types = {
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "pdf": "application/pdf",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+            response = HttpResponse(body, content_type=types[d["format"]])
+            name = quote(f"{period.label()}信访形势分析报告.{d['format']}")
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+            return response
+    return render(request, "analytics/report.html", {"form": form})

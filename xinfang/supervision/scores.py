@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import fields
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -130,6 +131,18 @@ def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, 
             for part in tallies:
                 setattr(c, part, getattr(c, part) + row[part])
     return dict(counts)
+
+
+def cached_unit_counts(start: date, end: date) -> dict[int, Counts]:
+    """unit_counts for the period, kept ten minutes: the ranking and the dashboard read it often,
+    the records change slowly and a big city's year is a million matters."""
+    today = timezone.localdate()
+    key = f"xinfang:scores:{start}:{end}:{today}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = unit_counts(start, end, today)
+        cache.set(key, counts, 600)
+    return counts
 
 
 def matters_behind(part: str, unit_id: int, start: date, end: date, today: date | None = None):

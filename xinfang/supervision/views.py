@@ -4,7 +4,6 @@ reception days, backlog campaigns and unit scores."""
 from datetime import date
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
@@ -552,18 +551,6 @@ def _period(request):
     return form, date(today.year, 1, 1), today
 
 
-def _counts(start, end):
-    """unit_counts for the period, kept ten minutes: the ranking is read often, the records change
-    slowly and a big city's year is a million matters."""
-    today = timezone.localdate()
-    key = f"xinfang:scores:{start}:{end}:{today}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = scores.unit_counts(start, end, today)
-        cache.set(key, counts, 600)
-    return counts
-
-
 @scores_required
 def ranking(request):
     user = request.user
@@ -573,7 +560,11 @@ def ranking(request):
     root = oversight_root(user.unit)
     units = {u.pk: u for u in Unit.objects.filter(path__startswith=root.path)}
     weights = scores.active_weights()
-    rows = [(units[pk], score(c, weights)) for pk, c in _counts(start, end).items() if pk in units]
+    rows = [
+        (units[pk], score(c, weights))
+        for pk, c in scores.cached_unit_counts(start, end).items()
+        if pk in units
+    ]
     rows.sort(key=lambda r: (-r[1].total, r[0].path))
     return render(
         request,
@@ -597,7 +588,7 @@ def unit_score(request, unit):
     user = request.user
     unit = _scored_unit(user, unit)
     form, start, end = _period(request)
-    counts = _counts(start, end).get(unit.pk) or scores.Counts()
+    counts = scores.cached_unit_counts(start, end).get(unit.pk) or scores.Counts()
     return render(
         request,
         "supervision/unit_score.html",

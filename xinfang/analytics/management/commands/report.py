@@ -1,0 +1,53 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xinfang.analytics import reports
+from xinfang.documents.convert import ConversionError
+from xinfang.org.models import Division
+
+FORMATS = {".docx": "docx", ".pdf": "pdf", ".xlsx": "xlsx"}
+
+
+class Command(BaseCommand):
+    help = "生成信访形势分析报告（公文格式 .docx，或 .pdf、统计表 .xlsx）"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "kind", choices=list(reports.KINDS), help="monthly 月度 / quarterly 季度 / annual 年度"
+        )
+        parser.add_argument("--month", help="月度报告的月份，如 2026-10")
+        parser.add_argument("--quarter", help="季度报告的季度，如 2026Q3")
+        parser.add_argument("--year", help="年度报告的年份，如 2025")
+        parser.add_argument("--division", help="区划代码（默认：最高一级区划，即全市）")
+        parser.add_argument("--out", required=True, help="输出文件：.docx、.pdf 或 .xlsx")
+        parser.add_argument("--xlsx", help="另存统计表 .xlsx")
+
+    def handle(self, *args, kind, out, xlsx=None, division=None, **options):
+        value = {"monthly": options["month"], "quarterly": options["quarter"], "annual": options["year"]}[
+            kind
+        ]
+        if not value:
+            flag = {"monthly": "--month", "quarterly": "--quarter", "annual": "--year"}[kind]
+            raise CommandError(f"请用 {flag} 指定报告期间。")
+        target = Path(out)
+        fmt = FORMATS.get(target.suffix.lower())
+        if fmt is None:
+            raise CommandError("输出文件须以 .docx、.pdf 或 .xlsx 结尾。")
+        kw = {}
+        if division:
+            found = Division.objects.filter(code=division).first()
+            if found is None:
+                raise CommandError(f"没有区划代码为 {division} 的区划。")
+            kw["division"] = found
+        try:
+            period = reports.period_of(kind, value)
+            target.write_bytes(reports.render(kind, period, fmt, **kw))
+            if xlsx:
+                Path(xlsx).write_bytes(reports.render(kind, period, "xlsx", **kw))
+        except (reports.ReportError, ConversionError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"已生成{period.label()}{reports.KINDS[kind]}报告：{target}"
+            + (f"，统计表：{xlsx}" if xlsx else "")
+        )
