@@ -5,8 +5,10 @@ RUFF := $(VENV)/bin/ruff
 # Each benchmark gets its own arguments: BENCH_<NAME>_ARGS for benchmarks/bench_<name>.py, e.g.
 #   make bench BENCH_DEADLINES_ARGS="--n 100000" BENCH_IMPORT_ARGS="--smoke" BENCH_LOAD_ARGS="--smoke"
 # and the case-intelligence ones: BENCH_CLASSIFY_ARGS, BENCH_PLACES_ARGS, BENCH_SIMILAR_ARGS, BENCH_URGENCY_ARGS,
-# and unit scoring: BENCH_SCORING_ARGS (e.g. "--smoke").
+# unit scoring: BENCH_SCORING_ARGS (e.g. "--smoke"); the dashboard: BENCH_DASHBOARD_ARGS ("--smoke";
+# the default measures 1,000,000 and 10,000,000 matters); early warning: BENCH_WARNINGS_ARGS ("--smoke").
 BENCH_CLASSIFY_ARGS ?=
+BENCH_DASHBOARD_ARGS ?=
 BENCH_DEADLINES_ARGS ?=
 BENCH_IMPORT_ARGS ?=
 BENCH_LOAD_ARGS ?=
@@ -14,6 +16,7 @@ BENCH_PLACES_ARGS ?=
 BENCH_SCORING_ARGS ?=
 BENCH_SIMILAR_ARGS ?=
 BENCH_URGENCY_ARGS ?=
+BENCH_WARNINGS_ARGS ?=
 BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))
 bench_args = $(BENCH_$(shell echo '$(patsubst bench_%,%,$(basename $(notdir $(1))))' | tr a-z A-Z)_ARGS)
 

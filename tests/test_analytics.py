@@ -1,7 +1,7 @@
 """The analytics column store, the dashboard panels and their drill-down."""
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -304,3 +304,28 @@ def test_days_are_local_dates(world, october):
     midnight = october["midnight"][0]
     row = int(np.flatnonzero(np.asarray(frame.columns["id"]) == midnight.pk)[0])
     assert int(frame.columns["day"][row]) == day_number(date(2026, 10, 1))
+
+
+def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
+    from xinfang.analytics.models import Warning
+    from xinfang.supervision import services as supervision
+
+    snapshot.refresh()
+    today = date.today()
+    Warning.objects.create(
+        kind=Warning.Kind.SURGE_DAY, severity=3, raised_on=today, first=today, last=today,
+        division=world.divisions.d1, observed=20, expected=2, low=0, high=6,
+        title="东城区「物业管理」当日信访量异常：20件（预期0～6件）", detail="…", fingerprint="c1",
+    )  # fmt: skip
+    matter = october["assigned"]
+    sup = supervision.issue(
+        world.sam, kind="supervise", matters=[matter], level="red", reasons=["overdue"],
+        text="请加快办理物业收费问题", due_on=today + timedelta(days=2),
+    )  # fmt: skip
+    sign_in(client, "leo")
+    body = client.get("/analytics/cockpit/").content.decode()
+    assert "领导驾驶舱" in body and "东城区「物业管理」当日信访量异常" in body
+    assert sup.number in body
+    assert "昨日收到" in body and "待签收预警" in body
+    sign_in(client, "hank")
+    assert client.get("/analytics/cockpit/").status_code == 403

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django import forms
@@ -87,23 +87,27 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
     if not division.path.startswith(home.path):
         form.add_error("division", "所选属地不在您的辖区内。")
         division = home
+
+    def position(name, tree, obj):
+        """The tree position of a chosen object; one created after the snapshot is not in it yet."""
+        if obj is None:
+            return None
+        pos = tree.position().get(obj.pk)
+        if pos is None:
+            form.add_error(name, "统计数据生成后才新增，下次更新（10分钟内）后即可统计。")
+        return pos
+
+    home_pos = position("division", frame.divisions, home)
+    if home_pos is None:
+        return None, form
     params = {"first": first.isoformat(), "last": last.isoformat()}
-    for name in ("channel", "nature"):
-        if data.get(name):
-            params[name] = data[name]
-    for name in ("category", "division", "unit"):
-        if data.get(name):
-            params[name] = data[name].pk
+    params |= {name: data[name] for name in ("channel", "nature") if data.get(name)}
+    params |= {name: data[name].pk for name in ("category", "unit") if data.get(name)}
     if division != home:
         params["division"] = division.pk
-    else:
-        params.pop("division", None)
 
     def code(choices, value):
         return next((i for i, (c, _l) in enumerate(choices) if c == value), None) if value else None
-
-    def position(tree, obj):
-        return tree.position().get(obj.pk) if obj is not None else None
 
     scope = Scope(
         frame=frame,
@@ -111,15 +115,20 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
         today=today,
         channel=code(frame.channels, data.get("channel")),
         nature=code(frame.natures, data.get("nature")),
-        category=position(frame.categories, data.get("category")),
-        division=position(frame.divisions, division) or 0,
-        home=position(frame.divisions, home) or 0,
-        unit=position(frame.units, data.get("unit")),
+        category=position("category", frame.categories, data.get("category")),
+        division=position("division", frame.divisions, division) or home_pos,
+        home=home_pos,
+        unit=position("unit", frame.units, data.get("unit")),
         can_list=request.user.does_casework,
         unit_root=oversight_root(request.user.unit).path,
         params=params,
     )
     return scope, form
+
+
+def taken_at(frame):
+    """When the snapshot was taken, in local time."""
+    return timezone.localtime(datetime.fromisoformat(frame.meta["taken_at"]))
 
 
 def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
@@ -178,7 +187,7 @@ def dashboard(request):
         "scope": scope,
         "tables": tables,
         "backlog": panels.backlog_totals(scope),
-        "taken_at": frame.meta["taken_at"],
+        "taken_at": taken_at(frame),
         "period_label": scope.period.label(),
         "division_name": frame.divisions.names[scope.division],
         "breadcrumb": [
@@ -242,7 +251,7 @@ def cockpit(request):
         "cases": cases,
         "tables": tables,
         "charts": {t.key: t.chart for t in tables if t.chart},
-        "taken_at": scope.frame.meta["taken_at"],
+        "taken_at": taken_at(scope.frame),
     }
     return render(request, "analytics/cockpit.html", context)
 
