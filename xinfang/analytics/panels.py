@@ -254,64 +254,68 @@ def trend(scope: Scope) -> Table:
     return t
 
 
-def _breakdown(scope, key, title, names, column, size, link_for, positions=None, dashboard=None):
-    now, ly, prev = _compare(scope, column, size)
+def _compare_table(key: str, title: str, entries, total: int) -> Table:
+    """Rows of 名称, 本期, 占比, 同期, 同比, 上期, 环比, largest first, leaving out what has nothing in
+    any of the three periods. entries: (name, now, last year, previous, narrowing link, list link)."""
     t = Table(key, title, ["名称", "本期（件）", "占比(%)", "同期", "同比(%)", "上期", "环比(%)"])
-    total = int(now.sum()) if positions is None else int(sum(now[p] for p in positions))
-    order = positions if positions is not None else range(size)
-    rows = sorted(order, key=lambda i: -now[i])
-    chart_names, chart_values, chart_links = [], [], []
-    for i in rows:
-        if not now[i] and not ly[i] and not prev[i]:
-            continue
-        n = int(now[i])
-        t.add(
-            [
-                names[i],
-                n,
-                _pct(n / total) if total else None,
-                int(ly[i]),
-                _pct(change(n, int(ly[i]))),
-                int(prev[i]),
-                _pct(change(n, int(prev[i]))),
-            ],
-            [dashboard(i) if dashboard else None, link_for(i), None, None, None, None, None],
-        )
-        chart_names.append(names[i])
-        chart_values.append(n)
-        chart_links.append(dashboard(i) if dashboard else link_for(i))
-    t.chart = {"type": "bar", "x": chart_names, "series": [["本期", chart_values]], "links": chart_links}
+    for name, n, ly, prev, narrow, listed in sorted(entries, key=lambda e: -e[1]):
+        if n or ly or prev:
+            t.add(
+                [
+                    name,
+                    n,
+                    _pct(n / total) if total else None,
+                    ly,
+                    _pct(change(n, ly)),
+                    prev,
+                    _pct(change(n, prev)),
+                ],
+                [narrow, listed, None, None, None, None, None],
+            )
     return t
 
 
-def by_channel(scope: Scope) -> Table:
-    fr = scope.frame
-    t = _breakdown(
+def _breakdown(scope, key, title, names, column, size, link_for, dashboard, positions=None):
+    """Counts per code of `column` (all codes, or the chosen `positions`), with a bar chart."""
+    now, ly, prev = _compare(scope, column, size)
+    entries = [
+        (names[i], int(now[i]), int(ly[i]), int(prev[i]), dashboard(i), link_for(i))
+        for i in (positions if positions is not None else range(size))
+    ]
+    t = _compare_table(key, title, entries, int(now.sum()))
+    t.chart = {
+        "type": "bar",
+        "x": [r[0] for r in t.rows],
+        "series": [["本期", [r[1] for r in t.rows]]],
+        "links": [links[0] for links in t.links],
+    }
+    return t
+
+
+def _by_choice(scope: Scope, name: str, title: str) -> Table:
+    """A breakdown over a choice column (channel, nature): column, URL parameter and the frame's
+    list of (code, label) share the name."""
+    choices = getattr(scope.frame, name + "s")
+    return _breakdown(
         scope,
-        "channel",
-        "按信访方式",
-        [label for _c, label in fr.channels],
-        "channel",
-        len(fr.channels),
-        lambda i: scope.list_link(channel=fr.channels[i][0]),
-        dashboard=lambda i: scope.dashboard_link(channel=fr.channels[i][0]),
+        name,
+        title,
+        [label for _c, label in choices],
+        name,
+        len(choices),
+        lambda i: scope.list_link(**{name: choices[i][0]}),
+        dashboard=lambda i: scope.dashboard_link(**{name: choices[i][0]}),
     )
+
+
+def by_channel(scope: Scope) -> Table:
+    t = _by_choice(scope, "channel", "按信访方式")
     t.chart["type"] = "pie"
     return t
 
 
 def by_nature(scope: Scope) -> Table:
-    fr = scope.frame
-    return _breakdown(
-        scope,
-        "nature",
-        "按事项性质",
-        [label for _c, label in fr.natures],
-        "nature",
-        len(fr.natures),
-        lambda i: scope.list_link(nature=fr.natures[i][0]),
-        dashboard=lambda i: scope.dashboard_link(nature=fr.natures[i][0]),
-    )
+    return _by_choice(scope, "nature", "按事项性质")
 
 
 def _rolled(scope: Scope, tree, column: str, parent: int):
@@ -324,42 +328,29 @@ def _rolled(scope: Scope, tree, column: str, parent: int):
     return children, out
 
 
-def _tree_table(scope, key, title, tree, column, parent, list_param, dash_param):
+def _tree_table(scope, key, title, tree, column, parent, param):
+    """The children of `parent` in a tree, each with its subtree's counts; a child with children
+    of its own narrows the dashboard to it."""
     children, (now, ly, prev) = _rolled(scope, tree, column, parent)
-    t = Table(key, title, ["名称", "本期（件）", "占比(%)", "同期", "同比(%)", "上期", "环比(%)"])
-    total = int(sum(now[c] for c in children))
-    for c in sorted(children, key=lambda c: -now[c]):
-        n = int(now[c])
-        if not n and not ly[c] and not prev[c]:
-            continue
-        t.add(
-            [
-                tree.names[c],
-                n,
-                _pct(n / total) if total else None,
-                int(ly[c]),
-                _pct(change(n, int(ly[c]))),
-                int(prev[c]),
-                _pct(change(n, int(prev[c]))),
-            ],
-            [
-                scope.dashboard_link(**{dash_param: tree.ids[c]}) if tree.end[c] - c > 1 else None,
-                scope.list_link(**{list_param: tree.ids[c]}),
-                None,
-                None,
-                None,
-                None,
-                None,
-            ],
+    entries = [
+        (
+            tree.names[c],
+            int(now[c]),
+            int(ly[c]),
+            int(prev[c]),
+            scope.dashboard_link(**{param: tree.ids[c]}) if tree.end[c] - c > 1 else None,
+            scope.list_link(**{param: tree.ids[c]}),
         )
-    return t, children, now
+        for c in children
+    ]
+    return _compare_table(key, title, entries, int(sum(now[c] for c in children))), children, now
 
 
 def by_category(scope: Scope) -> Table:
     fr = scope.frame
     parent = scope.category if scope.category is not None else -1
     t, _children, _now = _tree_table(
-        scope, "category", "按内容分类", fr.categories, "category", parent, "category", "category"
+        scope, "category", "按内容分类", fr.categories, "category", parent, "category"
     )
     t.chart = {
         "type": "bar",
@@ -375,7 +366,7 @@ def by_division(scope: Scope) -> Table:
     fr = scope.frame
     tree = fr.divisions
     t, children, now = _tree_table(
-        scope, "division", "按问题属地", tree, "division", scope.division, "division", "division"
+        scope, "division", "按问题属地", tree, "division", scope.division, "division"
     )
     nodes = []
     for c in children:
