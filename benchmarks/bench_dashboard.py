@@ -227,7 +227,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
                     orm_rows(period.last_year(), f, dim)
                     orm_rows(period.previous(), f, dim)
                     orm_times[n].append(time.perf_counter() - t)
-                if n == "by_channel":
+                if n == "by_channel" and orm_repeats:
                     label = dict(frame.channels)
                     ours = {r[0]: r[1] for r in results[(pname, fname, n)].rows if r[1]}
                     theirs = {label[k]: v for k, v in now.items() if v}
@@ -235,6 +235,8 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
                         mismatches.append((pname, fname, ours, theirs))
 
     def stats(values):
+        if not values:
+            return None
         ms = sorted(v * 1000 for v in values)
         return {
             "p50": statistics.median(ms),
@@ -249,7 +251,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
         "build_rss_mib": build_rss,
         "disk_mib": disk,
         "frame": {n: stats(v) for n, v in timings.items()},
-        "orm": {n: stats(v) for n, v in orm_times.items()},
+        "orm": {n: stats(v) for n, v in orm_times.items() if v},
         "mismatches": [str(m) for m in mismatches],
     }
 
@@ -305,7 +307,7 @@ def main(argv=None):
     parser.add_argument("--keep", help="keep (and reuse) the databases in this directory")
     parser.add_argument("--smoke", action="store_true", help="20,000 matters ×2: a quick check")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--orm-repeats", type=int, default=1)
+    parser.add_argument("--orm-repeats", type=int, default=1, help="0: column store only")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:

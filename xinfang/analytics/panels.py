@@ -275,9 +275,10 @@ def _compare_table(key: str, title: str, entries, total: int) -> Table:
     return t
 
 
-def _breakdown(scope, key, title, names, column, size, link_for, dashboard, positions=None):
-    """Counts per code of `column` (all codes, or the chosen `positions`), with a bar chart."""
-    now, ly, prev = _compare(scope, column, size)
+def _breakdown(scope, key, title, names, column, size, link_for, dashboard, positions=None, counts=None):
+    """Counts per code of `column` (all codes, or the chosen `positions`), with a bar chart.
+    `counts`: the (period, 同比, 环比) counts when the caller has them already."""
+    now, ly, prev = counts or _compare(scope, column, size)
     entries = [
         (names[i], int(now[i]), int(ly[i]), int(prev[i]), dashboard(i), link_for(i))
         for i in (positions if positions is not None else range(size))
@@ -391,7 +392,8 @@ def by_division(scope: Scope) -> Table:
 
 def by_unit(scope: Scope) -> Table:
     fr = scope.frame
-    now = _compare(scope, "unit", len(fr.units.ids))[0]
+    counts = _compare(scope, "unit", len(fr.units.ids))
+    now = counts[0]
     top = [int(i) for i in np.argsort(-now, kind="stable")[:TOP] if now[i]]
     t = _breakdown(
         scope,
@@ -402,6 +404,7 @@ def by_unit(scope: Scope) -> Table:
         len(fr.units.ids),
         lambda i: scope.list_link(unit=fr.units.ids[i]),
         positions=top,
+        counts=counts,
         dashboard=lambda i: scope.dashboard_link(unit=fr.units.ids[i]),
     )
     t.note = "承办单位：已转送交办的为承办单位，未转送交办的为当前责任单位。"
