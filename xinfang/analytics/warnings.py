@@ -10,7 +10,7 @@ and contents against the 8 weeks before.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.db import transaction
@@ -103,11 +103,7 @@ def scan(today: date | None = None) -> list[Warning]:
     found = []
     for s in surge.detect(counts, start, day, list(rows), sensitive):
         cat, county = divmod(int(s.key), n_div)
-        mask = (
-            (frame.extra(sel, "category") == cat)
-            & (county_of[np.maximum(frame.extra(sel, "division"), 0)] == county)
-            & (frame.extra(sel, "day") >= day_number(s.first))
-        )
+        mask = (cats == cat) & (counties == county) & (days >= (s.first - start).days)
         what = f"{frame.divisions.names[county]}「{frame.categories.names[cat]}」"
         title, detail = _describe(s, what)
         kind = Warning.Kind.SURGE_DAY if s.period == "day" else Warning.Kind.SURGE_WEEK
@@ -184,7 +180,6 @@ def _topics(day: date) -> list[Warning | None]:
     """Emerging topics of the last 7 days against the 8 weeks before (at most 20,000 recent and
     100,000 baseline matters, the newest)."""
     tz = timezone.get_current_timezone()
-    from datetime import datetime, time
 
     def midnight(d):
         return datetime.combine(d, time.min, tz)
