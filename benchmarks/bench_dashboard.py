@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +117,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     from xinfang.analytics.panels import Period, Scope
     from xinfang.org.models import Division, Unit
     from xinfang.petitions.models import Category, Matter
+    from xinfang.petitions.views import start_of_day
 
     t = time.perf_counter()
     built = snapshot.refresh()
@@ -126,7 +127,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     disk = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
     frame = snapshot.current()
     today = timezone.localdate()
-    last_month_end = today.replace(day=1) - __import__("datetime").timedelta(days=1)
+    last_month_end = today.replace(day=1) - timedelta(days=1)
     periods = {
         "month": Period(last_month_end.replace(day=1), last_month_end),
         "year": Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
@@ -192,13 +193,9 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
                 results[(pname, fname, n)] = table
 
     def orm_rows(period, f, dim):
-        tz = timezone.get_current_timezone()
-        from datetime import datetime, timedelta
-        from datetime import time as dtime
-
         qs = Matter.objects.filter(
-            received_at__gte=datetime.combine(period.first, dtime.min, tz),
-            received_at__lt=datetime.combine(period.last + timedelta(days=1), dtime.min, tz),
+            received_at__gte=start_of_day(period.first),
+            received_at__lt=start_of_day(period.last + timedelta(days=1)),
             division__path__startswith=(f.get("division") or city).path,
         )
         if "channel" in f:

@@ -15,7 +15,10 @@ from urllib.parse import urlencode
 import numpy as np
 from django.urls import reverse
 
+from xinfang.org.models import Unit
 from xinfang.petitions.models import Matter
+from xinfang.supervision import scores
+from xinfang.supervision.scorecard import score
 
 from .frame import Filter, Frame, day_number
 
@@ -545,10 +548,6 @@ def top_issues(scope: Scope, limit=10, examples=2) -> Table:
 def metrics(scope: Scope, limit=30) -> Table:
     """The DESIGN §4 rates per unit for the period: the same counts as unit scoring (考核), for the
     units the user oversees. Each unit links to its score page, whose every count lists its matters."""
-    from xinfang.org.models import Unit
-    from xinfang.supervision import scores
-    from xinfang.supervision.scorecard import score
-
     p = scope.period
     counts = scores.cached_unit_counts(p.first, p.last)
     units = Unit.objects.filter(pk__in=list(counts), path__startswith=scope.unit_root)

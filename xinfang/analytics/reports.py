@@ -20,7 +20,7 @@ from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import Matter, MatterEvent
 from xinfang.supervision import scores
 from xinfang.supervision.models import Supervision
-from xinfang.supervision.scorecard import Counts
+from xinfang.supervision.scorecard import Counts, score
 from xinfang.supervision.services import oversight_root
 
 from . import panels, snapshot
@@ -64,21 +64,15 @@ def _count(row) -> doc.Count:
 
 
 def _rates(units: list[int], period: Period, today: date) -> dict:
+    """The territory's rates as unit scoring defines them (the same score lines, summed counts)."""
     counts = scores.unit_counts(period.first, period.last, today)
-    total = Counts()
-    for pk in units:
-        total = total + counts.get(pk, Counts())
-
-    def rate(num, den):
-        return num / den if den else None
-
+    total = sum((counts.get(pk, Counts()) for pk in units), Counts())
+    lines = {line.key: line for line in score(total).lines}
     return {
-        "accepted_on_time_rate": rate(
-            total.timely_on, total.timely_on + total.timely_late + total.timely_open
-        ),
-        "answered_on_time_rate": rate(total.reply_on, total.reply_on + total.reply_late + total.reply_open),
-        "rated_rate": rate(total.rated, total.rated + total.unrated_expired),
-        "satisfaction_rate": rate(total.satisfied, total.rated),
+        "accepted_on_time_rate": lines["timely"].rate,
+        "answered_on_time_rate": lines["reply"].rate,
+        "rated_rate": lines["participation"].rate,
+        "satisfaction_rate": lines["satisfaction"].rate,
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -14,10 +13,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from xinfang.documents.convert import ConversionError
+from xinfang.documents.report import tables_xlsx
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
@@ -132,25 +130,9 @@ def taken_at(frame):
 
 
 def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
-    book = Workbook()
-    book.remove(book.active)
-    for t in tables:
-        sheet = book.create_sheet(t.title[:31].replace("/", "、"))
-        sheet.append(t.headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in t.rows:
-            sheet.append(row)
-        for i, header in enumerate(t.headers):
-            width = max([len(str(header))] + [len(str(r[i])) for r in t.rows[:200] if r[i] is not None])
-            sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width * 2 + 2)
-        if t.note:
-            sheet.append([])
-            sheet.append([t.note])
-    out = io.BytesIO()
-    book.save(out)
+    sheets = [(t.title[:31].replace("/", "、"), t.headers, t.rows, set(), t.note) for t in tables]
     response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        tables_xlsx(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

@@ -10,7 +10,7 @@ and contents against the 8 weeks before.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from django.db import transaction
@@ -21,6 +21,7 @@ from xinfang.intelligence import surge, topics
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import enqueue, staff_notices
+from xinfang.petitions.views import start_of_day
 
 from . import snapshot
 from .frame import Filter, day_number
@@ -31,7 +32,6 @@ TOPIC_RECENT_DAYS = 7
 TOPIC_BASELINE_WEEKS = 8
 TOPIC_MAX_RECENT = 20_000
 TOPIC_MAX_BASELINE = 100_000
-VIEWER_ROLES = {Role.ANALYST, Role.SUPERVISOR, Role.LEADER}
 
 
 def warnings_for(user):
@@ -147,11 +147,18 @@ def _trends(frame, sel, counties, days, width, start, day):
     return out
 
 
-def _warning(kind, s: surge.Surge, fingerprint, title, detail, examples, **about) -> Warning | None:
+def _store(fingerprint: str, **fields) -> Warning | None:
     """Store a warning unless the same one was raised before; None then."""
+    fingerprint = fingerprint[:200]
     if Warning.objects.filter(fingerprint=fingerprint).exists():
         return None
-    return Warning.objects.create(
+    return Warning.objects.create(fingerprint=fingerprint, **fields)
+
+
+def _warning(kind, s: surge.Surge, fingerprint, title, detail, examples, **about) -> Warning | None:
+    """A volume or trend warning from the detector's finding."""
+    return _store(
+        fingerprint,
         kind=kind,
         severity=s.level,
         raised_on=s.last + timedelta(days=1),
@@ -165,7 +172,6 @@ def _warning(kind, s: surge.Surge, fingerprint, title, detail, examples, **about
         title=title[:200],
         detail=detail,
         examples=examples,
-        fingerprint=fingerprint[:200],
         **about,
     )
 
@@ -179,18 +185,13 @@ def _texts(matters) -> list[tuple[int, str]]:
 def _topics(day: date) -> list[Warning | None]:
     """Emerging topics of the last 7 days against the 8 weeks before (at most 20,000 recent and
     100,000 baseline matters, the newest)."""
-    tz = timezone.get_current_timezone()
-
-    def midnight(d):
-        return datetime.combine(d, time.min, tz)
-
     recent_from = day - timedelta(days=TOPIC_RECENT_DAYS - 1)
     baseline_from = recent_from - timedelta(weeks=TOPIC_BASELINE_WEEKS)
     recent = Matter.objects.filter(
-        received_at__gte=midnight(recent_from), received_at__lt=midnight(day + timedelta(days=1))
+        received_at__gte=start_of_day(recent_from), received_at__lt=start_of_day(day + timedelta(days=1))
     )
     baseline = Matter.objects.filter(
-        received_at__gte=midnight(baseline_from), received_at__lt=midnight(recent_from)
+        received_at__gte=start_of_day(baseline_from), received_at__lt=start_of_day(recent_from)
     )
     recent_docs = _texts(recent.order_by("-received_at")[:TOPIC_MAX_RECENT])
     baseline_docs = _texts(baseline.order_by("-received_at")[:TOPIC_MAX_BASELINE])
@@ -198,11 +199,9 @@ def _topics(day: date) -> list[Warning | None]:
     for topic in topics.find_topics(recent_docs, baseline_docs):
         severity = 3 if topic.jump >= 10 else (2 if topic.jump >= 5 else 1)
         title = f"新出现的热点问题：「{topic.label}」（近7日{topic.recent_docs}件）"
-        fingerprint = f"topic:{'|'.join(sorted(topic.terms[:3]))}:{day.isocalendar()[:2]}"
-        if Warning.objects.filter(fingerprint=fingerprint[:200]).exists():
-            continue
         out.append(
-            Warning.objects.create(
+            _store(
+                f"topic:{'|'.join(sorted(topic.terms[:3]))}:{day.isocalendar()[:2]}",
                 kind=Warning.Kind.TOPIC,
                 severity=severity,
                 raised_on=day + timedelta(days=1),
@@ -215,7 +214,6 @@ def _topics(day: date) -> list[Warning | None]:
                 title=title[:200],
                 detail=topic.reason + f"。相关词语：{'、'.join(topic.terms[:8])}。",
                 examples=[int(i) for i in topic.examples],
-                fingerprint=fingerprint[:200],
             )
         )
     return out

@@ -1040,11 +1040,17 @@ def _display_width(value) -> int:
 
 
 def render_tables_xlsx(data: ReportData) -> bytes:
-    """The report's statistical tables as a workbook, one sheet each: numbers stay numbers, shares
-    and changes are fractions shown as 0.0%, a missing base leaves its cell empty."""
+    """The report's statistical tables as a workbook, one sheet each."""
+    return tables_xlsx(_sheets(data))
+
+
+def tables_xlsx(sheets) -> bytes:
+    """A workbook with one sheet per (name, header, rows, percent columns[, note]): bold centred
+    header, numbers stay numbers, fractions in percent columns shown as 0.0%, a missing value leaves
+    its cell empty, columns as wide as their text; a note goes below the table."""
     book = Workbook()
     book.remove(book.active)
-    for name, header, rows, percent in _sheets(data):
+    for name, header, rows, percent, *note in sheets:
         sheet = book.create_sheet(name)
         sheet.append(header)
         for cell in sheet[1]:
@@ -1065,6 +1071,9 @@ def render_tables_xlsx(data: ReportData) -> bytes:
             )
             sheet.column_dimensions[get_column_letter(col)].width = min(60, widest + 4)
         sheet.freeze_panes = "A2"
+        if note and note[0]:
+            sheet.append([])
+            sheet.append([note[0]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -538,7 +538,7 @@ def perform(
         detail={"action": action, "from": from_status, "to": target},
     )
     for f in files:
-        _save_attachment(matter, event, f, actor)
+        save_attachment(matter, f, actor, event)
     _queue_notifications(matter, t, step)
     return matter
 
@@ -647,8 +647,9 @@ def enqueue(rows):
     transaction.on_commit(lambda: deliver_notifications(ids))
 
 
-def _save_attachment(matter, event, upload, actor):
-    Attachment.objects.create(
+def save_attachment(matter, upload, actor, event=None) -> Attachment:
+    """Store an uploaded file on a matter (with the event it came with, if any)."""
+    return Attachment.objects.create(
         matter=matter,
         event=event,
         file=upload,
@@ -724,7 +725,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         detail={"action": "register", "from": "", "to": matter.status},
     )
     for f in files:
-        _save_attachment(matter, event, f, actor)
+        save_attachment(matter, f, actor, event)
     from xinfang.assist.tasks import escalate_if_urgent
 
     transaction.on_commit(lambda: escalate_if_urgent(matter.pk))  # 急事急报, if it reads as urgent

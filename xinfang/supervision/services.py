@@ -14,13 +14,14 @@ from xinfang.audit import api as audit
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
 from xinfang.petitions.choices import Nature, Resolution, Status
-from xinfang.petitions.models import Attachment, Matter, MatterUnit, Pause
+from xinfang.petitions.models import Matter, MatterUnit, Pause
 from xinfang.petitions.scoping import can_see, is_accused, unit_ancestor_ids
 from xinfang.petitions.services import (
     NOTIFIED_ROLES,
     TransitionError,
     enqueue,
     record_internal_event,
+    save_attachment,
     staff_notices,
 )
 from xinfang.petitions.workflow import OPEN_STATUSES, PETITIONER_WINDOWS
@@ -750,17 +751,7 @@ def campaign_table(campaign, by: str):
 
 
 def _attach(matter, actor, files):
-    return [
-        Attachment.objects.create(
-            matter=matter,
-            file=f,
-            name=f.name[:200],
-            size=f.size,
-            content_type=getattr(f, "content_type", "") or "application/octet-stream",
-            uploaded_by=actor,
-        )
-        for f in files
-    ]
+    return [save_attachment(matter, f, actor) for f in files]
 
 
 @transaction.atomic
