@@ -2,6 +2,7 @@
 project's own demo templates: no database, no shared data."""
 
 import io
+import json
 import random
 import re
 from datetime import date
@@ -103,12 +104,50 @@ def test_digits_and_full_width_forms_map_back_to_the_original_characters():
     assert original[spans[digit][0] : spans[digit][1]] == "１２３"
 
 
+@pytest.mark.parametrize("longest", [1, 2, 3])
 @pytest.mark.parametrize("text", ["漏水", "a", "", "𠀀字 ＡＢ", "Ab1 2\u00a0c"])
-def test_ngram_keys_decode_to_their_ngrams(text):
+def test_ngram_keys_decode_to_their_ngrams(text, longest):
     normalised = classify.normalise(text)
-    keys = classify.ngram_keys(normalised)
-    expected = [normalised[i : i + n] for n in (1, 2, 3) for i in range(len(normalised) - n + 1)]
+    keys = classify.ngram_keys(normalised, longest)
+    sizes = range(1, longest + 1)
+    expected = [normalised[i : i + n] for n in sizes for i in range(len(normalised) - n + 1)]
     assert [classify.key_text(int(k)) for k in keys] == expected
+
+
+def test_text_takes_bigrams_and_title_trigrams(model):
+    lengths = lambda block: {len(classify.key_text(int(k))) for k in block.keys}  # noqa: E731
+    assert lengths(model.text_block) == {1, 2}
+    assert lengths(model.title_block) == {1, 2, 3}
+    # the explanation maps title trigrams back to the title as written
+    trigram = next(
+        t for k in model.title_block.keys if len(t := classify.key_text(int(k))) == 3 and t.isalnum()
+    )
+    assert (1, 1, 4) in model._sources(f"「{trigram}」", "").values()
+
+
+def test_a_model_saved_before_the_ngram_lengths_were_settings_still_loads(corpus):
+    """Format 1 took 1–3-grams of both fields and did not store the lengths."""
+    train, test = corpus
+    old = classify.TextClassifier(classify.Params(text_ngrams=3)).fit(
+        [r.title for r in train], [r.text for r in train], [r.label for r in train]
+    )
+    arrays = dict(np.load(io.BytesIO(old.to_bytes()), allow_pickle=False))
+    meta = json.loads(arrays["meta"].tobytes())
+    meta["format"] = 1
+    del meta["params"]["text_ngrams"], meta["params"]["title_ngrams"]
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    loaded = classify.TextClassifier.from_bytes(buffer.getvalue())
+    assert loaded.text_block.longest == loaded.title_block.longest == 3
+    for row in test[:20]:
+        assert loaded.proba(row.title, row.text) == old.proba(row.title, row.text)
+    meta["format"] = 7
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with pytest.raises(ValueError, match="格式版本"):
+        classify.TextClassifier.from_bytes(buffer.getvalue())
 
 
 def test_round_trip_through_bytes_keeps_every_prediction(model, corpus):
