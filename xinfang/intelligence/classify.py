@@ -118,7 +118,7 @@ def normalise_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     return normalised[left:right], spans[left:right]
 
 
-def ngram_keys(normalised: str, longest: int = 3) -> np.ndarray:
+def ngram_keys(normalised: str, longest: int) -> np.ndarray:
     """Every character n-gram of a normalised text up to `longest` (at most 3) characters as one int64
     each: the code points (+1, so that no code is 0) packed 21 bits apiece. Unigrams come first, then
     bigrams, then trigrams, each in text order. Numbers instead of strings let numpy count and look
