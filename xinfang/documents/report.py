@@ -322,30 +322,15 @@ def _sections(data: ReportData) -> list[_Section]:
         out.append(_Section("channels", "按信访方式", 2, [_channels(data, this_word)]))
     if data.categories or data.top_issues:
         out.append(_Section("categories", "按内容分类", 2, _categories(data)))
-    if data.divisions:
-        out.append(
-            _Section(
-                "divisions", "按属地", 2, [_breakdown(data, data.divisions, "按属地分", "", total, "地区")]
-            )
-        )
-    if data.handling_units:
-        out.append(
-            _Section(
-                "units",
-                "按承办单位",
-                2,
-                [_breakdown(data, data.handling_units, "按承办单位分", "", total, "承办单位")],
-            )
-        )
-    if data.natures:
-        out.append(
-            _Section(
-                "natures",
-                "按信访性质",
-                2,
-                [_breakdown(data, data.natures, "按信访性质分", "类", total, "类别")],
-            )
-        )
+    # (section key, heading, rows, lead, suffix after a name, noun for "the other k …")
+    breakdowns = [
+        ("divisions", "按属地", data.divisions, "按属地分", "", "地区"),
+        ("units", "按承办单位", data.handling_units, "按承办单位分", "", "承办单位"),
+        ("natures", "按信访性质", data.natures, "按信访性质分", "类", "类别"),
+    ]
+    for key, heading, rows, lead, suffix, noun in breakdowns:
+        if rows:
+            out.append(_Section(key, heading, 2, [_breakdown(data, rows, lead, suffix, total, noun)]))
     out.append(_Section("collective", "集体访和重复信访", 2, [_collective(data, this_word)]))
     out.append(_Section("quality", "办理质效", 1, _quality(data, this_word)))
     out.append(_Section("risks", "预警与风险", 1, _risks(data, this_word)))
