@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from xinfang.core import crypto
+from xinfang.core import clock, crypto
 from xinfang.deadlines.service import clear_cache as clear_deadline_cache
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -51,6 +51,19 @@ def _isolated_media(settings, tmp_path):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }
+
+
+# The day the product's clock shows in every test, unless a test moves it (clock.travel_to). Tests
+# pass whatever the machine's date is: scripts/test.sh also runs them with the machine's clock
+# set to other days (faketime).
+TEST_TODAY = datetime(2026, 11, 23, 10, tzinfo=TZ)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _product_clock():
+    clock.travel_to(TEST_TODAY)
+    yield
+    clock.travel_to(None)
 
 
 def sign_in(client, username):

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from xinfang.analytics import panels, snapshot
 from xinfang.analytics.frame import Filter, Tree, day_number
 from xinfang.analytics.panels import Period, Scope
+from xinfang.core import clock
 from xinfang.petitions.choices import Channel, Nature, Status
 from xinfang.petitions.models import Category, Matter
 
@@ -191,6 +192,7 @@ def test_backlog_lights_agree_with_the_queue_filters(client, world, driver):
     for m in (overdue, warning, fresh):
         m.refresh_from_db()
     today = date(2026, 11, 22)
+    clock.travel_to(today)
     assert overdue.due_date < today <= warning.due_date and warning.warn_date <= today < fresh.warn_date
     snapshot.refresh()
     scope = _scope(snapshot.current())
@@ -311,7 +313,7 @@ def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
     from xinfang.supervision import services as supervision
 
     snapshot.refresh()
-    today = date.today()
+    today = clock.today()
     Warning.objects.create(
         kind=Warning.Kind.SURGE_DAY, severity=3, raised_on=today, first=today, last=today,
         division=world.divisions.d1, observed=20, expected=2, low=0, high=6,

@@ -13,8 +13,8 @@ import re
 from datetime import date
 
 from django.db.models import Q
-from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.documents import report as doc
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import Matter, MatterEvent
@@ -111,7 +111,7 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
     """The report's numbers for `period` over `division`'s territory (default: the top division)."""
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {'、'.join(KINDS)} 之一。")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if period.first > today:
         raise ReportError(f"报告期间{period.label()}尚未开始。")
     frame = snapshot.ensure()

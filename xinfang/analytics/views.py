@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.documents.convert import ConversionError
 from xinfang.documents.report import tables_xlsx
 from xinfang.org.models import Division, Role, Unit
@@ -72,7 +73,7 @@ def territory(user) -> Division:
 
 
 def build_scope(request) -> tuple[Scope | None, DashboardForm]:
-    today = timezone.localdate()
+    today = clock.today()
     form = DashboardForm(request.GET or None)
     frame = snapshot.current()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

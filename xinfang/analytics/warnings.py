@@ -17,11 +17,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.intelligence import surge, topics
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import enqueue, staff_notices
-from xinfang.petitions.views import start_of_day
 
 from . import snapshot
 from .frame import Filter, day_number
@@ -84,7 +84,7 @@ def _describe(s: surge.Surge, what: str) -> tuple[str, str]:
 
 def scan(today: date | None = None) -> list[Warning]:
     """Look at yesterday (the last whole day) and raise what is unusual; each warning once."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     day = today - timedelta(days=1)
     frame = snapshot.ensure()
     start = day - timedelta(days=surge.history_days())
@@ -188,10 +188,12 @@ def _topics(day: date) -> list[Warning | None]:
     recent_from = day - timedelta(days=TOPIC_RECENT_DAYS - 1)
     baseline_from = recent_from - timedelta(weeks=TOPIC_BASELINE_WEEKS)
     recent = Matter.objects.filter(
-        received_at__gte=start_of_day(recent_from), received_at__lt=start_of_day(day + timedelta(days=1))
+        received_at__gte=clock.local_datetime(recent_from),
+        received_at__lt=clock.local_datetime(day + timedelta(days=1)),
     )
     baseline = Matter.objects.filter(
-        received_at__gte=start_of_day(baseline_from), received_at__lt=start_of_day(recent_from)
+        received_at__gte=clock.local_datetime(baseline_from),
+        received_at__lt=clock.local_datetime(recent_from),
     )
     recent_docs = _texts(recent.order_by("-received_at")[:TOPIC_MAX_RECENT])
     baseline_docs = _texts(baseline.order_by("-received_at")[:TOPIC_MAX_BASELINE])
@@ -262,7 +264,7 @@ def acknowledge(warning_id: int, user, note: str, now=None) -> Warning:
                 f"该预警已由{warning.acknowledged_by}于{timezone.localtime(warning.acknowledged_at):%Y-%m-%d %H:%M}签收。"
             )
         warning.acknowledged_by = user
-        warning.acknowledged_at = now or timezone.now()
+        warning.acknowledged_at = now or clock.now()
         warning.ack_note = note
         warning.save(update_fields=["acknowledged_by", "acknowledged_at", "ack_note"])
     return warning

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError as FormError
 from django.db import transaction
-from django.utils import timezone
 from ninja import Form, NinjaAPI, Schema
 from ninja import Status as Reply
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyQuery
 
+from xinfang.core import clock
 from xinfang.petitions.choices import TERMINAL_STATUSES, Channel, Nature, RequestType, Status
 from xinfang.petitions.forms import clean_phone
 from xinfang.petitions.models import Category, Matter
@@ -163,7 +163,7 @@ def create_request(
     people = [{"name": name, "id_number": "", "phone": phone, "address": address_string}] if name else []
     fields = {
         "channel": Channel.ONLINE,
-        "received_at": timezone.now(),
+        "received_at": clock.now(),
         "title": description.strip().splitlines()[0][:60],
         "content": description,
         "nature": Nature.APPEAL,

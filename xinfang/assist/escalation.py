@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.intelligence import urgency
 from xinfang.org.models import Role, User
@@ -46,7 +46,7 @@ def escalate(matter_id) -> list[Notification]:
     matter = Matter.objects.select_related("registering_unit").filter(pk=matter_id).first()
     if matter is None or Notification.objects.filter(matter=matter, kind=KIND).exists():
         return []
-    if matter.received_at < timezone.now() - timedelta(days=RECENT_DAYS):
+    if matter.received_at < clock.now() - timedelta(days=RECENT_DAYS):
         return []
     result = urgency.assess(matter.title, matter.content)
     if not result.urgent:

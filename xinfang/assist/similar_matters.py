@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.intelligence import collective, similar
 from xinfang.org.models import Division
 from xinfang.petitions.models import Matter, Petitioner, same_petitioner
@@ -210,7 +211,7 @@ def collective_hint(found, division):
     """A warning for the registration panel: recent similar filings from the same township."""
     if division is None:
         return None
-    since = timezone.now() - timedelta(days=7)
+    since = clock.now() - timedelta(days=7)
     near = [
         s
         for s in found
@@ -225,7 +226,7 @@ def collective_hint(found, division):
 
 def collective_groups(user, days=7, limit=5000):
     """Suspected collective petitions among the matters of the last `days` days the user may see."""
-    since = timezone.now() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     matters = list(
         Matter.objects.visible_to(user)
         .filter(received_at__gte=since)

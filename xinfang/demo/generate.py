@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit
@@ -705,7 +706,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.progress = progress or (lambda done, total: None)
         self.calendar = current_calendar()
-        now = now or timezone.now()
+        now = now or clock.now()
         self.end = now - timedelta(minutes=2)
         self.warnings = []
         safe = self._safe_end()

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.demo.generate import history_mode
 from xinfang.org.models import Role, User
@@ -35,7 +36,7 @@ def seed(seed=2025) -> dict:
 
 
 def _seed(rng) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     supervisor = User.objects.get(username="city_supervisor")
     leader = User.objects.get(username="city_leader")
     counts = {"督办": 0, "包案": 0, "化解措施": 0}

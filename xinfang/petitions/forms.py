@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.org.models import Division, Unit
 
 from .choices import (
@@ -103,7 +104,7 @@ class MatterForm(forms.ModelForm):
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=5):
+        if value > clock.now() + timezone.timedelta(minutes=5):
             raise forms.ValidationError("收到时间不能晚于现在。")
         return value
 
@@ -258,7 +259,7 @@ class ApproveReplyForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("delivered_on", timezone.localdate())
+        self.initial.setdefault("delivered_on", clock.today())
 
 
 class RateForm(ActionForm):

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+
+from xinfang.core import clock
 
 from .choices import TERMINAL_STATUSES
 from .models import Attachment, Matter, Petitioner
@@ -15,7 +16,7 @@ ANONYMISED_NAME = "（已匿名）"
 
 def anonymise_due(today: date | None = None, *, batch=500) -> int:
     """Anonymise matters closed more than XINFANG_RETENTION_DAYS before `today`; returns the count."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cutoff = today - timedelta(days=settings.XINFANG_RETENTION_DAYS)
     ids = list(
         Matter.objects.filter(

@@ -8,7 +8,7 @@ notifications to the outbox that the worker delivers after commit.
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit import api as audit
+from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.policies import STEPS
@@ -479,7 +480,7 @@ def perform(
     t = TRANSITIONS.get(action)
     if t is None:
         raise TransitionError("未知的操作。")
-    now = now or timezone.now()
+    now = now or clock.now()
     matter = (
         Matter.objects.select_for_update(of=("self",))
         .select_related("division", "holder_unit", "handling_unit", "registering_unit", "review_unit")
@@ -553,7 +554,7 @@ def link_repeat(matter_id, actor, original, *, now=None) -> Matter:
     """Record that a matter repeats an earlier one (重复信访). Not a transition: the status and the
     deadline stay; the link, and 不再受理 when the earlier matter completed re-review, are recorded
     with an internal event."""
-    now = now or timezone.now()
+    now = now or clock.now()
     matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter_id)
     if original.pk == matter.pk:
         raise TransitionError("不能把事项标记为它自己的重复信访。")
@@ -675,7 +676,7 @@ def check_registrar(actor):
 def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), now=None) -> Matter:
     """Register a new matter at the actor's unit (a petition bureau or any territorial unit)."""
     check_registrar(actor)
-    now = now or timezone.now()
+    now = now or clock.now()
     fields = dict(fields)
     if not petitioners and not fields.get("anonymous"):
         raise TransitionError("请至少填写一名信访人；姓名地址不详的，请勾选「姓名地址不详」。")
@@ -802,7 +803,9 @@ def sweep(today: date | None = None) -> dict:
     """
     from xinfang.supervision.services import record_auto_reminders  # 催办 records, issue 6
 
-    today = today or timezone.localdate()
+    # One instant for every act of this sweep; a given day (xinfang sweep --today) is swept at noon.
+    now = clock.now() if today is None else clock.local_datetime(today, time(12))
+    today = timezone.localdate(now)
     staff_steps = [s for s in STEPS if s not in PETITIONER_WINDOWS]
     counts = {"warning": 0, "overdue": 0, "closed": 0}
     for level, kind, cond in [
@@ -822,13 +825,13 @@ def sweep(today: date | None = None) -> dict:
                 Matter.objects.filter(pk__in=claimed, reminded_level__lt=level).update(reminded_level=level)
                 matters = list(Matter.objects.filter(pk__in=claimed).select_related("holder_unit"))
                 enqueue(_reminders(matters, kind))
-                record_auto_reminders(matters, kind, timezone.now())
+                record_auto_reminders(matters, kind, now)
                 counts[kind] += len(claimed)
     expired = Matter.objects.filter(due_step__in=list(PETITIONER_WINDOWS), due_date__lt=today).values_list(
         "pk", flat=True
     )
     for pk in list(expired):
-        perform(pk, None, "close", system=True, note="申请期限届满，信访人未申请复查（复核），事项办结。")
+        perform(pk, None, "close", system=True, now=now, note="申请期限届满，信访人未申请复查（复核），事项办结。")
         counts["closed"] += 1
     return counts
 

@@ -1,8 +1,7 @@
 """Staff pages: my queue, registration, matter detail with timeline, one form per action."""
 
 import functools
-from datetime import datetime, timedelta
-from datetime import time as dtime
+from datetime import timedelta
 from io import BytesIO
 
 from django.contrib import messages
@@ -13,12 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
+from xinfang.core import clock
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -83,7 +82,7 @@ def actionable_statuses(role):
 def todo_filter(user):
     """What waits on this user: matters held by their unit in a status their role acts on."""
     if user.role in {Role.SUPERVISOR, Role.LEADER}:
-        today = timezone.localdate()
+        today = clock.today()
         return (
             Q(warn_date__lte=today) & ~Q(due_step__in=PETITIONER_WINDOWS) & ~Q(status__in=TERMINAL_STATUSES)
         )
@@ -96,14 +95,9 @@ def todo_filter(user):
     return Q(holder_unit__in=units, status__in=statuses)
 
 
-def start_of_day(day):
-    """Midnight at the start of `day` in the current time zone."""
-    return timezone.make_aware(datetime.combine(day, dtime.min))
-
-
 def apply_filters(qs, form):
     d = form.cleaned_data
-    today = timezone.localdate()
+    today = clock.today()
     if d.get("q"):
         code = normalize_tracking_code(d["q"])
         qs = (
@@ -132,9 +126,9 @@ def apply_filters(qs, form):
     # Ranges on received_at itself (the same days as received_at__date, in the current time zone),
     # so that the received_at index serves them.
     if d.get("received_from"):
-        qs = qs.filter(received_at__gte=start_of_day(d["received_from"]))
+        qs = qs.filter(received_at__gte=clock.local_datetime(d["received_from"]))
     if d.get("received_to"):
-        qs = qs.filter(received_at__lt=start_of_day(d["received_to"] + timedelta(days=1)))
+        qs = qs.filter(received_at__lt=clock.local_datetime(d["received_to"] + timedelta(days=1)))
     staff_deadline = Q(due_date__isnull=False) & ~Q(due_step__in=PETITIONER_WINDOWS)
     if d.get("light") == "overdue":
         qs = qs.filter(staff_deadline, due_date__lt=today)
@@ -212,7 +206,7 @@ def queue(request):
         page = todo_page(qs, request.user, request.GET.get("page"))
     else:
         page = UncountedPage(qs, request.GET.get("page"))
-    today = timezone.localdate()
+    today = clock.today()
     rows = [(m, *deadline_light(m, today)) for m in page]
     params = request.GET.copy()
     params.pop("page", None)
@@ -290,7 +284,7 @@ def detail(request, pk):
     full = request.user.role in FULL_PERSONAL_DATA_ROLES
     if full:
         audit.record("read_personal", request=request, target=f"matter:{matter.pk}")
-    light, light_label = deadline_light(matter, timezone.localdate())
+    light, light_label = deadline_light(matter, clock.today())
     events = list(matter.events.select_related("actor", "actor_unit").prefetch_related("attachments"))
     context = {
         "matter": matter,
@@ -418,7 +412,7 @@ def export_list(request):
         buffer = BytesIO()
         export.write(qs, buffer, full=full)
         audit.record("export", request=request, target="matters", detail=detail)
-        name = f"信访事项台账-{timezone.localdate():%Y%m%d}.xlsx"
+        name = f"信访事项台账-{clock.today():%Y%m%d}.xlsx"
         return FileResponse(BytesIO(buffer.getvalue()), as_attachment=True, filename=name, content_type=XLSX)
     with transaction.atomic():
         job = ExportJob.objects.create(user=request.user, query=params.urlencode(), total=total)

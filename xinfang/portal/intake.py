@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Channel
 from xinfang.petitions.models import Matter, Petitioner, id_number_hash, phone_hash
@@ -64,7 +64,7 @@ def portal_account(bureau: Unit) -> User:
 def recent_duplicate(petitioner: dict, title: str, content: str) -> Matter | None:
     """The same person sending the same petition again within the window: a double click, a resent
     form. Returned so that the citizen gets the first matter's code instead of a second matter."""
-    since = timezone.now() - timedelta(minutes=settings.XINFANG_PORTAL_DUPLICATE_MINUTES)
+    since = clock.now() - timedelta(minutes=settings.XINFANG_PORTAL_DUPLICATE_MINUTES)
     who = Q(pk__in=[])
     if petitioner.get("id_number"):
         who |= Q(id_number_hash=id_number_hash(petitioner["id_number"]))

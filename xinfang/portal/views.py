@@ -10,12 +10,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from xinfang.audit.api import client_ip
-from xinfang.core import ratelimit
+from xinfang.core import clock, ratelimit
 from xinfang.documents import notices
 from xinfang.documents.views import matter_notice
 from xinfang.petitions.choices import Channel, Status
@@ -78,7 +77,7 @@ def _register(request, form):
             return render(request, "portal/file.html", {"form": form})
         fields = {
             "channel": Channel.ONLINE,
-            "received_at": timezone.now(),
+            "received_at": clock.now(),
             "title": d["title"],
             "content": d["content"],
             "request": d["request"],
@@ -145,7 +144,7 @@ def _own_matter(request, code) -> Matter:
 
 def windows(matter) -> list[dict]:
     """The petitioner's open choices, each with its last day, or why it is closed."""
-    today = timezone.localdate()
+    today = clock.today()
     rows = []
     if matter.status == Status.REPLIED and matter.reply_delivered_on:
         for step, action, label, article in [

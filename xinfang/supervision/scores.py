@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.petitions.choices import Rating
 from xinfang.petitions.models import Matter, MatterEvent
 
@@ -122,7 +123,7 @@ COUNTED = {f.name for f in fields(Counts)}
 def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, Counts]:
     """{unit id: Counts} for every unit with anything to count in the period."""
     counts = defaultdict(Counts)
-    for rows, unit, parts in _groups(start, end, today or timezone.localdate()):
+    for rows, unit, parts in _groups(start, end, today or clock.today()):
         tallies = {part: Count("id", filter=cond) for part, cond in parts.items() if part in COUNTED}
         for row in rows.values(unit_key=unit).annotate(**tallies):
             if row["unit_key"] is None:
@@ -136,7 +137,7 @@ def unit_counts(start: date, end: date, today: date | None = None) -> dict[int, 
 def cached_unit_counts(start: date, end: date) -> dict[int, Counts]:
     """unit_counts for the period, kept ten minutes: the ranking and the dashboard read it often,
     the records change slowly and a big city's year is a million matters."""
-    today = timezone.localdate()
+    today = clock.today()
     key = f"xinfang:scores:{start}:{end}:{today}"
     counts = cache.get(key)
     if counts is None:
@@ -149,7 +150,7 @@ def matters_behind(part: str, unit_id: int, start: date, end: date, today: date 
     """The matters behind one count of `unit_counts` (same definitions), as a queryset."""
     if part not in PARTS:
         raise KeyError(part)
-    for rows, unit, parts in _groups(start, end, today or timezone.localdate()):
+    for rows, unit, parts in _groups(start, end, today or clock.today()):
         if part in parts:
             chosen = rows.alias(unit_key=unit).filter(parts[part], unit_key=unit_id)
             if rows.model is Matter:

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from xinfang.audit import api as audit
+from xinfang.core import clock
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
 from xinfang.petitions.choices import Nature, Resolution, Status
@@ -80,7 +81,7 @@ def remind(actor, matter: Matter, note: str, *, now=None) -> Reminder:
         raise SupervisionError("该事项目前没有待单位办理的环节，无需催办。")
     if not (note or "").strip():
         raise SupervisionError("请填写催办意见。")
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         reminder = Reminder.objects.create(
             matter=matter,
@@ -171,7 +172,7 @@ def issue(
     escalated_from=None,
 ) -> Supervision:
     """Issue a 督办 (supervisor or leader) or write a 领导批示 (leader) on one or more matters."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     if kind == Supervision.Kind.SUPERVISE:
         _require_casework(actor, OVERSIGHT_ROLES)
@@ -268,7 +269,7 @@ def _check_issuer_side(actor, sup):
 @transaction.atomic
 def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
     """A unit's 督办反馈."""
-    now = now or timezone.now()
+    now = now or clock.now()
     task = SupervisionTask.objects.select_related("unit").get(pk=task_id)
     sup = _locked(task.supervision_id)
     task.refresh_from_db()
@@ -313,7 +314,7 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
 @transaction.atomic
 def return_answer(task_id, actor, note: str, *, now=None) -> SupervisionTask:
     """退回重报: the issuing side does not accept a unit's answer."""
-    now = now or timezone.now()
+    now = now or clock.now()
     task = SupervisionTask.objects.select_related("unit").get(pk=task_id)
     sup = _locked(task.supervision_id)
     _check_issuer_side(actor, sup)
@@ -341,7 +342,7 @@ def return_answer(task_id, actor, note: str, *, now=None) -> SupervisionTask:
 @transaction.atomic
 def close(sup_id, actor, note: str, *, now=None) -> Supervision:
     """办结: every unit has answered and the issuing side accepts the answers."""
-    now = now or timezone.now()
+    now = now or clock.now()
     sup = _locked(sup_id)
     _check_issuer_side(actor, sup)
     if sup.state != Supervision.State.ANSWERED:
@@ -362,7 +363,7 @@ def close(sup_id, actor, note: str, *, now=None) -> Supervision:
 
 def escalate(sup_id, actor, *, level, due_on, note, now=None) -> Supervision:
     """升级督办: a new supervision at a higher level on the same matters and units."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         sup = _locked(sup_id)
         _check_issuer_side(actor, sup)
@@ -396,7 +397,7 @@ def escalate(sup_id, actor, *, level, due_on, note, now=None) -> Supervision:
 
 def sweep_supervision(today: date | None = None, now=None) -> int:
     """Tell the unit and the issuer once when a supervision's answer is overdue."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = today or timezone.localdate(now)
     late = SupervisionTask.objects.filter(
         state=SupervisionTask.State.PENDING,
@@ -432,7 +433,7 @@ def take_ownership(
     actor, matter, *, leader, unit, plan, target_date, milestones=(), now=None
 ) -> CaseOwnership:
     """A leader takes charge of a matter (a leader for themselves; a supervisor on a leader's behalf)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     _require_casework(actor, OVERSIGHT_ROLES)
     if actor.role == Role.LEADER and leader.pk != actor.pk:
@@ -499,7 +500,7 @@ def complete_milestone(actor, milestone, note, *, on=None) -> Milestone:
     _check_owner_side(actor, milestone.ownership)
     if milestone.done_on:
         raise SupervisionError("该节点已完成。")
-    milestone.done_on = on or timezone.localdate()
+    milestone.done_on = on or clock.today()
     milestone.note = (note or "").strip()
     milestone.save(update_fields=["done_on", "note"])
     return milestone
@@ -518,14 +519,14 @@ def resolve_ownership(actor, ownership, *, resolution, result, on=None) -> CaseO
     if not (result or "").strip():
         raise SupervisionError("请填写化解情况。")
     ownership.state = CaseOwnership.State.RESOLVED
-    ownership.resolved_on = on or timezone.localdate()
+    ownership.resolved_on = on or clock.today()
     ownership.resolution, ownership.result = resolution, result.strip()
     ownership.save()
     record_internal_event(
         ownership.matter,
         "resolve_ownership",
         actor,
-        timezone.now(),
+        clock.now(),
         f"包案化解：{Resolution(resolution).label}。{result.strip()}",
     )
     return ownership
@@ -625,7 +626,7 @@ def freeze_campaign(actor, *, name, target_date, rules, today=None) -> Campaign:
     """Freeze the list: later matters do not join; each case starts with its leader (if owned) and
     the unit now responsible."""
     _require_casework(actor, OVERSIGHT_ROLES)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if not (name or "").strip():
         raise SupervisionError("请填写专项名称。")
     if target_date is None or target_date <= today:
@@ -693,7 +694,7 @@ def record_outcome(actor, case, *, outcome, evidence, on=None, files=()) -> Camp
         raise SupervisionError("请选择化解结果（四个到位之一）。")
     if not (evidence or "").strip() and not files:
         raise SupervisionError("请填写化解依据，或上传证明材料。")
-    today = timezone.localdate()
+    today = clock.today()
     on = on or today
     if on > today or on < case.campaign.frozen_on:
         raise SupervisionError("化解日期应当在清单冻结之后、今天或之前。")
@@ -758,7 +759,7 @@ def _attach(matter, actor, files):
 def record_measure(actor, matter, *, kind, held_on, note, participants="", amount=None, files=(), now=None):
     """Record a method used on a matter. A 公开听证 starts the hearing pause through the matter's
     write path (its deadline stops until the hearing is recorded as ended)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     _require_casework(actor)
     if not can_see(actor, matter):
         raise SupervisionError("该事项不在您的工作范围内。")
@@ -807,7 +808,7 @@ def follow_up_days() -> int:
 def sweep_follow_ups(today: date | None = None, limit=5000) -> int:
     """Decide 息诉罢访 for replies whose follow-up period has run out: the petitioner stopped if they
     asked for no review and filed no repeat petition since the reply."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cutoff = today - timedelta(days=follow_up_days())
     due = (
         Matter.objects.filter(reply_delivered_on__lte=cutoff, follow_up__isnull=True)

@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xinfang.core import clock
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
@@ -77,7 +77,7 @@ def board(request):
             "state": state,
             "states": Supervision.State.choices,
             "mine": mine,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "can_issue": user.role in OVERSIGHT_ROLES,
             "querystring": _querystring(request),
         },
@@ -152,7 +152,7 @@ def detail(request, pk):
             "issuer_side": issuer_side,
             "answer_form": forms.AnswerForm(),
             "escalate_form": forms.EscalateForm(),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -249,9 +249,7 @@ def remind(request, pk):
 @casework_required
 def measure(request, pk):
     matter = get_visible_matter(request.user, pk)
-    form = forms.MeasureForm(
-        request.POST or None, request.FILES or None, initial={"held_on": timezone.localdate()}
-    )
+    form = forms.MeasureForm(request.POST or None, request.FILES or None, initial={"held_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -322,7 +320,7 @@ def cases(request):
     )
     if user.role == Role.LEADER and request.GET.get("all") != "1":
         qs = qs.filter(leader=user)
-    today = timezone.localdate()
+    today = clock.today()
     rows = [(o, services.stuck_reasons(o, today)) for o in qs[:500]]
     rows.sort(key=lambda r: (r[0].state != CaseOwnership.State.ACTIVE, not r[1], r[0].target_date))
     counts = qs.aggregate(
@@ -372,10 +370,10 @@ def case(request, pk):
         "supervision/case.html",
         {
             "o": ownership,
-            "stuck": services.stuck_reasons(ownership, timezone.localdate()),
+            "stuck": services.stuck_reasons(ownership, clock.today()),
             "milestone_form": forms.MilestoneForm(),
             "resolve_form": forms.ResolveForm(),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -453,7 +451,7 @@ def campaigns(request):
                 )
                 messages.success(request, f"已冻结积案清单，共{campaign.cases.count()}件。")
                 return redirect("supervision:campaign", pk=campaign.pk)
-            preview = services.campaign_candidates(user, rules, timezone.localdate())
+            preview = services.campaign_candidates(user, rules, clock.today())
             preview = {"count": preview.count(), "sample": preview.select_related("holder_unit")[:20]}
         except (SupervisionError, forms.forms.ValidationError) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
@@ -473,7 +471,7 @@ def campaigns(request):
 def campaign(request, pk):
     user = request.user
     c = get_object_or_404(_campaigns_visible_to(user), pk=pk)
-    today = timezone.localdate()
+    today = clock.today()
     visible = Matter.objects.visible_to(user).values("pk")
     cases = c.cases.filter(matter__in=visible).select_related("matter", "leader", "unit")
     if request.GET.get("open") == "1":
@@ -505,7 +503,7 @@ def campaign_case(request, pk):
         pk=pk,
     )
     assign_form = forms.CaseForm(initial={"leader": case.leader, "unit": case.unit})
-    outcome_form = forms.OutcomeForm(initial={"resolved_on": timezone.localdate()})
+    outcome_form = forms.OutcomeForm(initial={"resolved_on": clock.today()})
     if request.method == "POST":
         try:
             if request.POST.get("what") == "assign":
@@ -544,7 +542,7 @@ def campaign_case(request, pk):
 
 
 def _period(request):
-    today = timezone.localdate()
+    today = clock.today()
     form = forms.PeriodForm(request.GET or None, initial={"start": date(today.year, 1, 1), "end": today})
     if request.GET and form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
@@ -613,7 +611,7 @@ def drill(request, unit, part):
     if part not in PARTS:
         raise PermissionDenied("未知的统计项。")
     form, start, end = _period(request)
-    matters = scores.matters_behind(part, unit.pk, start, end, timezone.localdate())
+    matters = scores.matters_behind(part, unit.pk, start, end, clock.today())
     shown = matters.visible_to(user).select_related("holder_unit").order_by("-received_at")
     return render(
         request,
