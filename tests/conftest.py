@@ -27,6 +27,7 @@ from xinfang.deadlines.service import clear_cache as clear_deadline_cache
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
 from xinfang.petitions.models import Category
+from xinfang.petitions.screening import screen
 from xinfang.petitions.services import perform, register_matter
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -242,6 +243,10 @@ class Driver:
         if petitioners is None:
             petitioners = [dict(PETITIONER)]
         return register_matter(self.w.alice, fields=fields, petitioners=petitioners, now=self.now)
+
+    def screen(self, matter, units=(), users=(), note=""):
+        """市纪委监委 (dora), which screens the city's accusations, resolves whom one names."""
+        return screen(matter.pk, self.w.dora, units=units, users=users, note=note, now=self.now)
 
     def actor_for(self, matter, action):
         w = self.w

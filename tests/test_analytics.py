@@ -113,6 +113,7 @@ def october(world):
         ],
         "last_year": [_matter(d, at(2025, 10, day)) for day in (3, 4)],
     }
+    d.screen(made["accusation"][0], units=[w.units.d1_dept])
     repeat = made["letter_village"][2]
     Matter.objects.filter(pk=repeat.pk).update(repeat_of=made["late_september"][0])
     d.now = at(2026, 10, 20)

@@ -159,6 +159,10 @@ def test_accusation_is_invisible_to_the_accused_unit_through_the_api(world, api_
         complained_unit=world.units.d1_dept,
         division=world.divisions.other_township,
     )
+    for username in ["dan", "hank", "hope"]:  # before screening only 市纪委监委 sees it
+        assert api_as(world.users[username]).get(f"/matters/{accusation.pk}").status_code == 404
+    assert api_as(world.dora).get(f"/matters/{accusation.pk}").status_code == 200
+    d.screen(accusation, units=[world.units.d1_dept])
     for username in ["hank", "hope"]:
         api = api_as(world.users[username])
         assert accusation.pk not in [m["id"] for m in api.get("/matters", limit=200).json()["items"]]

@@ -56,6 +56,7 @@ def test_accusation_never_reaches_the_accused_units_export(client, world):
         complained_unit=world.units.d1_dept,
         division=world.divisions.other_township,
     )
+    d.screen(accusation, units=[world.units.d1_dept])
     d.do(accusation, "assign", unit=world.units.discipline)
     sign_in(client, "hank")
     _, rows = rows_of(download(client.get("/matters/export/", {"tab": "all"})))

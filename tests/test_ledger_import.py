@@ -157,9 +157,14 @@ def test_an_accusation_is_not_handed_to_the_accused_unit(world, tmp_path):
     assert job.errors == [
         [2, "承办单位", "检举控告事项不得交办给被检举控告的单位（《信访工作条例》第三十条、第四十六条）"]
     ]
+    # Not dispatched on import: 市纪委监委 first resolves whom it names; the 台账's 承办单位 is kept.
     accusation = Matter.objects.get()
-    assert accusation.nature == Nature.ACCUSATION and accusation.holder_unit == world.units.discipline
-    assert not Matter.objects.visible_to(world.hugo).exists()
+    assert accusation.nature == Nature.ACCUSATION and accusation.holder_unit == world.units.city_bureau
+    assert accusation.screening_unit == world.units.discipline and accusation.screened_at is None
+    assert "台账所列承办单位「青溪市纪委监委」" in accusation.events.get().note
+    assert list(Matter.objects.visible_to(world.dora)) == [accusation]
+    for name in ("hugo", "bob", "carol"):
+        assert not Matter.objects.visible_to(world.users[name]).exists()
 
 
 # ---------------------------------------------------------------- cells

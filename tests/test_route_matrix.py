@@ -139,6 +139,8 @@ ROUTES = {
         on_m1, kwargs=lambda o: {"pk": o.m1.pk}, method="post", data={"reason": "核实信访人身份"}
     ),
     "petitions:attachment": Route(on_m1, kwargs=lambda o: {"pk": o.attachment.pk}),
+    # M1 is no accusation: those who see it are sent back to it (test_scoping covers accusations)
+    "petitions:screen": Route(lambda u: on_m1(u, ok=302), kwargs=lambda o: {"pk": o.m1.pk}),
     "petitions:export": Route(lambda u: 200 if casework(u) else 403, query="?tab=all"),
     # Export jobs belong to their requester (alice here); everyone else gets 404.
     "petitions:export_job": Route(

@@ -7,6 +7,7 @@ from conftest import Driver, sign_in
 
 from xinfang.petitions.choices import Nature, RequestType, Status
 from xinfang.petitions.models import Matter
+from xinfang.petitions.screening import screen
 from xinfang.petitions.services import TransitionError, can_perform, perform
 from xinfang.petitions.workflow import TRANSITIONS
 
@@ -17,6 +18,8 @@ from xinfang.petitions.workflow import TRANSITIONS
 #   M4  检举控告 against the person 钱卫东 (a registrar of 东城区信访局), 西岭镇
 #   M5  西岭镇 (东城区), registered by 市信访局, still at the bureau
 #   M6  检举控告 against 东湖街道办事处, in its own territory (湖滨社区), still at the bureau
+#   M7  检举控告 naming "东湖街道办事处钱卫东", not yet screened: only 市纪委监委 sees it
+# 市纪委监委 (dora) screened M3, M4 and M6 (screening.py) and keeps seeing them.
 CITY_TERRITORIAL = {"M1", "M2", "M3", "M4", "M5", "M6"}
 D1_TERRITORIAL = {"M1", "M3", "M4", "M5", "M6"}
 EXPECTED = {
@@ -29,11 +32,12 @@ EXPECTED = {
     "root": set(),  # administrator: configuration only
     "audrey": set(),  # auditor: the audit log only
     "hugo": set(),  # 市住建局: nothing was given to it
-    "dora": {"M3"},  # 市纪委监委 handles the accusation
-    "dan": D1_TERRITORIAL,
-    "dave": D1_TERRITORIAL,
-    "dina": D1_TERRITORIAL,
-    "qian": D1_TERRITORIAL - {"M4"},  # the accused person never sees the accusation
+    "dora": {"M3", "M4", "M6", "M7"},  # 市纪委监委 screens the accusations and handles M3
+    # 钱卫东 is accused in M4: neither he nor anyone of his unit (its head included) sees it
+    "dan": D1_TERRITORIAL - {"M4"},
+    "dave": D1_TERRITORIAL - {"M4"},
+    "dina": D1_TERRITORIAL - {"M4"},
+    "qian": D1_TERRITORIAL - {"M4"},
     "hank": {"M1"},  # 东城区住建局: M1 was assigned to it; M3 accuses it
     "hope": {"M1"},
     "tom": {"M1"},  # 东湖街道 covers M1's and M6's place, but M6 accuses it
@@ -58,12 +62,16 @@ def build_matters(world):
         "division": w.divisions.other_township,
     }
     m3 = d.register(complained_unit=w.units.d1_dept, **accusation)
+    screen(m3.pk, w.dora, units=[w.units.d1_dept])
     m3 = d.do(m3, "assign", unit=w.units.discipline)
     m4 = d.register(complained_person="钱卫东", **accusation)
+    screen(m4.pk, w.dora, users=[w.qian])
     m5 = d.register(division=w.divisions.other_township)
     accusation["division"] = w.divisions.village
     m6 = d.register(complained_unit=w.units.t1, **accusation)
-    return {"M1": m1, "M2": m2, "M3": m3, "M4": m4, "M5": m5, "M6": m6}
+    screen(m6.pk, w.dora, units=[w.units.t1])
+    m7 = d.register(complained_person="东湖街道办事处钱卫东", **accusation)
+    return {"M1": m1, "M2": m2, "M3": m3, "M4": m4, "M5": m5, "M6": m6, "M7": m7}
 
 
 def _register_as(driver, user, overrides):
@@ -111,6 +119,11 @@ def test_pages_respect_scope(client, matrix, username):
         detail = client.get(f"/matters/{m.pk}/")
         expected_detail = 200 if key in visible else (403 if not user.does_casework else 404)
         assert detail.status_code == expected_detail, (username, key)
+        # The screening page: only 市纪委监委 for the unscreened M7; others who see a matter are sent
+        # back to it.
+        expected_screen = 200 if (key, username) == ("M7", "dora") else 302
+        expected_screen = expected_screen if key in visible else expected_detail
+        assert client.get(f"/matters/{m.pk}/screen/").status_code == expected_screen, (username, key)
         for name, t in TRANSITIONS.items():
             page = client.get(f"/matters/{m.pk}/act/{name}/")
             allowed = can_perform(user, m, t)
@@ -165,7 +178,12 @@ def test_attachment_download_is_scoped(client, world):
     assert client.get(f"/matters/attachments/{att.pk}/").status_code == 404
 
 
-ACCUSATIONS = {"M3": ["hank", "hope"], "M4": ["qian"], "M6": ["tom", "tina"]}
+ACCUSATIONS = {
+    "M3": ["hank", "hope"],
+    "M4": ["qian", "dina", "dave"],
+    "M6": ["tom", "tina"],
+    "M7": ["alice", "bob", "qian", "tom", "tina"],
+}
 
 
 @pytest.mark.parametrize("key", sorted(ACCUSATIONS))

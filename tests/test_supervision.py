@@ -12,7 +12,7 @@ from xinfang.core.models import Notification
 from xinfang.deadlines.models import PolicyRule, PolicySet
 from xinfang.org.models import Division, Role, User
 from xinfang.petitions.choices import Nature, Status
-from xinfang.petitions.models import Matter, MatterEvent, MatterUnit
+from xinfang.petitions.models import AccusedParty, Matter, MatterEvent, MatterUnit
 from xinfang.petitions.services import TransitionError, link_repeat, perform, register_matter, sweep
 from xinfang.supervision import services
 from xinfang.supervision.models import (
@@ -420,6 +420,7 @@ def test_leader_instruction_reaches_named_units(world):
 def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
     d = Driver(world)
     accusation = d.register(nature=Nature.ACCUSATION, complained_unit=world.units.d1_dept)
+    d.screen(accusation, units=[world.units.d1_dept])
     accusation = act(d, accusation, "assign", at(2025, 3, 4), unit=world.units.t1)
     for kind, extra in (("instruct", {}), ("supervise", {"level": "red", "reasons": ["procedure"]})):
         actor = world.leo if kind == "instruct" else world.sam
@@ -453,7 +454,13 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
     other = Driver(world).to(Status.HANDLING)
     addressed = _supervise(world, other)
     assert addressed in services.supervisions_visible_to(world.hank)
-    Matter.objects.filter(pk=other.pk).update(nature=Nature.ACCUSATION, complained_unit=world.units.d1_dept)
+    Matter.objects.filter(pk=other.pk).update(
+        nature=Nature.ACCUSATION,
+        complained_unit=world.units.d1_dept,
+        screening_unit=world.units.discipline,
+        screened_at=at(2025, 3, 21),
+    )
+    AccusedParty.objects.create(matter=other, unit=world.units.d1_dept, unit_path=world.units.d1_dept.path)
     for name in ("hank", "hope"):
         assert addressed not in services.supervisions_visible_to(world.users[name])
     assert addressed in services.supervisions_visible_to(world.sam)
@@ -781,15 +788,18 @@ def test_supervision_events_are_append_only(world):
 def test_accusation_against_a_person_is_not_shown_to_them(world):
     d = Driver(world)
     matter = d.register(nature=Nature.ACCUSATION, complained_person="hank")
-    matter = act(d, matter, "assign", at(2025, 3, 4))  # 区住建局 handles it; hank himself must not
+    d.screen(matter, users=[world.hank])
+    # 东湖街道 handles it; neither hank nor anyone of his unit (区住建局, its head hope) may
+    matter = act(d, matter, "assign", at(2025, 3, 4), unit=world.units.t1)
     sup = _supervise(world, matter)
-    assert not Matter.objects.visible_to(world.hank).filter(pk=matter.pk).exists()
-    assert sup in services.supervisions_visible_to(world.hope)
-    assert sup not in services.supervisions_visible_to(world.hank)
+    for accused_side in (world.hank, world.hope):
+        assert not Matter.objects.visible_to(accused_side).filter(pk=matter.pk).exists()
+        assert sup not in services.supervisions_visible_to(accused_side)
+    assert sup in services.supervisions_visible_to(world.tina)
     [task] = sup.tasks.all()
-    with pytest.raises(SupervisionError, match="回避"):
+    with pytest.raises(SupervisionError, match="反馈"):
         services.answer(task.pk, world.hank, "已核查。", now=at(2025, 3, 25))
-    assert services.answer(task.pk, world.hope, "已核查。", now=at(2025, 3, 25)).state == "answered"
+    assert services.answer(task.pk, world.tina, "已核查。", now=at(2025, 3, 25)).state == "answered"
 
 
 def test_campaign_rule_after_rereview(world):

@@ -197,6 +197,9 @@ def test_collective_visit_refuses_more_than_five_representatives(driver):
 def test_accusation_cannot_be_dispatched_to_the_accused_unit(driver):
     w = driver.w
     matter = driver.register(nature="accusation", complained_unit=w.units.d1_dept, request_type="report")
+    with pytest.raises(TransitionError, match="工作范围"):  # the bureau sees it only once screened
+        driver.do(matter, "assign", unit=w.units.discipline)
+    driver.screen(matter, units=[w.units.d1_dept])
     with pytest.raises(TransitionError, match="被检举控告的单位"):
         driver.do(matter, "assign", unit=w.units.d1_dept)
     matter = driver.do(matter, "assign", unit=w.units.discipline, actor=w.bob)

@@ -27,6 +27,7 @@ from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
 from xinfang.petitions.forms import MatterForm, PetitionerForm, form_for
 from xinfang.petitions.models import Category, Matter
+from xinfang.petitions.scoping import can_see
 from xinfang.petitions.services import StaleMatter, TransitionError, can_perform, perform, register_matter
 from xinfang.petitions.workflow import TRANSITIONS
 
@@ -373,7 +374,7 @@ def summary(m: Matter) -> dict:
     }
 
 
-def detail(request, m: Matter) -> dict:
+def detail(request, m: Matter, *, in_scope=True) -> dict:
     full = request.user.role in FULL_PERSONAL_DATA_ROLES
     people = m.petitioner_rows(full=full)
     if full and people:
@@ -391,7 +392,7 @@ def detail(request, m: Matter) -> dict:
         }
         for e in m.events.select_related("actor_unit").order_by("at", "pk")
     ]
-    allowed = [name for name, t in TRANSITIONS.items() if can_perform(request.user, m, t, visible=True)]
+    allowed = [name for name, t in TRANSITIONS.items() if can_perform(request.user, m, t, visible=in_scope)]
     return {
         **summary(m),
         "content": m.content,
@@ -483,7 +484,7 @@ def create_matter(request, payload: MatterIn):
         raise HttpError(403, "该令牌的服务账号不是登记员或交办员，不能登记信访事项。")
     existing = ApiIntake.objects.filter(user=user, client_key=payload.client_key).first()
     if existing is not None:
-        return Reply(200, detail(request, get_visible(request, existing.matter_id)))
+        return Reply(200, submitted(request, existing.matter_id))
 
     division = find_division(payload.division_code)
     data = payload.dict(
@@ -517,8 +518,16 @@ def create_matter(request, payload: MatterIn):
     except IntegrityError:
         # The same client_key sent twice at once: the other request registered it.
         existing = get_object_or_404(ApiIntake, user=user, client_key=payload.client_key)
-        return Reply(200, detail(request, get_visible(request, existing.matter_id)))
-    return Reply(201, detail(request, get_visible(request, matter.pk)))
+        return Reply(200, submitted(request, existing.matter_id))
+    return Reply(201, submitted(request, matter.pk))
+
+
+def submitted(request, matter_id) -> dict:
+    """The matter an intake account registered, given back to it as it was submitted. Not through
+    the account's scope: a 检举控告 is hidden from the account until it has been screened (and
+    later reads of it go through the scope)."""
+    m = Matter.objects.select_related("division", "category", "holder_unit").get(pk=matter_id)
+    return detail(request, m, in_scope=can_see(request.user, m))
 
 
 @api.post(

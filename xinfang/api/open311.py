@@ -166,8 +166,10 @@ def create_request(
         "received_at": clock.now(),
         "title": description.strip().splitlines()[0][:60],
         "content": description,
-        "nature": Nature.APPEAL,
-        "request_type": RequestType.HELP,
+        # A report about officials (纪检监察) is a 检举控告 whatever the client calls it: it goes to
+        # screening before anyone else sees it.
+        "nature": Nature.ACCUSATION if category.top.name == "纪检监察" else Nature.APPEAL,
+        "request_type": RequestType.REPORT if category.top.name == "纪检监察" else RequestType.HELP,
         "division": division,
         "category": category,
         "anonymous": not people,

@@ -12,7 +12,8 @@ from xinfang.core.models import Notification
 from xinfang.intelligence import urgency
 from xinfang.org.models import Role, User
 from xinfang.petitions.models import Matter
-from xinfang.petitions.scoping import is_accused
+from xinfang.petitions.scoping import hidden_from_user
+from xinfang.petitions.screening import SCREENING_ROLES
 from xinfang.petitions.services import enqueue
 
 KIND = "urgent"
@@ -33,10 +34,14 @@ def paused():
 
 
 def recipients(matter) -> list[User]:
+    if matter.screening_unit_id and matter.screened_at is None:
+        # A 检举控告 nobody has screened yet: whoever it names is unknown, so only its screening
+        # unit is told, and acts on the urgency itself.
+        return list(User.objects.filter(is_active=True, unit=matter.screening_unit, role__in=SCREENING_ROLES))
     units = [u for u in (matter.registering_unit, matter.registering_unit.government()) if u is not None]
     found = User.objects.filter(is_active=True, unit__in=units, role__in=[Role.LEADER, Role.UNIT_HEAD])
     # A 检举控告 never reaches the accused side, however urgent it reads.
-    return [u for u in found.select_related("unit") if not is_accused(matter, user=u)]
+    return [u for u in found.select_related("unit") if not hidden_from_user(matter, u)]
 
 
 @transaction.atomic

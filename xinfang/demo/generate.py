@@ -44,6 +44,7 @@ from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
 from xinfang.petitions.models import MAX_REPRESENTATIVES, Category, Matter
+from xinfang.petitions.screening import screen
 from xinfang.petitions.services import perform, register_matter
 
 from . import content as C
@@ -345,6 +346,13 @@ class Run:
         self.matter = register_matter(self.registrar(), fields=fields, petitioners=s.petitioners, now=moment)
         self.t = moment
         self.done["register"] = 1
+        if self.matter.screening_unit_id:  # 检举控告: its 纪检监察 unit resolves whom it names first
+            moment = self.when(self.days(0, 2))
+            screener = self.user(self.matter.screening_unit, R.HANDLER)
+            named = [s.complained_unit] if s.complained_unit else []
+            note = "" if named else f"被反映人「{s.complained_person}」不是本系统的工作人员。"
+            screen(self.matter.pk, screener, units=named, note=note, now=moment)
+            self.t = moment
         if s.stop_after == ("register", 1) or self.matter.status != Status.REGISTERED:
             raise Stop
 

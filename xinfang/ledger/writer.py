@@ -47,7 +47,9 @@ def prepare(actor, row: LedgerRow, now):
     Returns (matter, step or None, transition or None, the completed step's due date);
     raises TransitionError."""
     matter = services.new_matter(actor, row.fields, now)
-    if row.handling_unit is None:
+    # A 检举控告 waits for its screening unit to resolve whom it names before anyone dispatches
+    # it; the 台账's 承办单位 stays in the register event's note.
+    if row.handling_unit is None or matter.screening_unit_id:
         return matter, None, None, None
     action = dispatch_action(actor, row.handling_unit)
     t = TRANSITIONS[action]
@@ -89,13 +91,19 @@ def write_chunk(job: ImportJob, actor, rows: list[LedgerRow], now) -> list[RowEr
     for row, matter, step, t, old_due in prepared:
         matter.pk = matter_id = ids[matter.import_key]
         links.append({"matter_id": matter_id, "unit_id": unit.pk, "unit_path": unit.path})
+        note = f"由台账导入（{job.original_name} 第{row.number}行）"
+        if matter.screening_unit_id:
+            screener = matter.screening_unit
+            links.append({"matter_id": matter_id, "unit_id": screener.pk, "unit_path": screener.path})
+            if row.handling_unit is not None:
+                note += f"；台账所列承办单位「{row.handling_unit}」，待「{screener}」核定被反映对象后交办"
         events.append({
             **base,
             "matter_id": matter_id,
             "action": "register",
             "from_status": "",
             "to_status": Status.REGISTERED,
-            "note": f"由台账导入（{job.original_name} 第{row.number}行）",
+            "note": note,
             "data": {"channel": matter.channel, "repeat_of": None, "import_job": job.pk},
         })  # fmt: skip
         for p in row.petitioners:

@@ -208,11 +208,17 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .scoping import is_accused
-
         units = Unit.objects.filter(active=True).exclude(pk=self.matter.holder_unit_id)
-        allowed = [u.pk for u in units if not is_accused(self.matter, unit=u)]
-        self.fields["unit"].queryset = Unit.objects.filter(pk__in=allowed).order_by("path")
+        if self.matter.nature == Nature.ACCUSATION:
+            # Never offer an accused unit (or one below it); nothing before the screening.
+            if self.matter.screened_at is None:
+                units = units.none()
+            for party in self.matter.accused_parties.all():  # as scoping.party_covers decides
+                if party.user_id:
+                    units = units.exclude(pk=party.unit_id)
+                else:
+                    units = units.exclude(path__startswith=party.unit_path)
+        self.fields["unit"].queryset = units.order_by("path")
 
 
 class ReferForm(ActionForm):

@@ -112,6 +112,21 @@ class Matter(models.Model):
         Unit, verbose_name="被反映单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     complained_person = models.CharField("被反映人", max_length=60, blank=True)
+    # 检举控告 (art. 30, 46): the names above are what the intake wrote. Until a person of the
+    # screening unit (the receiving organ's 纪检监察 side) has resolved them against the org tree
+    # (AccusedParty rows, screened_at), only that unit sees the matter.
+    screening_unit = models.ForeignKey(
+        Unit, verbose_name="核定单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    screened_at = models.DateTimeField("被反映对象核定时间", null=True, blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     is_collective = models.BooleanField("集体访", default=False)
     headcount = models.PositiveIntegerField("人数", default=1)
     anonymous = models.BooleanField("姓名地址不详", default=False, help_text="无法告知的，不需出具书面告知")
@@ -304,6 +319,31 @@ class MatterUnit(models.Model):
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
         ]
+
+
+class AccusedParty(models.Model):
+    """A unit or person a 检举控告 names, as resolved by the screening unit. A named unit: the
+    matter is hidden from its users and its sub-units'. A named person (`user`, with `unit` their
+    unit): hidden from them and from their own unit's colleagues, its head included."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="accused_parties")
+    unit = models.ForeignKey(Unit, verbose_name="被反映单位", on_delete=models.PROTECT, related_name="+")
+    unit_path = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="被反映人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "被反映对象"
+        unique_together = [("matter", "unit", "user")]
+
+    def __str__(self):
+        return f"{self.unit}{self.user.full_name if self.user_id else ''}"
 
 
 class Petitioner(models.Model):

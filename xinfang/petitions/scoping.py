@@ -1,11 +1,13 @@
-"""Row scoping: which matters a staff user may see (DESIGN §2, issue 2).
+"""Row scoping: which matters a staff user may see. The rule is written once, as a query
+(`scope_q`); the check of one matter (`can_see`) asks the database the same question.
 
 - Territorial units (党委政府, 信访部门, 乡镇街道) see matters whose division lies in the divisions
-  they cover (属地).
-- Every unit sees matters that were ever dispatched to it or to one of its sub-units (属事).
-- A 检举控告 matter is never visible to the unit it accuses (or its sub-units), nor to a user whose
-  name is the person it accuses.
-- Analysts (aggregates only) and administrators (configuration only) see no individual matter.
+  they cover, and matters held by them or their sub-units (属地).
+- Every unit sees matters it, or one of its sub-units, was ever given (MatterUnit, 属事).
+- A 检举控告 (art. 30, 46) is hidden: before its named parties are resolved (screening.py) from
+  everyone but its screening unit; afterwards from each accused unit and its sub-units, and from
+  each accused person and the colleagues of their own unit (its head included).
+- Analysts (aggregates only), administrators (configuration only) and auditors see no matter.
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -19,12 +21,28 @@ def unit_ancestor_ids(unit):
     return [int(x) for x in unit.path.strip("/").split("/") if x]
 
 
-def scope_filter(queryset, user):
+def hidden_q(unit, user=None) -> Q:
+    """Accusations that `unit` (and `user`, when given) must not see."""
+    from .models import AccusedParty
+
+    ancestors = unit_ancestor_ids(unit)
+    parties = AccusedParty.objects.filter(matter=OuterRef("pk"))
+    named = Q(Exists(parties.filter(user__isnull=True, unit_id__in=ancestors))) | Q(
+        Exists(parties.filter(user__isnull=False, unit_id=unit.pk))
+    )
+    if user is not None:
+        named |= Q(Exists(AccusedParty.objects.filter(matter=OuterRef("pk"), user=user)))
+    unscreened = Q(screened_at__isnull=True) & ~Q(screening_unit_id__in=ancestors)
+    return Q(nature=Nature.ACCUSATION) & (unscreened | named)
+
+
+def scope_q(user) -> Q | None:
+    """The matters `user` may see, or None for a user who sees none."""
     if not getattr(user, "is_authenticated", False) or not user.does_casework:
-        return queryset.none()
-    unit = user.unit
+        return None
     from .models import MatterUnit
 
+    unit = user.unit
     # The cheap column tests first, the EXISTS over the unit links last: both databases evaluate an
     # OR in this order, and PostgreSQL otherwise hashes all of a unit's links on every list.
     visible = Q(pk__in=[])
@@ -33,38 +51,41 @@ def scope_filter(queryset, user):
             visible |= Q(division__path__startswith=path)
         visible |= Q(holder_unit__path__startswith=unit.path)
     visible |= Q(Exists(MatterUnit.objects.filter(matter=OuterRef("pk"), unit_path__startswith=unit.path)))
-    accused_here = Q(nature=Nature.ACCUSATION) & (
-        Q(complained_unit_id__in=unit_ancestor_ids(unit))
-        | (Q(complained_person=user.full_name) & ~Q(complained_person=""))
-    )
-    return queryset.filter(visible).exclude(accused_here)
+    return visible & ~hidden_q(unit, user)
 
 
-def is_accused(matter, unit=None, user=None) -> bool:
-    """Whether `unit` (or `user`) is the accused side of a 检举控告 matter."""
-    if matter.nature != Nature.ACCUSATION:
-        return False
-    if user is not None and unit is None:
-        unit = user.unit
-    if unit is not None and matter.complained_unit_id and unit.is_within(matter.complained_unit):
-        return True
-    return bool(user is not None and matter.complained_person and user.full_name == matter.complained_person)
+def scope_filter(queryset, user):
+    q = scope_q(user)
+    return queryset.none() if q is None else queryset.filter(q)
 
 
 def can_see(user, matter) -> bool:
-    """The same rules as scope_filter, for one matter already in memory (used on every write)."""
-    from .models import MatterUnit
+    """Whether `user` may see `matter`: the same query as lists use, for one row."""
+    from .models import Matter
 
-    if not getattr(user, "is_authenticated", False) or not user.does_casework:
+    return Matter.objects.filter(pk=matter.pk).visible_to(user).exists()
+
+
+def hidden_from(matter, unit) -> bool:
+    """Whether a 检举控告 must be kept from `unit` (as a dispatch target, an addressee of a
+    督办 or a notice): the same rule as `hidden_q`, for one matter."""
+    if matter.nature != Nature.ACCUSATION:
         return False
-    unit = user.unit
-    if is_accused(matter, unit=unit, user=user):
+    if matter.pk is None:  # being registered: not screened yet
+        return not (matter.screening_unit and unit.is_within(matter.screening_unit))
+    return type(matter).objects.filter(pk=matter.pk).filter(hidden_q(unit)).exists()
+
+
+def hidden_from_user(matter, user) -> bool:
+    if matter.nature != Nature.ACCUSATION:
         return False
-    if unit.is_territorial:
-        division_path = matter.division.path
-        if any(division_path.startswith(p) for p in territory_paths(unit)):
-            return True
-    return MatterUnit.objects.filter(matter=matter, unit_path__startswith=unit.path).exists()
+    return type(matter).objects.filter(pk=matter.pk).filter(hidden_q(user.unit, user)).exists()
+
+
+def party_covers(party, unit) -> bool:
+    """Whether an AccusedParty keeps the matter from `unit`: a named unit covers itself and its
+    sub-units, a named person their own unit (not the units below it)."""
+    return unit.pk == party.unit_id if party.user_id else unit.is_within(party.unit)
 
 
 def territory_paths(unit):

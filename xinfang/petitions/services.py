@@ -23,6 +23,7 @@ from xinfang.deadlines.policies import STEPS
 from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit, User
 
+from . import screening
 from .choices import (
     DispatchKind,
     Nature,
@@ -43,7 +44,7 @@ from .models import (
     Petitioner,
     format_tracking_code,
 )
-from .scoping import can_see, is_accused
+from .scoping import can_see, hidden_from
 from .workflow import PETITIONER_WINDOWS, STEP_OF_STATUS, TRANSITIONS, Transition, completed_step, step_of
 
 # Staff of a unit who are told when a matter arrives or a deadline nears.
@@ -170,7 +171,10 @@ def _dispatch_target(s: Step) -> Unit:
         raise TransitionError(f"「{unit}」已停用，不能接收事项。")
     if s.matter.holder_unit_id == unit.pk:
         raise TransitionError("不能转送、交办给本单位；本单位办理请选择「直接办理」。")
-    if is_accused(s.matter, unit=unit):
+    m = s.matter
+    if m.nature == Nature.ACCUSATION and m.screened_at is None:
+        raise TransitionError(f"检举控告事项须先由「{m.screening_unit}」核定被反映对象，才能转送、交办。")
+    if hidden_from(m, unit):
         raise TransitionError(
             "检举控告事项不得转送、交办给被检举控告的单位（《信访工作条例》第三十条、第四十六条）。"
         )
@@ -515,7 +519,7 @@ def perform(
     matter.save()
 
     for unit in step.link_units:
-        MatterUnit.objects.get_or_create(matter=matter, unit=unit, defaults={"unit_path": unit.path})
+        grant_access(matter, unit)
     event = MatterEvent.objects.create(
         matter=matter,
         action=action,
@@ -542,6 +546,12 @@ def perform(
         save_attachment(matter, f, actor, event)
     _queue_notifications(matter, t, step)
     return matter
+
+
+def grant_access(matter, unit):
+    """Let `unit` (and its sub-units) see the matter from now on (属事). The one writer of
+    MatterUnit rows for single matters; bulk writers insert the same row."""
+    MatterUnit.objects.get_or_create(matter=matter, unit=unit, defaults={"unit_path": unit.path})
 
 
 def is_final(matter) -> bool:
@@ -700,7 +710,9 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
     final = bool(repeat_of and is_final(repeat_of))
     matter = new_matter(actor, fields, now, final=final)
     matter.save()
-    MatterUnit.objects.create(matter=matter, unit=actor.unit, unit_path=actor.unit.path)
+    grant_access(matter, actor.unit)
+    if matter.screening_unit_id:
+        grant_access(matter, matter.screening_unit)
     for p in petitioners:
         Petitioner.objects.create(matter=matter, **p)
     note = (
@@ -747,6 +759,7 @@ def new_matter(actor, fields: dict, now, *, final=False) -> Matter:
             "step_started_on": timezone.localdate(fields.get("received_at") or now),
         }
     )
+    screening.prepare(matter)
     if final:
         matter.status = Status.NOT_ACCEPTED
         matter.closed_on = timezone.localdate(now)
@@ -831,7 +844,9 @@ def sweep(today: date | None = None) -> dict:
         "pk", flat=True
     )
     for pk in list(expired):
-        perform(pk, None, "close", system=True, now=now, note="申请期限届满，信访人未申请复查（复核），事项办结。")
+        perform(
+            pk, None, "close", system=True, now=now, note="申请期限届满，信访人未申请复查（复核），事项办结。"
+        )
         counts["closed"] += 1
     return counts
 

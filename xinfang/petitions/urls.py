@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import screening_views, views
 
 app_name = "petitions"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("earlier/", views.earlier_matters, name="earlier"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("<int:pk>/screen/", screening_views.screen, name="screen"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("export/", views.export_list, name="export"),

@@ -21,8 +21,8 @@ from xinfang.core import clock
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
-from . import export
-from .choices import TERMINAL_STATUSES, Status
+from . import export, screening
+from .choices import TERMINAL_STATUSES, Nature, Status
 from .forms import (
     MatterForm,
     PetitionerFormSet,
@@ -32,6 +32,7 @@ from .forms import (
     normalize_tracking_code,
 )
 from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
+from .scoping import can_see
 from .services import TransitionError, can_perform, register_matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 
@@ -92,7 +93,10 @@ def todo_filter(user):
     # The unit's subtree as a list of ids, not a join on the unit path: the database can then read
     # the (holder_unit, status, due_date) index instead of every matter in those statuses.
     units = list(user.unit.subtree().values_list("pk", flat=True))
-    return Q(holder_unit__in=units, status__in=statuses)
+    waiting = Q(holder_unit__in=units, status__in=statuses)
+    if user.role in screening.SCREENING_ROLES:  # accusations whose named parties they resolve
+        waiting |= Q(screening_unit__in=units, screened_at__isnull=True, nature=Nature.ACCUSATION)
+    return waiting
 
 
 def apply_filters(qs, form):
@@ -245,6 +249,12 @@ def register(request):
         else:
             feedback.record("category", request.POST, matter, matter.category, request.user)
             messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
+            if not can_see(request.user, matter):
+                messages.info(
+                    request,
+                    f"检举控告事项已交「{matter.screening_unit}」核定被反映对象，核定前本单位不能查看。",
+                )
+                return redirect("petitions:queue")
             return redirect("petitions:detail", pk=matter.pk)
     return render(request, "petitions/register.html", {"form": form, "formset": formset})
 
@@ -297,8 +307,17 @@ def detail(request, pk):
         "light_label": light_label,
         "repeats": matter.repeats.all() if matter.pk else [],
         "documents": notices.available(matter, events),
+        "can_screen": _may_screen(request.user, matter),
     }
     return render(request, "petitions/detail.html", context)
+
+
+def _may_screen(user, matter) -> bool:
+    try:
+        screening.check_screener(user, matter)
+    except screening.ScreeningError:
+        return False
+    return True
 
 
 @casework_required

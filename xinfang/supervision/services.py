@@ -14,13 +14,14 @@ from xinfang.audit import api as audit
 from xinfang.core import clock
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
-from xinfang.petitions.choices import Nature, Resolution, Status
-from xinfang.petitions.models import Matter, MatterUnit, Pause
-from xinfang.petitions.scoping import can_see, is_accused, unit_ancestor_ids
+from xinfang.petitions.choices import Resolution, Status
+from xinfang.petitions.models import Matter, Pause
+from xinfang.petitions.scoping import can_see, hidden_from, hidden_from_user, hidden_q
 from xinfang.petitions.services import (
     NOTIFIED_ROLES,
     TransitionError,
     enqueue,
+    grant_access,
     record_internal_event,
     save_attachment,
     staff_notices,
@@ -133,10 +134,7 @@ def supervisions_visible_to(user):
         return Supervision.objects.none()
     root = oversight_root(user.unit) if user.role in OVERSIGHT_ROLES else user.unit
     addressed = SupervisionTask.objects.filter(supervision=OuterRef("pk"), unit__path__startswith=root.path)
-    accused = Matter.objects.filter(supervisions=OuterRef("pk"), nature=Nature.ACCUSATION).filter(
-        Q(complained_unit_id__in=unit_ancestor_ids(user.unit))
-        | (Q(complained_person=user.full_name) & ~Q(complained_person=""))
-    )
+    accused = Matter.objects.filter(supervisions=OuterRef("pk")).filter(hidden_q(user.unit, user))
     return Supervision.objects.filter(
         Q(issuing_unit__path__startswith=root.path) | Q(Exists(addressed))
     ).exclude(Exists(accused))
@@ -208,7 +206,7 @@ def issue(
     targets = list(answers_for)
     for unit in targets:
         for m in matters:
-            if is_accused(m, unit=unit):
+            if hidden_from(m, unit):
                 raise SupervisionError(
                     f"事项{m.display_code}是检举控告事项，不得交由被检举控告的「{unit}」办理或反馈"
                     "（《信访工作条例》第三十条、第四十六条）。"
@@ -235,7 +233,7 @@ def issue(
     for unit, its_matters in answers_for.items():
         SupervisionTask.objects.create(supervision=sup, unit=unit)
         for m in its_matters:  # a unit that must answer about a matter may see it (属事)
-            MatterUnit.objects.get_or_create(matter=m, unit=unit, defaults={"unit_path": unit.path})
+            grant_access(m, unit)
     label = sup.title
     SupervisionEvent.objects.create(
         supervision=sup, action="issue", actor=actor, actor_unit=actor.unit, at=now, note=sup.text
@@ -276,7 +274,7 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
     _require_casework(actor, ANSWERING_ROLES)
     if not actor.unit.is_within(task.unit):
         raise SupervisionError(f"该督办由「{task.unit}」反馈。")
-    if any(is_accused(m, user=actor) for m in sup.matters.all()):
+    if any(hidden_from_user(m, actor) for m in sup.matters.all()):
         raise SupervisionError("所涉检举控告事项反映的是您或您所在单位，应当回避，不能反馈。")
     if sup.state not in {Supervision.State.OPEN, Supervision.State.ANSWERED}:
         raise SupervisionError(f"该督办{sup.get_state_display()}，不能再反馈。")
@@ -443,7 +441,7 @@ def take_ownership(
     for who in (actor, leader):
         if not can_see(who, matter):
             raise SupervisionError(f"该事项不在{who}的工作范围内。")
-    if is_accused(matter, unit=unit):
+    if hidden_from(matter, unit):
         raise SupervisionError("检举控告事项不得由被检举控告的单位负责化解（第三十条）。")
     if not (plan or "").strip():
         raise SupervisionError("请填写化解方案。")
@@ -462,7 +460,7 @@ def take_ownership(
     )
     for title, due in milestones:
         Milestone.objects.create(ownership=ownership, title=title, due_on=due)
-    MatterUnit.objects.get_or_create(matter=matter, unit=unit, defaults={"unit_path": unit.path})
+    grant_access(matter, unit)
     record_internal_event(
         matter, "take_ownership", actor, now, f"{leader}包案，目标化解日期{target_date:%Y年%m月%d日}。"
     )
@@ -677,7 +675,7 @@ def assign_case(actor, case, *, leader=None, unit=None) -> CampaignCase:
     _check_campaign_side(actor, case)
     if leader is not None and leader.role != Role.LEADER:
         raise SupervisionError("包案领导必须是领导。")
-    if unit is not None and is_accused(case.matter, unit=unit):
+    if unit is not None and hidden_from(case.matter, unit):
         raise SupervisionError("检举控告事项不得由被检举控告的单位负责化解（第三十条）。")
     case.leader, case.unit = leader or case.leader, unit or case.unit
     case.save(update_fields=["leader", "unit"])
