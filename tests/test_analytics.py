@@ -122,7 +122,9 @@ def october(world):
 
 
 def _scope(frame, first=date(2026, 10, 1), last=date(2026, 10, 31), **kw):
-    return Scope(frame=frame, period=Period(first, last), today=date(2026, 11, 22), can_list=True, **kw)
+    return Scope(
+        frame=frame, period=Period(first, last), today=date(2026, 11, 22), visible=Matter.objects.all(), **kw
+    )
 
 
 def test_snapshot_counts_what_the_records_hold(world, october):

@@ -425,6 +425,28 @@ def test_models_page_trains_and_switches_versions(client, world, driver):
     assert client.get(reverse("assist:models")).status_code == 403
 
 
+def test_the_administrator_sees_feedback_figures_but_no_matter(client, world, driver):
+    """系统管理 → 建议反馈: administrators configure the system and read no matters."""
+    matter = driver.register(title="湖滨社区路灯长期不亮")
+    for kind, accepted in [("category", True), ("category", True), ("category", False), ("unit", False)]:
+        Feedback.objects.create(
+            kind=kind, matter=matter, suggested="1", chosen="1" if accepted else "2", accepted=accepted,
+            user=world.alice,
+        )  # fmt: skip
+    sign_in(client, "root")
+    page = client.get(reverse("admin:assist_feedback_changelist"))
+    assert page.status_code == 200
+    body = re.sub(r"\s+", "", page.content.decode())
+    for leak in (matter.code, matter.display_code, matter.title, "停车费"):
+        assert leak not in body, leak
+    assert "<td>内容分类</td><td>3</td><td>2</td><td>1</td><td>67%</td><td>33%</td>" in body
+    assert "<td>承办单位</td><td>1</td><td>0</td><td>1</td><td>0%</td><td>100%</td>" in body
+    one = Feedback.objects.first()
+    for name in ("change", "history", "delete"):
+        assert client.get(reverse(f"admin:assist_feedback_{name}", args=[one.pk])).status_code == 403, name
+    assert "建议反馈" in client.get(reverse("admin:index")).content.decode()
+
+
 def test_pages_wait_for_the_worker_to_index_a_large_database(client, world, driver, settings):
     from xinfang.assist import tasks
 

@@ -649,6 +649,20 @@ def test_the_workbook_has_one_sheet_per_table_with_numbers_and_percent_formats()
     assert categories["F10"].value is None and categories["G10"].value is None  # no last-year figure
 
 
+def test_a_figures_only_report_has_no_columns_or_sheets_for_matters():
+    """A report for a reader without matter access names no matter: its workbook leaves out the
+    典型事项 column and the 在办时间最长 sheet, as the document leaves out the table."""
+    issues = [Issue(i.name, i.parent, i.count, i.last_year) for i in monthly().top_issues]
+    data = monthly(top_issues=issues, longest_open=[])
+    book = load_workbook(io.BytesIO(report.render_tables_xlsx(data)))
+    assert "在办时间最长" not in book.sheetnames
+    assert [c.value for c in book["主要问题"][1]] == ["序号", "问题", "所属类别", "件数", "去年同期", "同比"]
+    assert [c.value for c in book["主要问题"][2]][:4] == [1, "物业管理", "城乡建设", 96]
+    text = "".join(p.text for p in Document(io.BytesIO(report.render_report(data))).paragraphs)
+    assert "在办时间最长" not in text and "如“" not in text
+    assert "物业管理问题（城乡建设类）96件" in text
+
+
 # ------------------------------------------------------------------------ gongwen and charts
 
 

@@ -4,7 +4,8 @@
 walks Django's URL resolver: a route that is added without an entry here fails CI, and so does an
 entry for a route that no longer exists. Which matters a user may see is the business of
 test_scoping.py; here matter routes are called on one matter (M1 of that file) whose visibility
-comes from its EXPECTED table.
+comes from its EXPECTED table. A route that hands out a file must also be in the download matrix
+(test_download_scoping.py), which opens every file and checks what it names.
 """
 
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from conftest import PETITIONER, Driver, matter_fields, sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
+from test_download_scoping import DOWNLOAD_ROUTES
 from test_scoping import EXPECTED
 
 from xinfang.analytics.models import Warning
@@ -319,6 +321,7 @@ def test_every_route_has_an_entry_in_the_matrix():
     names = {n for n in route_names() if not n.startswith("admin:")}
     assert names - ROUTES.keys() == set(), "新路由缺少权限矩阵条目（tests/test_route_matrix.py 的 ROUTES）"
     assert ROUTES.keys() - names == set(), "权限矩阵里有已不存在的路由"
+    assert DOWNLOAD_ROUTES - ROUTES.keys() == set(), "下载矩阵里有已不存在的路由"
 
 
 @pytest.fixture
@@ -426,6 +429,8 @@ def test_route_for_every_persona(client, world, objects, name):
         last = call(client, name, route, objects, token)
         got = last.status_code
         expected = route.expect(world.users[username])
+        if last.get("Content-Disposition", "").startswith("attachment"):
+            assert name in DOWNLOAD_ROUTES, f"{name} 提供文件下载，须列入 tests/test_download_scoping.py"
         if got != expected:
             wrong[username] = (got, expected, last.content.decode()[:200])
     assert wrong == {}, f"{name}: (得到, 应为, 回应)"

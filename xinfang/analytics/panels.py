@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import numpy as np
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from xinfang.org.models import Unit
@@ -23,6 +24,7 @@ from xinfang.supervision.scorecard import score
 from .frame import Filter, Frame, day_number
 
 TOP = 15
+EXAMPLE_CHUNK = 500  # matter ids looked up at a time when picking example titles
 
 
 @dataclass
@@ -116,10 +118,19 @@ class Table:
         self.links.append(links or [None] * len(row))
 
 
+def readable(user) -> QuerySet | None:
+    """The matters `user` may open, or None for a reader without matter access (analysts,
+    administrators, auditors, and the command line without a user): they get figures only."""
+    if user is None or not user.does_casework:
+        return None
+    return Matter.objects.visible_to(user)
+
+
 @dataclass
 class Scope:
     """What a dashboard shows: the period, the filters (codes and tree positions) and the user's
-    territory. `params` are the filters as they appear in the URL."""
+    territory. `params` are the filters as they appear in the URL. `visible` is what `readable`
+    gives for the reader: the matters a table may name (查询码, titles) and link to."""
 
     frame: Frame
     period: Period
@@ -130,9 +141,14 @@ class Scope:
     division: int = 0
     home: int = 0  # the user's territory (a division position): links never leave it
     unit: int | None = None
-    can_list: bool = False  # whether the user may open matter lists (drill-down)
+    visible: QuerySet | None = None
     unit_root: str = ""  # path of the unit whose subtree the user oversees (unit scores)
     params: dict = field(default_factory=dict)
+
+    @property
+    def can_list(self) -> bool:
+        """Whether the reader may open matters and matter lists (drill-down)."""
+        return self.visible is not None
 
     def filter(self, period: Period | None = None) -> Filter:
         p = period or self.period
@@ -451,8 +467,25 @@ def backlog(scope: Scope) -> Table:
     return t
 
 
-def longest_open(scope: Scope, visible=None, limit=10) -> Table:
-    """The longest-open matters (oldest receipt among open ones) in the scope."""
+def example_titles(scope: Scope, ids, count: int) -> list[str]:
+    """Titles of the last `count` of `ids` (column-store order: by receipt) that the reader may
+    open; none for a reader without matter access."""
+    if scope.visible is None:
+        return []
+    ids = [int(x) for x in ids]
+    found = []
+    for end in range(len(ids), 0, -EXAMPLE_CHUNK):  # from the newest, until enough are readable
+        piece = ids[max(0, end - EXAMPLE_CHUNK) : end]
+        titles = dict(scope.visible.filter(pk__in=piece).values_list("pk", "title"))
+        found = [titles[pk] for pk in piece if pk in titles] + found
+        if len(found) >= count:
+            break
+    return found[-count:]
+
+
+def longest_open(scope: Scope, limit=10) -> Table:
+    """The longest-open matters (oldest receipt among open ones) in the scope that the reader may
+    open (none for a reader without matter access)."""
     fr = scope.frame
     sel = scope.selection(whole_history=True)
     opened = fr.open_mask(sel)
@@ -460,9 +493,8 @@ def longest_open(scope: Scope, visible=None, limit=10) -> Table:
         opened &= sel[1]
     rows = np.flatnonzero(opened)[: limit * 3] + sel[0].start  # sorted by receipt already
     ids = [int(i) for i in np.asarray(fr.columns["id"])[rows]]
-    matters = Matter.objects.filter(pk__in=ids).select_related("holder_unit")
-    if visible is not None:
-        matters = matters.filter(pk__in=visible.filter(pk__in=ids).values("pk"))
+    allowed = scope.visible if scope.visible is not None else Matter.objects.none()
+    matters = allowed.filter(pk__in=ids).select_related("holder_unit")
     t = Table(
         "longest", "办理时间最长的在办事项", ["查询码", "标题", "当前责任单位", "收到日期", "已历时（天）"]
     )
@@ -476,7 +508,7 @@ def longest_open(scope: Scope, visible=None, limit=10) -> Table:
                 received.isoformat(),
                 (scope.today - received).days,
             ],
-            [reverse("petitions:detail", args=[m.pk]) if scope.can_list else None, None, None, None, None],
+            [reverse("petitions:detail", args=[m.pk]), None, None, None, None],
         )
     return t
 
@@ -535,10 +567,7 @@ def top_issues(scope: Scope, limit=10, examples=2) -> Table:
     ids = fr.values("id", sel)
     t = Table("top", "本期突出问题", ["问题（二级分类）", "件数", "示例事项"])
     for i in leaves:
-        titles = []
-        if scope.can_list:  # example titles only for those who may read matters
-            sample = [int(x) for x in ids[cats == i][-examples:]]
-            titles = list(Matter.objects.filter(pk__in=sample).values_list("title", flat=True))
+        titles = example_titles(scope, ids[cats == i], examples)
         parent = tree.parents[i]
         name = f"{tree.names[parent]}·{tree.names[i]}" if parent >= 0 else tree.names[i]
         t.add([name, int(counts[i]), "；".join(titles)], [None, scope.list_link(category=tree.ids[i]), None])

@@ -4,6 +4,10 @@ store and the records (`gather`), for xinfang.documents.report to write up as a 
 The counts are the dashboard's (same column store, same definitions), so a report and the
 dashboard for the same period and territory agree. The rates are unit scoring's (考核口径) summed
 over the units of the territory.
+
+A report names matters (查询码, titles) only to a reader who does casework, and only matters in
+that reader's scope (`panels.readable`); for anyone else, and on the command line without a
+user, it is figures only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from django.db.models import Q
 from xinfang.core import clock
 from xinfang.documents import report as doc
 from xinfang.org.models import Division, Unit
-from xinfang.petitions.models import Matter, MatterEvent
+from xinfang.petitions.models import MatterEvent
 from xinfang.supervision import scores
 from xinfang.supervision.models import Supervision
 from xinfang.supervision.scorecard import Counts, score
@@ -107,8 +111,9 @@ def _annual(scope: Scope, period: Period, unit_ids: list[int], territory: str) -
 
 
 def gather(kind: str, period: Period, *, division: Division | None = None, issuing_unit: Unit | None = None,
-           today: date | None = None) -> doc.ReportData:  # fmt: skip
-    """The report's numbers for `period` over `division`'s territory (default: the top division)."""
+           reader=None, today: date | None = None) -> doc.ReportData:  # fmt: skip
+    """The report's numbers for `period` over `division`'s territory (default: the top division),
+    as `reader` may read it (None: figures only, no matter named)."""
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 {'、'.join(KINDS)} 之一。")
     today = today or clock.today()
@@ -127,7 +132,14 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
         or Unit.objects.filter(divisions=division).first()
     )
     position = frame.divisions.position()[division.pk]
-    scope = Scope(frame=frame, period=period, today=today, division=position, home=position, can_list=True)
+    scope = Scope(
+        frame=frame,
+        period=period,
+        today=today,
+        division=position,
+        home=position,
+        visible=panels.readable(reader),
+    )
     summary = {r[0]: r for r in panels.summary(scope).rows}
     trend = panels.trend(scope)
     units = (
@@ -161,7 +173,7 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
         repeat_matters=_count(summary["重复信访（件）"]),
         overdue_open=int(lights["overdue"].sum()),
         longest_open=[
-            doc.OpenMatter(r[0], r[1], r[2], r[4]) for r in panels.longest_open(scope, None, limit=5).rows
+            doc.OpenMatter(r[0], r[1], r[2], r[4]) for r in panels.longest_open(scope, limit=5).rows
         ],
         alerts=[
             doc.Alert(w.get_severity_display(), w.title)
@@ -176,7 +188,8 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
 
 
 def _top_issues(scope: Scope, limit=5) -> list[doc.Issue]:
-    """The most frequent second-level categories, with last year's count and two example titles."""
+    """The most frequent second-level categories, with last year's count and up to two titles of
+    matters the reader may open."""
     fr, tree = scope.frame, scope.frame.categories
     sel = scope.selection()
     now = fr.count_by("category", sel, len(tree.ids))
@@ -185,7 +198,6 @@ def _top_issues(scope: Scope, limit=5) -> list[doc.Issue]:
     leaves = [int(i) for i in now.argsort(kind="stable")[::-1] if now[i] and tree.end[i] - i == 1][:limit]
     out = []
     for i in leaves:
-        sample = [int(x) for x in ids[cats == i][-2:]]
         parent = tree.parents[i]
         out.append(
             doc.Issue(
@@ -193,7 +205,7 @@ def _top_issues(scope: Scope, limit=5) -> list[doc.Issue]:
                 tree.names[parent] if parent >= 0 else "",
                 int(now[i]),
                 last_year=int(before[i]),
-                examples=tuple(Matter.objects.filter(pk__in=sample).values_list("title", flat=True)),
+                examples=tuple(panels.example_titles(scope, ids[cats == i], 2)),
             )
         )
     return out

@@ -118,7 +118,7 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
         division=position("division", frame.divisions, division) or home_pos,
         home=home_pos,
         unit=position("unit", frame.units, data.get("unit")),
-        can_list=request.user.does_casework,
+        visible=panels.readable(request.user),
         unit_root=oversight_root(request.user.unit).path,
         params=params,
     )
@@ -139,11 +139,10 @@ def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
     return response
 
 
-def _panels(request, scope, builders):
-    visible = Matter.objects.visible_to(request.user) if scope.can_list else None
+def _panels(scope, builders):
     tables = []
     for build in builders:
-        table = build(scope, visible) if build is panels.longest_open else build(scope)
+        table = build(scope)
         table.export = reverse("analytics:dashboard") + scope.dashboard_link(export=build.__name__)
         tables.append(table)
     return tables
@@ -161,9 +160,9 @@ def dashboard(request):
         chosen = [b for b in builders if b.__name__ == wanted] if wanted != "all" else builders
         if not chosen:
             raise PermissionDenied("没有这个统计表。")
-        tables = _panels(request, scope, chosen)
+        tables = _panels(scope, chosen)
         return xlsx_response(tables, f"统计分析_{scope.period.first}_{scope.period.last}.xlsx")
-    tables = _panels(request, scope, builders)
+    tables = _panels(scope, builders)
     frame = scope.frame
     context = {
         "form": form,
@@ -219,9 +218,9 @@ def cockpit(request):
             reasons = stuck_reasons(case, today)
             if reasons:
                 cases.append((case, reasons))
-    tables = _panels(request, scope, [panels.summary, panels.backlog, panels.top_issues])
+    tables = _panels(scope, [panels.summary, panels.backlog, panels.top_issues])
     if scope.can_list:
-        tables += _panels(request, scope, [panels.longest_open])
+        tables += _panels(scope, [panels.longest_open])
     context = {
         "scope": scope,
         "yesterday": yesterday,
@@ -297,6 +296,7 @@ def report(request):
                 d["format"],
                 division=territory(request.user),
                 issuing_unit=request.user.unit,
+                reader=request.user,
             )
         except (reports.ReportError, ConversionError) as exc:
             form.add_error(None, str(exc))

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
+from . import feedback
 from .models import Feedback, Landmark, ModelVersion, RoutingRule
 
 
@@ -36,11 +39,28 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
-    list_display = ["at", "kind", "matter", "suggested", "chosen", "accepted", "user"]
-    list_filter = ["kind", "accepted"]
+    """Administrators configure the system and read no matters; each feedback names one, so this
+    page gives the figures per kind of suggestion only, and no single feedback is shown."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "建议反馈统计",
+            "rows": feedback.summary(),
+        }
+        return TemplateResponse(request, "admin/assist/feedback/summary.html", context)
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and super().has_view_permission(request)
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,8 +1,41 @@
 """Recording what staff did with a suggestion. The suggestion travels with the form as hidden fields
 (`assist_<kind>` = label, `assist_<kind>_confidence`, `assist_<kind>_version`) and is compared with
-what was saved."""
+what was saved. `summary` gives the figures of the feedback, per kind of suggestion."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
 
 from .models import Feedback, ModelVersion
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """How staff answered the suggestions of one kind: `count` feedbacks, `accepted` of them taken
+    as offered, `changed` corrected."""
+
+    kind: str
+    label: str
+    count: int
+    accepted: int
+
+    @property
+    def changed(self) -> int:
+        return self.count - self.accepted
+
+
+def summary() -> list[KindSummary]:
+    """One line per kind of suggestion, in the order of ModelVersion.Kind: figures only, no matter."""
+    counts = {
+        row["kind"]: row
+        for row in Feedback.objects.values("kind").annotate(
+            n=Count("id"), accepted_n=Count("id", filter=Q(accepted=True))
+        )
+    }
+    return [
+        KindSummary(kind, label, counts.get(kind, {}).get("n", 0), counts.get(kind, {}).get("accepted_n", 0))
+        for kind, label in ModelVersion.Kind.choices
+    ]
 
 
 def record(kind: str, data, matter, chosen, user) -> Feedback | None:

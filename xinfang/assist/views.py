@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from xinfang.org.models import Role
 from xinfang.petitions.views import casework_required, get_visible_matter
 
-from . import intake, similar_matters, training
-from .models import Feedback, ModelVersion
+from . import feedback, intake, similar_matters, training
+from .models import ModelVersion
 
 INTAKE_ROLES = {Role.REGISTRAR, Role.DISPATCHER}
 MODEL_ROLES = {Role.ADMIN, Role.ANALYST}
@@ -87,14 +87,7 @@ def models_page(request):
     versions = ModelVersion.objects.defer("weights").annotate(
         feedback_count=Count("feedback"), accepted_count=Count("feedback", filter=Q(feedback__accepted=True))
     )
-    overall = Feedback.objects.values("kind").annotate(
-        n=Count("id"), accepted=Count("id", filter=Q(accepted=True))
-    )
-    return render(
-        request,
-        "assist/models.html",
-        {"versions": versions, "overall": {row["kind"]: row for row in overall}},
-    )
+    return render(request, "assist/models.html", {"versions": versions, "overall": feedback.summary()})
 
 
 @login_required

@@ -62,8 +62,9 @@ class Row:
 @dataclass(frozen=True)
 class Issue:
     """A second-level category among the most reported ones: `name` (e.g. 物业管理), `parent` its
-    first-level category (e.g. 城乡建设), this period's and last year's counts, and 1–2 titles of
-    matters that illustrate it (as registered: the caller picks ones without personal data)."""
+    first-level category (e.g. 城乡建设), this period's and last year's counts, and 0–2 titles of
+    matters that illustrate it (as registered: the caller picks ones the reader may see, none for
+    a reader without matter access)."""
 
     name: str
     parent: str
@@ -141,8 +142,9 @@ class ReportData:
     accepted_on_time_rate: 按期受理率; answered_on_time_rate: 按期答复率 (办结/答复 in time);
     rated_rate: 参评率 (replied matters the petitioner rated); satisfaction_rate: 满意率 (rated
     matters rated 满意 or 基本满意); overdue_open: matters past a deadline and still open on as_of;
-    longest_open: the open matters received longest ago, longest first; alerts: warnings raised in
-    the period; annual: the art. 41 items, required for (and only for) the annual kind."""
+    longest_open: the open matters received longest ago, longest first (only those the reader may
+    see; empty for a figures-only report); alerts: warnings raised in the period; annual: the
+    art. 41 items, required for (and only for) the annual kind."""
 
     kind: str
     period_label: str
@@ -949,20 +951,16 @@ def _sheets(data):
                 percent_columns(cols),
             )
         )
+    # 典型事项 and 在办时间最长 name matters: left out when there are none to name (a report for
+    # a reader without matter access has none), as the document leaves out the table
+    with_examples = any(t.examples for t in data.top_issues)
     sheets.append(
         (
             "主要问题",
-            ["序号", "问题", "所属类别", "件数", yoy.name, "同比", "典型事项"],
+            ["序号", "问题", "所属类别", "件数", yoy.name, "同比"] + (["典型事项"] if with_examples else []),
             [
-                [
-                    i,
-                    t.name,
-                    t.parent,
-                    t.count,
-                    t.last_year,
-                    _ratio(t.count, t.last_year),
-                    "；".join(t.examples),
-                ]
+                [i, t.name, t.parent, t.count, t.last_year, _ratio(t.count, t.last_year)]
+                + (["；".join(t.examples)] if with_examples else [])
                 for i, t in enumerate(data.top_issues, 1)
             ],
             {5},
@@ -973,14 +971,15 @@ def _sheets(data):
         [label, None if getattr(data, name) is None else float(getattr(data, name))] for name, label in RATES
     ]
     sheets.append(("办理质效", ["指标", "数值"], rates + [["超期未办结事项（件）", data.overdue_open]], {1}))
-    sheets.append(
-        (
-            "在办时间最长",
-            ["查询码", "事项", "承办单位", "在办天数"],
-            [[m.code, m.title, m.unit, m.days_open] for m in data.longest_open],
-            set(),
+    if data.longest_open:
+        sheets.append(
+            (
+                "在办时间最长",
+                ["查询码", "事项", "承办单位", "在办天数"],
+                [[m.code, m.title, m.unit, m.days_open] for m in data.longest_open],
+                set(),
+            )
         )
-    )
     sheets.append(
         (
             "预警",
