@@ -104,11 +104,6 @@ def hit(key: str, rate: str, now: float | None = None) -> Hit:
     return Hit(key, limit, counters.incr(key, start, end), start, end, now)
 
 
-def refund(h: Hit) -> None:
-    """Take one counted request back (a try at a secret that turned out right)."""
-    counters.decr(h.key, h.start, h.end)
-
-
 def purge(now: float | None = None) -> int:
     """Delete the counts of windows that have ended; returns how many."""
     return counters.purge(time.time() if now is None else now)
@@ -121,9 +116,7 @@ class Attempt:
         now = time.time() if now is None else now
         self.hits = [hit(key, rate, now) for key, rate in buckets]
         if not self.allowed:
-            for h in self.hits:
-                if h.allowed:
-                    refund(h)
+            self._take_back([h for h in self.hits if h.allowed])
 
     @property
     def allowed(self) -> bool:
@@ -146,8 +139,13 @@ class Attempt:
         return max(1, math.ceil(self.until - self.hits[0].now))
 
     def succeeded(self) -> None:
-        for h in self.hits:
-            refund(h)
+        """The secret was right: this try is no failure."""
+        self._take_back(self.hits)
+
+    @staticmethod
+    def _take_back(hits: list[Hit]) -> None:
+        for h in hits:
+            counters.decr(h.key, h.start, h.end)
 
 
 def address(ip: str) -> str:
