@@ -183,6 +183,10 @@ def test_an_expired_session_leads_back_to_the_portal_not_the_staff_login(client,
     assert response["Location"] == "/portal/track/"
     matter.refresh_from_db()
     assert matter.status == Status.REGISTERED
+    # A page that does not exist in the portal leads back to the portal too.
+    assert track(client, matter).status_code == 302
+    page = client.get(f"/portal/m/{matter.code}/documents/reply.docx").content.decode()
+    assert "该事项尚未作出这份文书" in page and 'href="/portal/"' in page and 'href="/"' not in page
 
 
 def test_timeline_shows_what_the_regulation_makes_public_and_nothing_internal(client, world):
