@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F
 
 from .models import RateCounter
 
@@ -55,9 +54,13 @@ class DatabaseCounters:
             return cursor.fetchall()[0][0]
 
     def decr(self, key: str, start: int, end: int) -> None:
-        RateCounter.objects.filter(key=key, window_start=start, window_end=end, hits__gt=0).update(
-            hits=F("hits") - 1
+        q = connection.ops.quote_name
+        sql = (
+            f"UPDATE {q(self.table)} SET {q('hits')} = {q('hits')} - 1 "
+            f"WHERE {q('key')} = %s AND {q('window_start')} = %s AND {q('window_end')} = %s AND {q('hits')} > 0"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, start, end])
 
     def purge(self, now: float) -> int:
         return RateCounter.objects.filter(window_end__lte=int(now)).delete()[0]
