@@ -35,6 +35,7 @@ from .intake import bureau_phones, portal_account, receiving_bureau, recent_dupl
 SESSION_KEY = "portal_matters"
 # From this many wrong tracking tries left, the form says how many remain.
 TRACK_WARN_FROM = 3
+LOST_CODE = "如情况紧急或查询码遗失"
 
 
 def index(request):
@@ -50,17 +51,18 @@ def address(request) -> str:
     return ratelimit.address(client_ip(request))
 
 
-def waiting(limited) -> dict:
+def waiting(limited, why_call="如情况紧急") -> dict:
     """Until when a limit holds (``limited`` is a ratelimit.Hit or Attempt), and whom to call."""
     return {
         "until": datetime.fromtimestamp(limited.until, tz=UTC),
         "minutes": max(1, -(-limited.retry_after // 60)),
         "phones": bureau_phones(),
+        "why_call": why_call,
     }
 
 
-def too_many(request, limited):
-    return render(request, "portal/too_many.html", {"wait": waiting(limited)}, status=429)
+def too_many(request, limited, why_call="如情况紧急"):
+    return render(request, "portal/too_many.html", {"wait": waiting(limited, why_call)}, status=429)
 
 
 def file(request):
@@ -159,7 +161,7 @@ def track(request):
             ]
         )
         if not attempt.allowed:
-            return too_many(request, attempt)
+            return too_many(request, attempt, LOST_CODE)
         matter = Matter.objects.filter(code=code).first()
         if matter is not None and any(p.phone.endswith(tail) for p in matter.petitioners.all() if p.phone):
             attempt.succeeded()
@@ -168,7 +170,7 @@ def track(request):
         error = "查询码或手机号码后4位不正确。"
         if attempt.remaining == 0:
             form.add_error(None, error + "尝试次数已用完，查询暂停。")
-            return render(request, "portal/track.html", {"form": form, "wait": waiting(attempt)})
+            return render(request, "portal/track.html", {"form": form, "wait": waiting(attempt, LOST_CODE)})
         if attempt.remaining <= TRACK_WARN_FROM:
             error += f"还可尝试{attempt.remaining}次。"
         form.add_error(None, error)
