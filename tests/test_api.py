@@ -111,8 +111,12 @@ def test_calls_beyond_the_rate_are_refused_with_retry_after(world, api_as, setti
 
 def test_guessing_tokens_from_one_address_is_slowed_down(client, world, settings):
     settings.XINFANG_API_FAILURE_RATE = "5/m"
+    right = token_for(world.alice)[1]
+    assert Api(client, right).get("/reference/units").status_code == 200  # a right token is no failure
     codes = [Api(client, f"xft_000000000000_guess{i}").get("/matters").status_code for i in range(7)]
     assert codes == [401] * 5 + [429] * 2
+    # A blocked address gets no answer on whether a token is right.
+    assert Api(client, right).get("/reference/units").status_code == 429
 
 
 def test_list_is_scoped_newest_first_with_cursor_paging(world, api_as):

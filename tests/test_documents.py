@@ -124,7 +124,7 @@ def test_a_not_accepted_notice_states_the_reason(client, world, driver):
 
 def test_the_petitioner_downloads_their_own_notices_in_the_portal(client, world, closed, driver):
     url = reverse("portal:document", args=[closed.code, "reply"])
-    assert client.get(url).status_code == 404  # not before the code and phone are checked
+    assert client.get(url)["Location"] == reverse("portal:track")  # not before the code and phone are checked
     client.post(
         reverse("portal:track"), {"code": closed.display_code, "phone_tail": PETITIONER["phone"][-4:]}
     )
@@ -134,7 +134,7 @@ def test_the_petitioner_downloads_their_own_notices_in_the_portal(client, world,
     check_layout(doc)
     assert PETITIONER["name"] + "：" in text_of(doc)
     other = driver.to(Status.HANDLING)
-    assert client.get(reverse("portal:document", args=[other.code, "acceptance"])).status_code == 404
+    assert client.get(reverse("portal:document", args=[other.code, "acceptance"])).status_code == 302
 
 
 def test_the_supervision_sheet_downloads_in_the_same_layout(client, world, driver):

@@ -1,11 +1,14 @@
 """网上信访 through the test client: filing, tracking, the public timeline, rating, review windows,
-withdrawal, attachments checked by content, duplicates merged, rate limits."""
+withdrawal, attachments checked by content, duplicates merged without revealing the first filing, rate
+limits and tracking lockouts, expired sessions."""
 
 from datetime import timedelta
 
 import pytest
 from conftest import PETITIONER, Driver
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from xinfang.petitions.choices import Channel, Status
@@ -77,9 +80,27 @@ def test_the_same_petition_sent_twice_is_merged(client, world):
     assert response.status_code == 302
     assert Matter.objects.count() == 1
     page = client.get("/portal/filed/").content.decode()
-    assert "您已提交过相同的信访事项" in page and first.display_code in page
+    assert "您已提交过相同的信访事项" in page and first.display_code in page  # this browser filed it
     file(client, world, title="另一件事：路灯不亮")
     assert Matter.objects.count() == 2
+
+
+def test_a_resubmission_from_another_browser_never_reveals_or_opens_the_first(client, world):
+    world.units.d1_bureau.phone = "0571-87001234"
+    world.units.d1_bureau.save()
+    file(client, world)
+    first = Matter.objects.get()
+    other = Client()  # someone else who knows the phone, the title and the content
+    response = file(other, world, name="王五", id_number="11010519491231002X")
+    assert response.status_code == 302 and Matter.objects.count() == 1  # still not registered twice
+    page = other.get(response["Location"]).content.decode()
+    assert first.display_code not in page and first.code not in page
+    assert "该信访事项已经收到" in page and "0571-87001234" in page
+    assert other.get(f"/portal/m/{first.code}/")["Location"] == "/portal/track/"
+    other.post(f"/portal/m/{first.code}/withdraw/", {"note": "冒名撤回", "version": first.version})
+    assert other.get(f"/portal/m/{first.code}/documents/acceptance.docx")["Location"] == "/portal/track/"
+    first.refresh_from_db()
+    assert first.status == Status.REGISTERED
 
 
 def test_filing_is_rate_limited_per_address_and_per_identity(client, world, settings):
@@ -99,17 +120,73 @@ def track(client, matter, tail="8000"):
     return client.post("/portal/track/", {"code": matter.display_code.lower(), "phone_tail": tail})
 
 
-def test_tracking_needs_the_code_and_the_phone_tail(client, world, settings):
+def test_tracking_needs_the_code_and_the_phone_tail(client, world):
     matter = Driver(world).register()
-    assert client.get(f"/portal/m/{matter.code}/").status_code == 404  # not without the check
+    assert client.get(f"/portal/m/{matter.code}/")["Location"] == "/portal/track/"  # not without the check
     body = track(client, matter, tail="1234").content.decode()
     assert "查询码或手机号码后4位不正确" in body
     response = track(client, matter)
     assert response["Location"] == f"/portal/m/{matter.code}/"
     assert "办理过程" in client.get(response["Location"]).content.decode()
-    settings.XINFANG_PORTAL_TRACK_RATE = "3/h"
-    assert track(client, matter, tail="0000").status_code == 200  # the 3rd attempt this hour
-    assert track(client, matter, tail="0001").status_code == 429  # the 4th is over the limit
+
+
+def wrong_tries(client, matter, n):
+    return [track(client, matter, tail="0000") for _ in range(n)]
+
+
+def test_wrong_tries_lock_one_code_not_the_address_and_say_so(client, world, settings):
+    """A mistyped tail locks that code for this address after five tries, announced from three
+    left, with until when and whom to call; the address can still track another petition."""
+    settings.XINFANG_PORTAL_TRACK_CODE_RATE, settings.XINFANG_PORTAL_TRACK_RATE = "5/h", "30/h"
+    world.units.city_bureau.phone = "0571-87000000"
+    world.units.city_bureau.save()
+    d = Driver(world)
+    mistyped, wanted = d.register(), d.register(title="另一件事：路灯不亮")
+    pages = [r.content.decode() for r in wrong_tries(client, mistyped, 5)]
+    assert ["还可尝试" in p for p in pages[:2]] == [False, True]
+    assert "还可尝试3次" in pages[1] and "还可尝试2次" in pages[2] and "还可尝试1次" in pages[3]
+    assert "尝试次数已用完" in pages[4] and "0571-87000000" in pages[4] and "以后" in pages[4]
+    refused = wrong_tries(client, mistyped, 30)
+    assert {r.status_code for r in refused} == {429}
+    page = refused[0].content.decode()
+    assert "操作过于频繁" in page and "0571-87000000" in page and "分钟后" in page
+    assert track(client, mistyped, tail="8000").status_code == 429  # locked, even with the right tail
+    assert track(client, wanted)["Location"] == f"/portal/m/{wanted.code}/"  # not the other petition
+    # Another address is not locked out of the mistyped one.
+    assert track(Client(REMOTE_ADDR="198.51.100.9"), mistyped).status_code == 302
+
+
+def test_wrong_tries_over_many_codes_lock_the_address(client, world, settings):
+    settings.XINFANG_PORTAL_TRACK_CODE_RATE, settings.XINFANG_PORTAL_TRACK_RATE = "3/h", "8/h"
+    d = Driver(world)
+    matters = [d.register(title=f"第{i}件事") for i in range(5)]
+    responses = [r for m in matters[:4] for r in wrong_tries(client, m, 2)]  # two tries on each code
+    assert [r.status_code for r in responses] == [200] * 8
+    assert "还可尝试1次" in responses[6].content.decode()  # the address's, fewer than the code's 2
+    assert "尝试次数已用完" in responses[7].content.decode()
+    assert track(client, matters[4]).status_code == 429  # the address is over its limit, for all codes
+    assert track(Client(REMOTE_ADDR="198.51.100.9"), matters[4]).status_code == 302
+
+
+def test_an_expired_session_leads_back_to_the_portal_not_the_staff_login(client, world):
+    matter = Driver(world).register()
+    assert track(client, matter).status_code == 302
+    assert client.get(f"/portal/m/{matter.code}/").status_code == 200
+    Session.objects.all().delete()  # the session expired (idle timeout)
+    response = client.get(f"/portal/m/{matter.code}/", follow=True)
+    assert response.redirect_chain == [("/portal/track/", 302)]
+    page = response.content.decode()
+    assert "请输入查询码和手机号码后4位查询" in page and 'href="/"' not in page and "login" not in page
+    response = client.post(
+        f"/portal/m/{matter.code}/withdraw/", {"note": "已解决", "version": matter.version}
+    )
+    assert response["Location"] == "/portal/track/"
+    matter.refresh_from_db()
+    assert matter.status == Status.REGISTERED
+    # A page that does not exist in the portal leads back to the portal too.
+    assert track(client, matter).status_code == 302
+    page = client.get(f"/portal/m/{matter.code}/documents/reply.docx").content.decode()
+    assert "该事项尚未作出这份文书" in page and 'href="/portal/"' in page and 'href="/"' not in page
 
 
 def test_timeline_shows_what_the_regulation_makes_public_and_nothing_internal(client, world):
@@ -180,7 +257,8 @@ def test_withdrawal_needs_a_reason_and_closes_the_matter(client, world):
 
 def test_another_browser_cannot_act_on_a_matter_it_has_not_tracked(client, world):
     matter = Driver(world).register()
-    assert client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "冒名撤回"}).status_code == 404
+    response = client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "冒名撤回"})
+    assert response["Location"] == "/portal/track/"
     matter.refresh_from_db()
     assert matter.status == Status.REGISTERED
 

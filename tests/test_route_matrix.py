@@ -246,18 +246,19 @@ ROUTES = {
         lambda u: 403 if u.role == Role.ANALYST else on_d1_dept_score(u),
         kwargs=lambda o: {"unit": o.d1_dept.pk, "part": "timely_on"},
     ),
-    # 网上信访: open to all; a matter only after its code and phone tail were checked in this session.
+    # 网上信访: open to all; a matter only after its code and phone tail were checked in this session
+    # (otherwise back to the tracking form).
     "portal:index": Route(lambda u: 200, anonymous=200),
     "portal:file": Route(lambda u: 200, anonymous=200),
     "portal:track": Route(lambda u: 200, anonymous=200),
     "portal:filed": Route(lambda u: 302, anonymous=302),
-    "portal:matter": Route(lambda u: 404, anonymous=404, kwargs=lambda o: {"code": o.m1.code}),
+    "portal:matter": Route(lambda u: 302, anonymous=302, kwargs=lambda o: {"code": o.m1.code}),
     "portal:document": Route(
-        lambda u: 404, anonymous=404, kwargs=lambda o: {"code": o.m1.code, "kind": "acceptance"}
+        lambda u: 302, anonymous=302, kwargs=lambda o: {"code": o.m1.code, "kind": "acceptance"}
     ),
     "portal:act": Route(
-        lambda u: 404,
-        anonymous=404,
+        lambda u: 302,
+        anonymous=302,
         kwargs=lambda o: {"code": o.m1.code, "action": "withdraw"},
         method="post",
         data={"note": "冒名撤回"},

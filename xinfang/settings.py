@@ -216,14 +216,16 @@ XINFANG_FOLLOW_UP_DAYS = int(env("XINFANG_FOLLOW_UP_DAYS", "90"))
 # The jurisdiction's deadline policy set (see xinfang/deadlines/policies.py).
 XINFANG_POLICY_SET = env("XINFANG_POLICY_SET", "national")
 
-# Shared by the web workers: rate-limit counters. A file cache on the embedded set-up.
+# Shared by the web workers (cached unit scores). Rate-limit counters are in the database
+# (xinfang.core.ratelimit), not here: a file cache's increments are not atomic.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(DATA_DIR / "cache"),
     }
 }
-# Calls per integration token, and failed token checks per client address ("count/s|m|h|d").
+# Calls per integration token, and failed token checks per client address ("count/s|m|h|d"), the
+# same on /api/v1/ and Open311.
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
 XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
 
@@ -245,9 +247,11 @@ XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar"))
 # Without a snapshot, a page indexes the matters itself only up to this many; above it the worker does.
 XINFANG_SIMILAR_INLINE_BUILD = int(env("XINFANG_SIMILAR_INLINE_BUILD", "50000"))
 
-# 网上信访: submissions per address and per identity, tracking attempts per address, duplicates.
+# 网上信访: submissions per address and per identity; wrong tracking tries per (查询码, address) and,
+# higher, per address over all codes; duplicates.
 XINFANG_PORTAL_FILE_RATE = env("XINFANG_PORTAL_FILE_RATE", "10/h")
 XINFANG_PORTAL_IDENTITY_RATE = env("XINFANG_PORTAL_IDENTITY_RATE", "5/d")
+XINFANG_PORTAL_TRACK_CODE_RATE = env("XINFANG_PORTAL_TRACK_CODE_RATE", "5/h")
 XINFANG_PORTAL_TRACK_RATE = env("XINFANG_PORTAL_TRACK_RATE", "30/h")
 XINFANG_PORTAL_DUPLICATE_MINUTES = int(env("XINFANG_PORTAL_DUPLICATE_MINUTES", "30"))
 XINFANG_PORTAL_MAX_FILES = int(env("XINFANG_PORTAL_MAX_FILES", "5"))

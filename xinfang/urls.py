@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
 
 from xinfang.api.api import api
 from xinfang.api.open311 import open311
@@ -24,3 +25,12 @@ urlpatterns = [
     path("portal/", include("xinfang.portal.urls")),
     path("admin/", admin.site.urls),
 ]
+
+
+def not_found(request, exception):
+    """404 in the citizen portal's own layout under /portal/, so that its links lead back there."""
+    template = "portal/404.html" if request.path.startswith("/portal/") else "404.html"
+    return defaults.page_not_found(request, exception, template_name=template)
+
+
+handler404 = not_found

@@ -10,7 +10,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,7 +20,6 @@ from ninja.security import HttpBearer
 from pydantic import BeforeValidator, field_validator
 
 from xinfang.audit import api as audit
-from xinfang.core import ratelimit
 from xinfang.org.importers import CodeError, normalize_code
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -31,45 +29,20 @@ from xinfang.petitions.scoping import can_see
 from xinfang.petitions.services import StaleMatter, TransitionError, can_perform, perform, register_matter
 from xinfang.petitions.workflow import TRANSITIONS
 
-from .models import ApiIntake, ApiToken, Scope
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after):
-        self.retry_after = retry_after
+from .auth import Throttled, check_token
+from .models import ApiIntake, Scope
 
 
 class TokenAuth(HttpBearer):
-    """Bearer token → the token's service account; counts every call against the token's rate."""
+    """Bearer token → the token's service account (xinfang.api.auth: both rate limits)."""
 
     def __call__(self, request):
         # A request without a usable Authorization header counts as a failure too.
-        result = super().__call__(request)
-        if result is None:
-            self._count_failure(request)
-        return result
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        return self.authenticate(request, token if scheme.lower() == self.openapi_scheme else "")
 
     def authenticate(self, request, token):
-        row = ApiToken.authenticate(token)
-        if row is None:
-            return None
-        allowed, retry_after = ratelimit.hit(f"api-token:{row.pk}", settings.XINFANG_API_RATE)
-        if not allowed:
-            raise RateLimited(retry_after)
-        now = timezone.now()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        request.api_token = row
-        return row
-
-    @staticmethod
-    def _count_failure(request):
-        """Guessing tokens from one address is slowed down like guessing passwords."""
-        ip = audit.client_ip(request) or "unknown"
-        allowed, retry_after = ratelimit.hit(f"api-fail:{ip}", settings.XINFANG_API_FAILURE_RATE)
-        if not allowed:
-            raise RateLimited(retry_after)
+        return check_token(request, token)
 
 
 api = NinjaAPI(
@@ -82,11 +55,9 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(RateLimited)
+@api.exception_handler(Throttled)
 def rate_limited(request, exc):
-    response = api.create_response(
-        request, {"detail": f"请求过于频繁，请在{exc.retry_after}秒后重试。"}, status=429
-    )
+    response = api.create_response(request, {"detail": exc.message}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -21,17 +21,17 @@ from xinfang.petitions.models import Category, Matter
 from xinfang.petitions.services import TransitionError, register_matter
 
 from .api import find_division
-from .models import ApiToken, Scope
+from .auth import Throttled, check_token
+from .models import Scope
 
 
 class ApiKey(APIKeyQuery):
+    """The api_key is a token like the API's, checked and limited by the same xinfang.api.auth."""
+
     param_name = "api_key"
 
     def authenticate(self, request, key):
-        row = ApiToken.authenticate(key)
-        if row is not None:
-            request.user = row.user
-        return row
+        return check_token(request, key)
 
 
 class ApiKeyInForm(ApiKey):
@@ -101,6 +101,13 @@ def open311_unauthenticated(request, exc):
     )
 
 
+@open311.exception_handler(Throttled)
+def open311_throttled(request, exc):
+    response = open311.create_response(request, [{"code": 429, "description": exc.message}], status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @open311.exception_handler(ValidationError)
 def open311_invalid(request, exc):
     fields = sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors})
@@ -133,6 +140,7 @@ def services(request):
         400: list[Open311Error],
         401: list[Open311Error],
         403: list[Open311Error],
+        429: list[Open311Error],
     },
     auth=ApiKeyInForm(),
     summary="提交诉求",
@@ -190,6 +198,7 @@ def create_request(
         401: list[Open311Error],
         403: list[Open311Error],
         404: list[Open311Error],
+        429: list[Open311Error],
     },
     auth=ApiKey(),
     summary="查询诉求状态",

@@ -36,3 +36,21 @@ class Notification(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "通知"
         ordering = ["-created_at"]
+
+
+class RateCounter(models.Model):
+    """How many requests one key made in one fixed window (xinfang.core.ratelimit). Rows of ended
+    windows are deleted by a periodic job."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.BigIntegerField("窗口开始（Unix 秒）")
+    window_end = models.BigIntegerField("窗口结束（Unix 秒）", db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "频率计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start", "window_end"], name="rate_counter_per_window"
+            )
+        ]

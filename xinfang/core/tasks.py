@@ -1,8 +1,9 @@
-"""Background jobs of the notification outbox."""
+"""Background jobs of the notification outbox, and the clean-up of ended rate-limit windows."""
 
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from . import ratelimit
 from .notifications import claimable, deliver
 
 
@@ -14,6 +15,11 @@ def deliver_notifications(ids):
 @db_periodic_task(crontab(minute="*/5"))
 def retry_pending_notifications():
     deliver(list(claimable().order_by("pk").values_list("pk", flat=True)[:500]))
+
+
+@db_periodic_task(crontab(minute="25"))
+def purge_rate_counters():
+    ratelimit.purge()
 
 
 @HUEY.on_startup()

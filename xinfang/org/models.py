@@ -101,6 +101,12 @@ class Unit(models.Model):
     categories = models.ManyToManyField(
         "petitions.Category", verbose_name="承办的内容分类", blank=True, related_name="units"
     )
+    phone = models.CharField(
+        "对外联系电话",
+        max_length=40,
+        blank=True,
+        help_text="信访部门填写：网上信访页面在查询被暂停等需要群众来电时显示该电话。",
+    )
     active = models.BooleanField("启用", default=True)
 
     class Meta:

@@ -47,6 +47,14 @@ def receiving_bureau(division) -> Unit | None:
     return best
 
 
+def bureau_phones() -> list[tuple[str, str]]:
+    """(name, number) of the petition bureaus that publish a phone number, the higher ones first:
+    whom a citizen can call when the portal asks them to wait. Not chosen by the 查询码 typed, which
+    would tell whether that code exists."""
+    bureaus = Unit.objects.filter(kind=Unit.Kind.PETITION_BUREAU, active=True).exclude(phone="")
+    return list(bureaus.order_by("path").values_list("name", "phone"))
+
+
 def portal_account(bureau: Unit) -> User:
     """The registering account of online petitions at a bureau. It cannot sign in (no password)."""
     user, _ = User.objects.get_or_create(
@@ -63,7 +71,8 @@ def portal_account(bureau: Unit) -> User:
 
 def recent_duplicate(petitioner: dict, title: str, content: str) -> Matter | None:
     """The same person sending the same petition again within the window: a double click, a resent
-    form. Returned so that the citizen gets the first matter's code instead of a second matter."""
+    form. Returned so that no second matter is registered; the sender is not shown this one (the
+    same phone, title and content do not prove who filed it)."""
     since = clock.now() - timedelta(minutes=settings.XINFANG_PORTAL_DUPLICATE_MINUTES)
     who = Q(pk__in=[])
     if petitioner.get("id_number"):

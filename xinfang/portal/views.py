@@ -1,10 +1,16 @@
 """网上信访: the citizen's side. File a petition, track it with the 查询码 and the phone's last four
 digits, read the written reply, rate it, ask for 复查/复核 inside the windows, withdraw.
 
-No account and no sign-in: a successful tracking check puts the matter into the browser session.
-Every form posts with CSRF; filing and tracking are rate limited per address, filing also per
-identity, and an optional challenge (XINFANG_PORTAL_CHALLENGE) can be plugged in.
+No account and no sign-in: a successful tracking check puts the matter into the browser session;
+without it (never checked, or the session expired) a matter's pages lead back to the tracking form.
+Every form posts with CSRF; filing is rate limited per address and per identity, wrong tracking tries
+per (code, address) and per address, and an optional challenge (XINFANG_PORTAL_CHALLENGE) can be
+plugged in. A petition sent again is not registered twice, and the resubmission never shows or opens
+the first filing.
 """
+
+from datetime import UTC, datetime
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,9 +30,12 @@ from xinfang.petitions.workflow import TRANSITIONS
 
 from . import timeline
 from .forms import FilingForm, RateForm, TrackForm, WithdrawForm
-from .intake import portal_account, receiving_bureau, recent_duplicate
+from .intake import bureau_phones, portal_account, receiving_bureau, recent_duplicate
 
 SESSION_KEY = "portal_matters"
+# From this many wrong tracking tries left, the form says how many remain.
+TRACK_WARN_FROM = 3
+LOST_CODE = "如情况紧急或查询码遗失"
 
 
 def index(request):
@@ -38,20 +47,31 @@ def challenge():
     return import_string(path)() if path else None
 
 
-def too_many(request, retry_after):
-    minutes = max(1, retry_after // 60)
-    return render(request, "portal/too_many.html", {"minutes": minutes}, status=429)
+def address(request) -> str:
+    return ratelimit.address(client_ip(request))
+
+
+def waiting(limited, why_call="如情况紧急") -> dict:
+    """Until when a limit holds (``limited`` is a ratelimit.Hit or Attempt), and whom to call."""
+    return {
+        "until": datetime.fromtimestamp(limited.until, tz=UTC),
+        "minutes": max(1, -(-limited.retry_after // 60)),
+        "phones": bureau_phones(),
+        "why_call": why_call,
+    }
+
+
+def too_many(request, limited, why_call="如情况紧急"):
+    return render(request, "portal/too_many.html", {"wait": waiting(limited, why_call)}, status=429)
 
 
 def file(request):
     form = FilingForm(request.POST or None, request.FILES or None)
     check = challenge()
     if request.method == "POST":
-        allowed, retry = ratelimit.hit(
-            f"portal-file-ip:{client_ip(request)}", settings.XINFANG_PORTAL_FILE_RATE
-        )
-        if not allowed:
-            return too_many(request, retry)
+        sent = ratelimit.hit(f"portal-file-ip:{address(request)}", settings.XINFANG_PORTAL_FILE_RATE)
+        if not sent.allowed:
+            return too_many(request, sent)
         if check is not None and not check.verify(request):
             form.add_error(None, "验证未通过，请重试。")
         elif form.is_valid():
@@ -62,51 +82,60 @@ def file(request):
 
 def _register(request, form):
     d = form.cleaned_data
-    allowed, retry = ratelimit.hit(
+    sent = ratelimit.hit(
         f"portal-file-id:{id_number_hash(d['id_number'])}", settings.XINFANG_PORTAL_IDENTITY_RATE
     )
-    if not allowed:
-        return too_many(request, retry)
+    if not sent.allowed:
+        return too_many(request, sent)
     person = {"name": d["name"], "id_number": d["id_number"], "phone": d["phone"], "address": d["address"]}
-    matter = recent_duplicate(person, d["title"], d["content"])
-    merged = matter is not None
-    if not merged:
-        bureau = receiving_bureau(d["division"])
-        if bureau is None:
-            form.add_error("division", "该地区尚未开通网上信访，请通过来信、来访或电话反映。")
-            return render(request, "portal/file.html", {"form": form})
-        fields = {
-            "channel": Channel.ONLINE,
-            "received_at": clock.now(),
-            "title": d["title"],
-            "content": d["content"],
-            "request": d["request"],
-            "nature": d["nature"],
-            "request_type": d["request_type"],
-            "division": d["division"],
-            "category": d["category"],
-            "complained_person": d["complained"],
-        }
-        try:
-            matter = register_matter(
-                portal_account(bureau), fields=fields, petitioners=[person], files=d["files"]
-            )
-        except TransitionError as exc:
-            form.add_error(None, str(exc))
-            return render(request, "portal/file.html", {"form": form})
+    earlier = recent_duplicate(person, d["title"], d["content"])
+    if earlier is not None:
+        # Whoever sends the same phone, title and content is not necessarily who filed it: only a
+        # browser that already holds the earlier filing is shown it again.
+        known = earlier.pk in request.session.get(SESSION_KEY, [])
+        request.session["portal_filed"] = {"pk": earlier.pk if known else None, "merged": True}
+        return redirect("portal:filed")
+    bureau = receiving_bureau(d["division"])
+    if bureau is None:
+        form.add_error("division", "该地区尚未开通网上信访，请通过来信、来访或电话反映。")
+        return render(request, "portal/file.html", {"form": form})
+    fields = {
+        "channel": Channel.ONLINE,
+        "received_at": clock.now(),
+        "title": d["title"],
+        "content": d["content"],
+        "request": d["request"],
+        "nature": d["nature"],
+        "request_type": d["request_type"],
+        "division": d["division"],
+        "category": d["category"],
+        "complained_person": d["complained"],
+    }
+    try:
+        matter = register_matter(
+            portal_account(bureau), fields=fields, petitioners=[person], files=d["files"]
+        )
+    except TransitionError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "portal/file.html", {"form": form})
     _authorise(request, matter)
-    request.session["portal_filed"] = {"pk": matter.pk, "merged": merged}
+    request.session["portal_filed"] = {"pk": matter.pk, "merged": False}
     return redirect("portal:filed")
 
 
 def filed(request):
+    """After filing: the new matter's code; for a petition sent again, its code only to the browser
+    that filed it, otherwise a page saying it was received before, without code or link."""
     info = request.session.get("portal_filed")
     if not info:
         return redirect("portal:index")
-    matter = Matter.objects.filter(pk=info["pk"]).first()
-    if matter is None:
-        raise Http404("没有找到该信访事项。")
-    return render(request, "portal/filed.html", {"matter": matter, "merged": info["merged"]})
+    matter = None
+    if info["pk"] is not None and info["pk"] in request.session.get(SESSION_KEY, []):
+        matter = Matter.objects.filter(pk=info["pk"]).first()
+        if matter is None:
+            raise Http404("没有找到该信访事项。")
+    context = {"matter": matter, "merged": info["merged"], "phones": bureau_phones()}
+    return render(request, "portal/filed.html", context)
 
 
 def _authorise(request, matter):
@@ -116,30 +145,51 @@ def _authorise(request, matter):
 
 
 def track(request):
+    """The 查询码 and the phone's last four digits put the matter into this browser's session.
+
+    Wrong tries are counted per (code, address) and, with a higher ceiling, per address, so that one
+    mistyped code does not lock the address out of another petition; the last tries are announced,
+    and a lockout says until when and whom to call."""
     form = TrackForm(request.POST or None)
-    if request.method == "POST":
-        allowed, retry = ratelimit.hit(
-            f"portal-track-ip:{client_ip(request)}", settings.XINFANG_PORTAL_TRACK_RATE
+    if request.method == "POST" and form.is_valid():
+        code, tail = form.cleaned_data["code"], form.cleaned_data["phone_tail"]
+        where = address(request)
+        attempt = ratelimit.Attempt(
+            [
+                (f"portal-track:{code}:{where}", settings.XINFANG_PORTAL_TRACK_CODE_RATE),
+                (f"portal-track:{where}", settings.XINFANG_PORTAL_TRACK_RATE),
+            ]
         )
-        if not allowed:
-            return too_many(request, retry)
-        if form.is_valid():
-            matter = Matter.objects.filter(code=form.cleaned_data["code"]).first()
-            tail = form.cleaned_data["phone_tail"]
-            if matter is not None and any(
-                p.phone.endswith(tail) for p in matter.petitioners.all() if p.phone
-            ):
-                _authorise(request, matter)
-                return redirect("portal:matter", code=matter.code)
-            form.add_error(None, "查询码或手机号码后4位不正确。")
+        if not attempt.allowed:
+            return too_many(request, attempt, LOST_CODE)
+        matter = Matter.objects.filter(code=code).first()
+        if matter is not None and any(p.phone.endswith(tail) for p in matter.petitioners.all() if p.phone):
+            attempt.succeeded()
+            _authorise(request, matter)
+            return redirect("portal:matter", code=matter.code)
+        error = "查询码或手机号码后4位不正确。"
+        if attempt.remaining == 0:
+            form.add_error(None, error + "尝试次数已用完，查询暂停。")
+            return render(request, "portal/track.html", {"form": form, "wait": waiting(attempt, LOST_CODE)})
+        if attempt.remaining <= TRACK_WARN_FROM:
+            error += f"还可尝试{attempt.remaining}次。"
+        form.add_error(None, error)
     return render(request, "portal/track.html", {"form": form})
 
 
-def _own_matter(request, code) -> Matter:
-    matter = Matter.objects.filter(code=code).select_related("handling_unit", "holder_unit").first()
-    if matter is None or matter.pk not in request.session.get(SESSION_KEY, []):
-        raise Http404("请先用查询码和手机号码后4位查询。")
-    return matter
+def tracked(view):
+    """Gives the view the matter of the URL once this browser has checked its code and phone tail;
+    otherwise (never checked, or the session expired) leads back to the tracking form."""
+
+    @wraps(view)
+    def wrapper(request, code, *args, **kwargs):
+        matter = Matter.objects.filter(code=code).select_related("handling_unit", "holder_unit").first()
+        if matter is None or matter.pk not in request.session.get(SESSION_KEY, []):
+            messages.info(request, "请输入查询码和手机号码后4位查询（长时间未操作需要重新查询）。")
+            return redirect("portal:track")
+        return view(request, matter, *args, **kwargs)
+
+    return wrapper
 
 
 def windows(matter) -> list[dict]:
@@ -171,8 +221,8 @@ def windows(matter) -> list[dict]:
     return rows
 
 
-def matter_page(request, code):
-    matter = _own_matter(request, code)
+@tracked
+def matter_page(request, matter):
     context = {
         "matter": matter,
         "entries": timeline.entries(matter),
@@ -185,15 +235,17 @@ def matter_page(request, code):
     return render(request, "portal/matter.html", context)
 
 
-def document(request, code, kind):
+@tracked
+def document(request, matter, kind):
     """A written notice of the petitioner's own matter (the same document staff send)."""
-    return matter_notice(_own_matter(request, code), kind, full_names=True)
+    return matter_notice(matter, kind, full_names=True)
 
 
 @require_POST
-def act(request, code, action):
+@tracked
+def act(request, matter, action):
     """The petitioner's own acts, recorded by the system on their behalf through the write path."""
-    matter = _own_matter(request, code)
+    code = matter.code
     forms_by_action = {
         "rate": RateForm,
         "withdraw": WithdrawForm,
