@@ -40,12 +40,15 @@ def _seed(rng) -> dict:
     supervisor = User.objects.get(username="city_supervisor")
     leader = User.objects.get(username="city_leader")
     counts = {"督办": 0, "包案": 0, "化解措施": 0}
-    overdue = list(
+    # Overdue matters whose unit has someone to answer a 督办: the first is answered and closed,
+    # the second answered, the third left open, and so on, so that every stage shows on any day.
+    candidates = (
         Matter.objects.visible_to(supervisor)
         .filter(status__in=[Status.DISPATCHED, Status.HANDLING], due_date__lt=today)
         .select_related("holder_unit")
-        .order_by("due_date")[:8]
+        .order_by("due_date")[:40]
     )
+    overdue = [m for m in candidates if _staff(m.holder_unit)][:8]
     for i, matter in enumerate(overdue):
         level = ["red", "yellow", "normal", "listed"][i % 4]
         sup = services.issue(
@@ -59,11 +62,11 @@ def _seed(rng) -> dict:
             due_on=today + timedelta(days=5 + i),
         )
         counts["督办"] += 1
-        answerer = _staff(matter.holder_unit)
-        if i % 2 == 0 and answerer:
+        if i % 3 < 2:
             task = sup.tasks.get()
-            services.answer(task.pk, answerer, "已成立工作专班，约谈相关责任人，预计十日内办结并书面答复。")
-            if i % 4 == 0:
+            answer = "已成立工作专班，约谈相关责任人，预计十日内办结并书面答复。"
+            services.answer(task.pk, _staff(matter.holder_unit), answer)
+            if i % 3 == 0:
                 services.close(sup.pk, supervisor, "反馈情况属实，同意办结。")
     hard = list(
         Matter.objects.visible_to(leader)
