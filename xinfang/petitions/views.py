@@ -260,11 +260,14 @@ def register(request):
 
 
 @casework_required
-@require_GET
+@require_POST
 def earlier_matters(request):
-    """Earlier matters of the same petitioner (by ID number or phone), shown before saving."""
-    keys = petitioner_keys(request.GET)
-    searched = any(v.strip() for k, v in request.GET.items() if k.endswith(("id_number", "phone")))
+    """Earlier matters of the same petitioner (by ID number or phone), shown before saving.
+
+    A POST (with the CSRF token), so that the ID number and phone stay out of the URL and thus out
+    of access logs, proxies and the browser history."""
+    keys = petitioner_keys(request.POST)
+    searched = any(v.strip() for k, v in request.POST.items() if k.endswith(("id_number", "phone")))
     ids = Petitioner.objects.filter(same_petitioner(keys)).values("matter_id")
     matters = Matter.objects.visible_to(request.user).filter(pk__in=ids).order_by("-received_at")[:20]
     return render(
