@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from xinfang.audit import api as audit
 from xinfang.core.tables import FileRefused, text_of
 from xinfang.petitions.services import TransitionError, check_registrar
 from xinfang.petitions.views import XLSX, casework_required
@@ -117,9 +118,12 @@ def error_rows(request, pk):
     path = jobs.import_dir() / job.error_file
     if not job.error_file or not path.is_file():
         raise Http404("错误行文件已过期清理，请重新导入原文件以重新生成。")
-    return FileResponse(
+    response = FileResponse(
         path.open("rb"), as_attachment=True, filename=f"导入错误行-{job.pk}.xlsx", content_type=XLSX
     )
+    # The refused rows as they were in the file: names, ID numbers and phones in full.
+    audit.record("export", request=request, target=f"import:{job.pk}", detail={"error_rows": job.error_count})
+    return response
 
 
 @importer_required

@@ -394,7 +394,15 @@ def attachment(request, pk):
     att = get_object_or_404(Attachment.objects.select_related("matter"), pk=pk)
     if not Matter.objects.visible_to(request.user).filter(pk=att.matter_id).exists():
         raise Http404("没有找到该附件。")
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    # A letter, a scan of an ID card: attachments are shown unmasked to every role that sees them.
+    audit.record(
+        "read_personal",
+        request=request,
+        target=f"matter:{att.matter_id}",
+        detail={"via": "attachment", "attachment": att.pk},
+    )
+    return response
 
 
 @login_required
@@ -464,6 +472,17 @@ def export_download(request, pk):
     path = export.export_dir() / job.file_name
     if not job.file_name or not path.is_file():
         raise Http404("导出文件已过期清理，请重新导出。")
-    return FileResponse(
+    response = FileResponse(
         path.open("rb"), as_attachment=True, filename=f"信访事项台账-{job.pk}.xlsx", content_type=XLSX
     )
+    audit.record(
+        "export",
+        request=request,
+        target=f"export:{job.pk}",
+        detail={
+            "download": True,
+            "rows": job.done,
+            "personal_data": "full" if export.full_view(job.user) else "masked",
+        },
+    )
+    return response
