@@ -133,9 +133,7 @@ def attachment(client, world, matter, capture):
 
 
 def import_error_rows(client, world, matter, capture):
-    upload = jobs.import_dir() / "incoming"
-    upload.write_text(LEDGER, encoding="utf-8")
-    job = jobs.new_job(world.alice, upload, "台账.csv")
+    job = jobs.new_job(world.alice, LEDGER.encode(), "台账.csv")
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
     job = jobs.run(job.pk)
     assert job.state == ImportJob.State.REJECTED and job.error_file

@@ -197,6 +197,11 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments hold personal data: every file under MEDIA_ROOT is encrypted (xinfang.core.encrypted_files).
+STORAGES = {
+    "default": {"BACKEND": "xinfang.core.encrypted_files.EncryptedStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # The analytics column store (xinfang.analytics.snapshot): memory-mapped, shared by all processes.
 ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
 MEDIA_URL = "media/"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
-from xinfang.core import clock
+from xinfang.core import clock, encrypted_files
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -473,7 +473,10 @@ def export_download(request, pk):
     if not job.file_name or not path.is_file():
         raise Http404("导出文件已过期清理，请重新导出。")
     response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"信访事项台账-{job.pk}.xlsx", content_type=XLSX
+        BytesIO(encrypted_files.read(path)),
+        as_attachment=True,
+        filename=f"信访事项台账-{job.pk}.xlsx",
+        content_type=XLSX,
     )
     audit.record(
         "export",
