@@ -81,7 +81,13 @@ def test_a_file_stored_before_encryption_reads_as_it_is_and_reencrypt_seals_it(c
         legacy.write(LETTER)
     sign_in(client, "alice")
     assert b"".join(client.get(f"/matters/attachments/{att.pk}/").streaming_content) == LETTER
-    call_command("keys", "reencrypt")
+    status = io.StringIO()
+    call_command("keys", "status", stdout=status)
+    assert "（未加密）: 1 个附件文件" in status.getvalue()
+    call_command("keys", "reencrypt", stdout=io.StringIO())
+    status = io.StringIO()
+    call_command("keys", "status", stdout=status)
+    assert "test1: 1 个附件文件" in status.getvalue() and "未加密" not in status.getvalue()
     with open(att.file.path, "rb") as stored:
         raw = stored.read()
     assert crypto.is_encrypted_bytes(raw) and not holds_in_clear(raw)

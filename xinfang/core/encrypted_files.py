@@ -45,8 +45,7 @@ class EncryptedStorage(FileSystemStorage):
     """MEDIA_ROOT with every file encrypted (STORAGES["default"]): saved sealed, opened decrypted."""
 
     def _save(self, name, content):
-        content.seek(0)
-        data = b"".join(content.chunks())
+        data = b"".join(content.chunks())  # from the start: chunks() rewinds
         return super()._save(name, ContentFile(crypto.encrypt_bytes(data)))
 
     def _open(self, name, mode="rb"):
