@@ -155,6 +155,34 @@ def track_on(page, base, matter):
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
+def test_earlier_matters_show_as_the_registrar_types_without_personal_data_in_any_url(
+    world, live_server, browser, driver
+):
+    from playwright.sync_api import expect
+
+    earlier = driver.register()
+    base = live_server.url
+    urls, errors = [], []
+    page = browser.new_page()
+    page.on("request", lambda request: urls.append(request.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, base, "alice")
+    page.goto(f"{base}/matters/register/")
+    page.fill("[name=p-0-name]", PETITIONER["name"])
+    page.fill("[name=p-0-id_number]", PETITIONER["id_number"])
+    page.locator("[name=p-0-id_number]").dispatch_event("change")
+    expect(page.locator("#earlier")).to_contain_text("以前反映过 1 件事项")
+    expect(page.locator("#earlier")).to_contain_text(earlier.display_code)
+    page.fill("[name=p-0-phone]", PETITIONER["phone"])
+    page.locator("[name=p-0-phone]").dispatch_event("change")
+    expect(page.locator("#earlier")).to_contain_text("以前反映过 1 件事项")
+    assert any("/matters/earlier/" in url for url in urls)
+    for url in urls:
+        for value in (PETITIONER["id_number"], PETITIONER["phone"]):
+            assert value not in url, url
+    assert errors == []
+
+
 def test_citizen_files_tracks_rates_and_asks_for_review_on_a_phone(world, live_server, browser):
     from conftest import Driver
     from test_portal import replied_recently

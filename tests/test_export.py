@@ -83,7 +83,12 @@ def test_large_export_runs_in_the_background_for_its_requester_only(
     assert "已完成" in page and "下载 Excel 文件" in page
     _, rows = rows_of(download(client.get(f"/matters/exports/{job.pk}/download/")))
     assert sorted(r[3] for r in rows) == ["事项0", "事项1", "事项2"]
-    assert AuditEntry.objects.get(action="export").target == f"export:{job.pk}"
+    # Asking for the export and downloading the file are both audited.
+    audited = AuditEntry.objects.filter(action="export").order_by("seq")
+    assert [(e.target, e.detail.get("download", False)) for e in audited] == [
+        (f"export:{job.pk}", False),
+        (f"export:{job.pk}", True),
+    ]
     sign_in(client, "bob")  # same bureau, but not the one who asked
     assert client.get(f"/matters/exports/{job.pk}/download/").status_code == 404
 

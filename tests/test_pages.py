@@ -78,8 +78,27 @@ def test_handler_cannot_open_registration(client, world):
 def test_earlier_matters_of_the_same_petitioner(client, world):
     Driver(world).register()
     sign_in(client, "alice")
-    body = client.get("/matters/earlier/", {"id_number": PETITIONER["id_number"]}).content.decode()
+    body = client.post("/matters/earlier/", {"p-0-id_number": PETITIONER["id_number"]}).content.decode()
     assert "以前反映过 1 件事项" in body
+
+
+def test_earlier_matters_lookup_keeps_the_id_number_and_phone_out_of_the_url(world):
+    """The lookup is a POST with the CSRF token: a GET (the values in the query string, hence in
+    access logs and browser history) is refused, and so is a POST without the token."""
+    from django.test import Client
+
+    Driver(world).register()
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, "alice")
+    page = client.get("/matters/register/").content.decode()
+    assert 'hx-post="/matters/earlier/"' in page and 'hx-get="/matters/earlier/"' not in page
+    assert client.get("/matters/earlier/", {"phone": PETITIONER["phone"]}).status_code == 405
+    assert client.post("/matters/earlier/", {"p-0-phone": PETITIONER["phone"]}).status_code == 403
+    token = client.cookies["csrftoken"].value
+    answer = client.post(
+        "/matters/earlier/", {"p-0-phone": PETITIONER["phone"]}, headers={"X-CSRFToken": token}
+    )
+    assert answer.status_code == 200 and "以前反映过 1 件事项" in answer.content.decode()
 
 
 def test_queue_shows_todo_with_deadline_light(client, world):

@@ -130,7 +130,9 @@ ROUTES = {
     "analytics:warnings": Route(viewer),
     "analytics:warning": Route(viewer, kwargs=lambda o: {"pk": o.warning.pk}),
     "petitions:register": Route(lambda u: 200 if u.role in {Role.REGISTRAR, Role.DISPATCHER} else 403),
-    "petitions:earlier": Route(lambda u: 200 if casework(u) else 403, query="?phone=13800138000"),
+    "petitions:earlier": Route(
+        lambda u: 200 if casework(u) else 403, method="post", data={"phone": "13800138000"}
+    ),
     "petitions:detail": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
     # Every transition page is covered by test_scoping; here 受理, open to the assigned unit.
     "petitions:act": Route(

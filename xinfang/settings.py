@@ -197,6 +197,11 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 MEDIA_ROOT = DATA_DIR / "media"
+# Attachments hold personal data: every file under MEDIA_ROOT is encrypted (xinfang.core.encrypted_files).
+STORAGES = {
+    "default": {"BACKEND": "xinfang.core.encrypted_files.EncryptedStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # The analytics column store (xinfang.analytics.snapshot): memory-mapped, shared by all processes.
 ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
 MEDIA_URL = "media/"
@@ -285,11 +290,19 @@ EMAIL_HOST_PASSWORD = env("XINFANG_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("XINFANG_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env("XINFANG_EMAIL_FROM", "xinfang@localhost")
 
+# One handler, and no log line with a query string in it (xinfang.core.logs). Django's own
+# handlers (its console in DEBUG, the development server's request lines) are replaced by it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query_strings": {"()": "xinfang.core.logs.RedactQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": env("XINFANG_LOG_LEVEL", "INFO")},
-    # django-axes logs every sign-in at INFO; the audit log already records them.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; the audit log already records them.
+        "axes": {"level": "WARNING"},
+    },
 }

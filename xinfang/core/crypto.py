@@ -9,7 +9,9 @@ Keys come from the environment or a key file, never from the database:
   either, the embedded set-up creates DATA_DIR/keys.json (mode 0600) on first use.
 
 A ciphertext is the text "sm4gcm:<key id>:<base64(nonce ‖ ciphertext ‖ tag)>"; the key id is bound
-as associated data, so a ciphertext cannot be relabelled to another key.
+as associated data, so a ciphertext cannot be relabelled to another key. Files holding personal data
+(xinfang.core.encrypted_files) are sealed the same way, as bytes: b"sm4gcm:<key id>:" followed by
+nonce ‖ ciphertext ‖ tag, not Base64-encoded.
 """
 
 import base64
@@ -149,14 +151,31 @@ def _sm4(key: bytes):
     return algorithms.SM4(key)
 
 
-def encrypt(plaintext: str, ring: Keyring | None = None) -> str:
-    ring = ring or keyring()
+def _seal(data: bytes, ring: Keyring) -> tuple[str, bytes]:
+    """(key id, nonce ‖ ciphertext ‖ tag) of ``data`` under the current key."""
     kid = ring.current_id
     nonce = secrets.token_bytes(NONCE_BYTES)
     enc = Cipher(_sm4(ring.key(kid)), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(kid.encode())
-    body = enc.update(plaintext.encode("utf-8")) + enc.finalize()
-    return f"{PREFIX}:{kid}:{base64.b64encode(nonce + body + enc.tag).decode()}"
+    body = enc.update(data) + enc.finalize()
+    return kid, nonce + body + enc.tag
+
+
+def _unseal(kid: str, raw: bytes, ring: Keyring) -> bytes:
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise CryptoKeyError("密文格式不正确。")
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    dec = Cipher(_sm4(ring.key(kid)), modes.GCM(nonce, tag)).decryptor()
+    dec.authenticate_additional_data(kid.encode())
+    try:
+        return dec.update(body) + dec.finalize()
+    except InvalidTag as exc:
+        raise CryptoKeyError("密文校验失败：数据被篡改或密钥不正确。") from exc
+
+
+def encrypt(plaintext: str, ring: Keyring | None = None) -> str:
+    kid, raw = _seal(plaintext.encode("utf-8"), ring or keyring())
+    return f"{PREFIX}:{kid}:{base64.b64encode(raw).decode()}"
 
 
 def is_ciphertext(value: str) -> bool:
@@ -168,19 +187,40 @@ def key_id_of(token: str) -> str:
 
 
 def decrypt(token: str, ring: Keyring | None = None) -> str:
-    ring = ring or keyring()
     try:
         _, kid, b64 = token.split(":", 2)
         raw = base64.b64decode(b64, validate=True)
     except ValueError as exc:
         raise CryptoKeyError("密文格式不正确。") from exc
-    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    dec = Cipher(_sm4(ring.key(kid)), modes.GCM(nonce, tag)).decryptor()
-    dec.authenticate_additional_data(kid.encode())
-    try:
-        return (dec.update(body) + dec.finalize()).decode("utf-8")
-    except InvalidTag as exc:
-        raise CryptoKeyError("密文校验失败：数据被篡改或密钥不正确。") from exc
+    return _unseal(kid, raw, ring or keyring()).decode("utf-8")
+
+
+# ---------------------------------------------------------------- file contents
+
+FILE_PREFIX = PREFIX.encode() + b":"
+
+
+def encrypt_bytes(data: bytes, ring: Keyring | None = None) -> bytes:
+    kid, raw = _seal(data, ring or keyring())
+    return FILE_PREFIX + kid.encode() + b":" + raw
+
+
+def is_encrypted_bytes(data: bytes) -> bool:
+    return data.startswith(FILE_PREFIX)
+
+
+def key_id_of_bytes(data: bytes) -> str:
+    """The key id of sealed content (its first bytes are enough)."""
+    return data[len(FILE_PREFIX) :].split(b":", 1)[0].decode("ascii", "replace")
+
+
+def decrypt_bytes(data: bytes, ring: Keyring | None = None) -> bytes:
+    if not is_encrypted_bytes(data):
+        raise CryptoKeyError("密文格式不正确。")
+    kid, sep, raw = data[len(FILE_PREFIX) :].partition(b":")
+    if not sep or not KEY_ID_RE.match(kid.decode("ascii", "replace")):
+        raise CryptoKeyError("密文格式不正确。")
+    return _unseal(kid.decode("ascii"), raw, ring or keyring())
 
 
 def search_hash(kind: str, normalized: str, ring: Keyring | None = None) -> str:

@@ -36,24 +36,23 @@ class Table:
         return len(self.rows)
 
 
-def open_table(path: Path | str, *, max_bytes: int) -> Table:
-    path = Path(path)
-    size = path.stat().st_size
+def open_table(source: Path | str | bytes, *, max_bytes: int) -> Table:
+    """The table in a file, given by its path or its content."""
+    size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
     if size == 0:
         raise FileRefused("文件是空的（0字节）。请选择填好的台账文件。")
     if size > max_bytes:
         raise FileRefused(
             f"文件大小{size / 1048576:.1f}MB，超过了{max_bytes / 1048576:.0f}MB的上限。请拆分成几个文件分别导入。"
         )
-    with path.open("rb") as stream:
-        head = stream.read(8)
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    head = data[:8]
     if head.startswith(OLE_MAGIC):
         raise FileRefused(
             "这是旧版 Excel 97-2003（.xls）格式，请在 Excel 或 WPS 中「另存为」.xlsx 后再导入。"
         )
     if head.startswith(ZIP_MAGIC):
-        return _read_xlsx(path)
-    data = path.read_bytes()
+        return _read_xlsx(data)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused(
             "文件内容既不是 Excel 工作簿（.xlsx），也不是 CSV 文本，无法读取。"
@@ -105,16 +104,16 @@ def _read_csv(text: str, encoding: str) -> Table:
     return _table("csv", encoding, records)
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(data: bytes) -> Table:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
     except zipfile.BadZipFile as exc:
         raise FileRefused("文件已损坏，不是完整的 Excel 工作簿（.xlsx）。请重新保存后再导入。") from exc
     if "xl/workbook.xml" not in names:
         raise FileRefused("这是一个压缩文件，但不是 Excel 工作簿（.xlsx）。WPS 表格请「另存为」.xlsx 格式。")
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
         records = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(), start=1)]
     except (CalamineError, ValueError) as exc:

@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 
+from xinfang.audit import api as audit
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
 from xinfang.petitions.models import Matter
 from xinfang.petitions.views import casework_required, get_visible_matter
@@ -30,10 +31,21 @@ def matter_notice(matter, kind, *, full_names):
     return docx_response(content, f"{notices.KINDS[kind][0]}-{matter.display_code}.docx")
 
 
+def audit_notice_read(request, matter, kind, via):
+    """A notice naming the petitioners in full is a read of their personal data."""
+    audit.record(
+        "read_personal", request=request, target=f"matter:{matter.pk}", detail={"via": via, "document": kind}
+    )
+
+
 @casework_required
 def matter_document(request, pk, kind):
     matter = get_visible_matter(request.user, pk)
-    return matter_notice(matter, kind, full_names=request.user.role in FULL_PERSONAL_DATA_ROLES)
+    full = request.user.role in FULL_PERSONAL_DATA_ROLES
+    response = matter_notice(matter, kind, full_names=full)
+    if full:
+        audit_notice_read(request, matter, kind, "document")
+    return response
 
 
 @casework_required

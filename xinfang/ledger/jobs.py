@@ -7,6 +7,7 @@ import leaves whole chunks only, and running the job again skips the rows alread
 are found by their import key), so it finishes the file without duplicates.
 """
 
+import io
 import logging
 import secrets
 from datetime import timedelta
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused, open_table
 from xinfang.org.importers import RowError
 
@@ -38,27 +40,25 @@ def import_dir() -> Path:
     return folder
 
 
-def read(path: Path):
-    """The file as a table, under the configured size limit; raises FileRefused."""
-    return open_table(path, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
+def read(source: Path | bytes):
+    """A kept file (its path: stored encrypted) or an upload (its content) as a table, under the
+    configured size limit; raises FileRefused."""
+    content = source if isinstance(source, bytes) else encrypted_files.read(source)
+    return open_table(content, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
 
 
-def new_job(user, upload_path: Path, original_name: str) -> ImportJob:
-    """Keep an uploaded file and read its header; raises FileRefused (and keeps nothing)."""
+def new_job(user, content: bytes, original_name: str) -> ImportJob:
+    """Read the header of an uploaded file and keep the file, encrypted (it holds personal data),
+    for the run; raises FileRefused (and keeps nothing)."""
+    table = read(content)
     suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
     stored = f"{secrets.token_hex(12)}{suffix}"
-    target = import_dir() / stored
-    Path(upload_path).replace(target)
-    try:
-        table = read(target)
-    except FileRefused:
-        target.unlink(missing_ok=True)
-        raise
+    encrypted_files.write(import_dir() / stored, content)
     return ImportJob.objects.create(
         user=user,
         original_name=original_name[:200],
         stored_name=stored,
-        size=target.stat().st_size,
+        size=len(content),
         encoding=table.encoding,
         header=table.header,
         mapping=guess_mapping(table.header),
@@ -217,7 +217,8 @@ def _finish(job, state, *, table=None, bad=None, errors=(), message="", **values
 
 
 def _error_workbook(job, table, bad) -> str:
-    """The refused rows as they were, with a last column saying what is wrong, ready to fix."""
+    """The refused rows as they were, with a last column saying what is wrong, ready to fix;
+    kept encrypted like the upload."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("错误行")
     header = [WriteOnlyCell(sheet, value=h) for h in [*table.header, "错误说明"]]
@@ -230,7 +231,9 @@ def _error_workbook(job, table, bad) -> str:
             padded = list(cells) + [None] * (len(table.header) - len(cells))
             sheet.append([*padded, f"原第{number}行 {reasons}"])
     name = f"{job.pk}-errors-{secrets.token_hex(8)}.xlsx"
-    book.save(import_dir() / name)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    encrypted_files.write(import_dir() / name, buffer.getvalue())
     return name
 
 

@@ -192,17 +192,19 @@ class RowChecker:
                     key,
                     f"填写了{len(items)}个{what}，但只有{len(names)}名信访人；多人时请按信访人的顺序一一对应",
                 )
+        # The messages are kept on the job and shown on its page: the values in them are masked
+        # (the encrypted error workbook keeps the row as it was, to be corrected).
         for v in ids:
             if not id_number_is_valid(v):
-                fail("id_number", f"「{v}」的格式或校验位不正确")
+                fail("id_number", f"「{crypto.mask_id_number(v)}」的格式或校验位不正确")
         for v in phones:
             if not PHONE_RE.match(v):
-                fail("phone", f"「{v}」不是有效的电话号码：手机号为11位，固定电话请带区号")
+                fail("phone", f"「{crypto.mask_phone(v)}」不是有效的电话号码：手机号为11位，固定电话请带区号")
         if not names and (ids or phones):
             fail("names", "填写了身份证号或电话，但没有信访人姓名")
         for name in names:
             if len(name) > 60:
-                fail("names", f"「{name[:10]}…」太长，不像姓名；多人请用顿号分隔")
+                fail("names", f"「{crypto.mask_name(name[:10])}…」太长，不像姓名；多人请用顿号分隔")
         return [
             {
                 "name": name,

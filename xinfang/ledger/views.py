@@ -1,6 +1,5 @@
 """Pages of the 台账 import: upload, map the columns, watch the job, fetch the refused rows."""
 
-import secrets
 from io import BytesIO
 
 from django.contrib import messages
@@ -9,6 +8,8 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from xinfang.audit import api as audit
+from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused, text_of
 from xinfang.petitions.services import TransitionError, check_registrar
 from xinfang.petitions.views import XLSX, casework_required
@@ -38,18 +39,13 @@ def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
-        temporary = jobs.import_dir() / f"upload-{secrets.token_hex(12)}"
-        with temporary.open("wb") as out:
-            for piece in file.chunks():
-                out.write(piece)
         try:
-            job = jobs.new_job(request.user, temporary, file.name)  # the size limit is checked here
+            # the size limit is checked here
+            job = jobs.new_job(request.user, b"".join(file.chunks()), file.name)
         except FileRefused as exc:
             form.add_error("file", str(exc))
         else:
             return redirect("ledger:mapping", pk=job.pk)
-        finally:
-            temporary.unlink(missing_ok=True)
     recent = ImportJob.objects.filter(user=request.user)[:20]
     return render(request, "ledger/upload.html", {"form": form, "jobs": recent})
 
@@ -117,9 +113,15 @@ def error_rows(request, pk):
     path = jobs.import_dir() / job.error_file
     if not job.error_file or not path.is_file():
         raise Http404("错误行文件已过期清理，请重新导入原文件以重新生成。")
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"导入错误行-{job.pk}.xlsx", content_type=XLSX
+    response = FileResponse(
+        BytesIO(encrypted_files.read(path)),
+        as_attachment=True,
+        filename=f"导入错误行-{job.pk}.xlsx",
+        content_type=XLSX,
     )
+    # The refused rows as they were in the file: names, ID numbers and phones in full.
+    audit.record("export", request=request, target=f"import:{job.pk}", detail={"error_rows": job.error_count})
+    return response
 
 
 @importer_required

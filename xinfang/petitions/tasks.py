@@ -2,11 +2,14 @@
 
 import logging
 import secrets
+from io import BytesIO
 
 from django.http import QueryDict
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
+
+from xinfang.core import encrypted_files
 
 from . import export, services
 from .models import ExportJob
@@ -36,24 +39,24 @@ def remove_old_exports():
 
 @db_task()
 def run_export(job_id):
-    """Write a large list export to the data directory, recording progress on the job row."""
+    """Write a large list export to the data directory (encrypted: it holds personal data),
+    recording progress on the job row."""
     from .views import listed_matters
 
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
     qs, _, _ = listed_matters(job.user, QueryDict(job.query))
     name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
-    path = export.export_dir() / name
     try:
-        with open(path, "wb") as stream:
-            rows = export.write(
-                qs,
-                stream,
-                full=export.full_view(job.user),
-                progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
-            )
+        buffer = BytesIO()
+        rows = export.write(
+            qs,
+            buffer,
+            full=export.full_view(job.user),
+            progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
+        )
+        encrypted_files.write(export.export_dir() / name, buffer.getvalue())
     except Exception as exc:  # noqa: BLE001 — the job records why it failed; the user sees it
-        path.unlink(missing_ok=True)
         log.exception("导出任务 %s 失败", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
-from xinfang.core import clock
+from xinfang.core import clock, encrypted_files
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -260,11 +260,14 @@ def register(request):
 
 
 @casework_required
-@require_GET
+@require_POST
 def earlier_matters(request):
-    """Earlier matters of the same petitioner (by ID number or phone), shown before saving."""
-    keys = petitioner_keys(request.GET)
-    searched = any(v.strip() for k, v in request.GET.items() if k.endswith(("id_number", "phone")))
+    """Earlier matters of the same petitioner (by ID number or phone), shown before saving.
+
+    A POST (with the CSRF token), so that the ID number and phone stay out of the URL and thus out
+    of access logs, proxies and the browser history."""
+    keys = petitioner_keys(request.POST)
+    searched = any(v.strip() for k, v in request.POST.items() if k.endswith(("id_number", "phone")))
     ids = Petitioner.objects.filter(same_petitioner(keys)).values("matter_id")
     matters = Matter.objects.visible_to(request.user).filter(pk__in=ids).order_by("-received_at")[:20]
     return render(
@@ -391,7 +394,15 @@ def attachment(request, pk):
     att = get_object_or_404(Attachment.objects.select_related("matter"), pk=pk)
     if not Matter.objects.visible_to(request.user).filter(pk=att.matter_id).exists():
         raise Http404("没有找到该附件。")
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    # A letter, a scan of an ID card: attachments are shown unmasked to every role that sees them.
+    audit.record(
+        "read_personal",
+        request=request,
+        target=f"matter:{att.matter_id}",
+        detail={"via": "attachment", "attachment": att.pk},
+    )
+    return response
 
 
 @login_required
@@ -461,6 +472,20 @@ def export_download(request, pk):
     path = export.export_dir() / job.file_name
     if not job.file_name or not path.is_file():
         raise Http404("导出文件已过期清理，请重新导出。")
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"信访事项台账-{job.pk}.xlsx", content_type=XLSX
+    response = FileResponse(
+        BytesIO(encrypted_files.read(path)),
+        as_attachment=True,
+        filename=f"信访事项台账-{job.pk}.xlsx",
+        content_type=XLSX,
     )
+    audit.record(
+        "export",
+        request=request,
+        target=f"export:{job.pk}",
+        detail={
+            "download": True,
+            "rows": job.done,
+            "personal_data": "full" if export.full_view(job.user) else "masked",
+        },
+    )
+    return response

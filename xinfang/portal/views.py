@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from xinfang.audit.api import client_ip
 from xinfang.core import clock, ratelimit
 from xinfang.documents import notices
-from xinfang.documents.views import matter_notice
+from xinfang.documents.views import audit_notice_read, matter_notice
 from xinfang.petitions.choices import Channel, Status
 from xinfang.petitions.models import Matter, id_number_hash
 from xinfang.petitions.services import TransitionError, perform, register_matter, window_end
@@ -237,8 +237,11 @@ def matter_page(request, matter):
 
 @tracked
 def document(request, matter, kind):
-    """A written notice of the petitioner's own matter (the same document staff send)."""
-    return matter_notice(matter, kind, full_names=True)
+    """A written notice of the petitioner's own matter (the same document staff send). It names
+    the petitioners in full, so it is audited like a staff read (no user; the client address)."""
+    response = matter_notice(matter, kind, full_names=True)
+    audit_notice_read(request, matter, kind, "portal")
+    return response
 
 
 @require_POST

@@ -3,8 +3,9 @@
 1. `xinfang keys rotate` puts a new key first in the key file (or prints the new
    XINFANG_DATA_KEYS value to set); old keys stay, so every row remains readable.
 2. Restart the processes (they read keys at start), then `xinfang keys reencrypt` rewrites rows
-   still under an old key, in small transactions, while the system keeps working.
-3. When `xinfang keys status` shows no row under an old key, remove that key.
+   still under an old key, in small transactions, while the system keeps working, and then the
+   attachment files under an old key (or written before files were encrypted).
+3. When `xinfang keys status` shows no row and no file under an old key, remove that key.
 """
 
 import base64
@@ -16,10 +17,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from xinfang.core import crypto
+from xinfang.core import crypto, encrypted_files
 from xinfang.petitions.models import Petitioner
 
 ENCRYPTED_FIELDS = ["name", "id_number", "phone", "address"]
+
+
+def file_key_ids():
+    """{key id: number of files} of the attachments under MEDIA_ROOT (their first bytes only)."""
+    counts = {}
+    for path in Path(settings.MEDIA_ROOT).rglob("*"):
+        if path.is_file():
+            with path.open("rb") as stored:
+                head = stored.read(64)
+            kid = crypto.key_id_of_bytes(head) if crypto.is_encrypted_bytes(head) else "（未加密）"
+            counts[kid] = counts.get(kid, 0) + 1
+    return counts
 
 
 def key_ids_in_use():
@@ -57,6 +70,8 @@ class Command(BaseCommand):
         )
         for kid, n in sorted(key_ids_in_use().items()):
             self.stdout.write(f"  {kid}: {n} 条信访人记录")
+        for kid, n in sorted(file_key_ids().items()):
+            self.stdout.write(f"  {kid}: {n} 个附件文件")
 
     def handle_rotate(self, **_):
         ring = crypto.keyring()
@@ -93,3 +108,5 @@ class Command(BaseCommand):
             done += len(rows)
             self.stdout.write(f"  已重新加密 {done}/{len(ids)}")
         self.stdout.write(f"完成：{done} 条记录改用密钥 {ring.current_id} 加密。")
+        rewritten, checked = encrypted_files.reencrypt_tree(Path(settings.MEDIA_ROOT))
+        self.stdout.write(f"附件文件：共{checked}个，{rewritten}个改用密钥 {ring.current_id} 加密。")

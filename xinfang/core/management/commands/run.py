@@ -38,6 +38,35 @@ def _die_with_parent():
         pass  # not Linux: the parent's signal handlers are the only guard
 
 
+def web_command(bind: str, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line of the web server."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "xinfang.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "30",
+        "--access-logfile",
+        "-",
+        # Paths without query strings in both of gunicorn's logs (xinfang.core.logs).
+        "--logger-class",
+        "xinfang.core.logs.WebLogger",
+        # No control socket in $HOME: two instances on one machine must not collide.
+        "--no-control-socket",
+    ]
+
+
 class Command(BaseCommand):
     help = "启动 Web 服务（gunicorn）和后台任务（Huey）/ Start the web server and the background worker."
     requires_system_checks = []  # gunicorn's workers run the checks that matter when they load the app
@@ -64,31 +93,9 @@ class Command(BaseCommand):
             self.stdout.write("收集静态文件 / collecting static files …")
             call_command("collectstatic", interactive=False, verbosity=0)
 
-        python = sys.executable
         commands = {
-            "web": [
-                python,
-                "-m",
-                "gunicorn",
-                "xinfang.wsgi:application",
-                "--bind",
-                f"{bind_host}:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "30",
-                "--access-logfile",
-                "-",
-                # No control socket in $HOME: two instances on one machine must not collide.
-                "--no-control-socket",
-            ],
-            "worker": [python, "-m", "xinfang", "run_huey"],
+            "web": web_command(f"{bind_host}:{port}", workers, threads),
+            "worker": [sys.executable, "-m", "xinfang", "run_huey"],
         }
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")

@@ -6,12 +6,11 @@ column the guess missed. Stopping it half-way keeps the whole chunks written; ru
 the same file finishes the import without duplicates.
 """
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import COLUMNS
@@ -54,14 +53,10 @@ class Command(BaseCommand):
         source = Path(file)
         if not source.is_file():
             raise CommandError(f"找不到文件「{source}」。")
-        with tempfile.NamedTemporaryFile(dir=jobs.import_dir(), delete=False) as copy:
-            shutil.copyfileobj(source.open("rb"), copy)
         try:
-            job = jobs.new_job(actor, Path(copy.name), source.name)
+            job = jobs.new_job(actor, source.read_bytes(), source.name)
         except FileRefused as exc:
             raise CommandError(str(exc)) from exc
-        finally:
-            Path(copy.name).unlink(missing_ok=True)
         mapping = dict(job.mapping)
         for item in column:
             label, _, header = item.partition("=")
@@ -85,7 +80,10 @@ class Command(BaseCommand):
         for row, col, message in job.errors:
             self.stderr.write(f"第{row}行" + (f"「{col}」" if col else "") + f"：{message}")
         if job.error_file:
-            self.stderr.write(f"错误行已写入：{jobs.import_dir() / job.error_file}")
+            # Kept encrypted in the data directory; written in clear beside the file it came from.
+            errors = source.with_name(f"{source.stem}-错误行.xlsx")
+            errors.write_bytes(encrypted_files.read(jobs.import_dir() / job.error_file))
+            self.stderr.write(f"错误行已写入：{errors}")
         if job.state in {ImportJob.State.REJECTED, ImportJob.State.FAILED}:
             raise CommandError(job.message)
         self.stdout.write(self.style.SUCCESS(f"导入完成：{job.message}"))
