@@ -100,7 +100,7 @@ class MatterForm(forms.ModelForm):
         self.fields["request_type"].choices = RequestType.choices
         self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         if not self.is_bound:
-            self.initial.setdefault("received_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("received_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
