@@ -112,6 +112,8 @@ system_packages() {
         [ -x /usr/bin/chromium ] || missing+=(chromium)
         # Playwright's bundled node driver links against libatomic (absent from a minimal Debian).
         is_installed libatomic1 || missing+=(libatomic1)
+        # The suite runs again with the machine's clock set to other days (scripts/test.sh).
+        command -v faketime >/dev/null 2>&1 || missing+=(faketime)
     fi
     if [ "${#missing[@]}" -gt 0 ]; then
         apt_install "${missing[@]}"
