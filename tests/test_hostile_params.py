@@ -1,10 +1,10 @@
-"""Hostile numbers in query strings and URLs: every list, filter and numbered page answers with a
-page, a Chinese form message or 404, never a server error.
+"""Hostile numbers and dates in requests: every list, filter, numbered page and form answers with a
+page, a form message in Chinese or a 404 in Chinese, never a server error.
 
 Each list route is called once per (parameter, hostile value), by a persona who may open it, on the
 fixture of test_route_matrix; every route with a number in its path is called with hostile numbers
-there too. The test client raises any exception a view lets through, so a crash fails the test with
-its traceback, and a 5xx answer fails it too.
+there; the forms that post numbers and dates get them in each such field. A crash is collected with
+its exception (the client answers 500 instead of raising), so one run names every failing value.
 """
 
 import re
@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from conftest import Driver, matter_fields, sign_in
 from django import forms
+from django.http import Http404
 from django.test import RequestFactory
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from xinfang.analytics import snapshot
 from xinfang.analytics.views import DashboardForm
 from xinfang.api.models import ApiToken, Scope
 from xinfang.audit.forms import AuditFilterForm
+from xinfang.core.params import MAX_ID, id_list, page_number, whole_number
 from xinfang.petitions.forms import QueueFilterForm
 from xinfang.supervision.forms import PeriodForm
 
@@ -519,3 +521,16 @@ def test_hostile_version_posted_on_the_portal(client, world):
         if found:
             failures[value[:30]] = found
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
+
+
+def test_numbers_read_from_requests():
+    """ASCII digits within 64 bits are numbers; what int() alone would also read, or refuse, is not."""
+    numbers = ["0", "42", str(MAX_ID)]
+    not_numbers = [str(MAX_ID + 1), "²", "２", " 3", "-1", "1e3", "1_000", "9" * 5000]
+    assert [whole_number(v) for v in numbers] == [0, 42, MAX_ID]
+    assert [whole_number(v) for v in not_numbers] == [None] * len(not_numbers)
+    assert id_list(["3", "0", "x", "9" * 30, "7"]) == [3, 7]
+    assert [page_number(v) for v in [None, "", "1", "100000"]] == [1, 1, 1, 100000]
+    for bad in ["0", "100001", "abc", "-2", "9" * 5000]:
+        with pytest.raises(Http404):
+            page_number(bad)
