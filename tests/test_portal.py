@@ -289,3 +289,31 @@ def test_a_plugged_in_challenge_is_shown_and_checked(client, world, settings):
     assert "验证未通过" in response.content.decode() and not Matter.objects.exists()
     assert client.post("/portal/file/", {**filing(world), "answer": "42"}).status_code == 302
     assert Matter.objects.count() == 1
+
+
+def test_pages_with_a_matter_or_personal_data_are_not_stored_by_browsers_or_proxies(client, world):
+    """A shared computer's browser cache or a proxy must not keep a petitioner's matter, code or
+    documents: every such page says Cache-Control: no-store (signed-in staff pages say it too)."""
+
+    def no_store(response):
+        return "no-store" in response.get("Cache-Control", "")
+
+    retyped = file(client, world, consent="")  # the form comes back with what was typed
+    assert retyped.status_code == 200 and PETITIONER["phone"] in retyped.content.decode()
+    assert no_store(retyped)
+    file(client, world)
+    filed = client.get("/portal/filed/")
+    assert filed.status_code == 200 and no_store(filed)
+
+    matter = Driver(world).to(Status.REPLIED)
+    visitor = Client()
+    wrong = visitor.post("/portal/track/", {"code": matter.display_code, "phone_tail": "0000"})
+    assert wrong.status_code == 200 and no_store(wrong)  # the code typed is on the page again
+    assert track(visitor, matter).status_code == 302
+    page = visitor.get(f"/portal/m/{matter.code}/")
+    assert page.status_code == 200 and matter.display_code in page.content.decode() and no_store(page)
+    reply = visitor.get(f"/portal/m/{matter.code}/documents/reply.docx")
+    assert reply.status_code == 200 and reply["Content-Type"].startswith("application/vnd.openxml")
+    assert no_store(reply)
+    missing = visitor.get(f"/portal/m/{matter.code}/documents/rereview.docx")
+    assert missing.status_code == 404 and no_store(missing)

@@ -7,11 +7,14 @@ import pytest
 from conftest import Driver, at
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
 from xinfang.petitions.services import perform, sweep
+from xinfang.supervision.models import Reminder
 
 
 def test_reminders_fire_once_at_warning_and_once_when_overdue(world):
@@ -73,6 +76,37 @@ def test_sweep_command_prints_counts(world, capsys):
     Driver(world, start=at(2025, 9, 16)).register()
     call_command("sweep", today="2025-10-10")
     assert "超期提醒 1 件" in capsys.readouterr().out
+
+
+def test_sweep_command_acts_on_the_given_day_throughout(world, capsys):
+    """`xinfang sweep --today` weeks after the product's clock: the reminders and the closing of
+    matters whose 复查（复核） window ran out are all judged on that day (closing used to check the
+    clock's day, and the command failed after writing its reminders)."""
+    day = date(2026, 12, 20)
+    assert (day - clock.today()).days >= 20
+    overdue = Driver(world, start=at(2026, 11, 20)).register()
+    warned = Driver(world, start=at(2026, 12, 9)).register()
+    review_over = Driver(world, start=at(2026, 11, 10)).to(Status.REPLIED)
+    rereview_over = Driver(world, start=at(2026, 11, 10)).to(Status.REVIEWED)
+    review_open = Driver(world, start=at(2026, 11, 20)).to(Status.REPLIED)
+    assert overdue.due_date < day and warned.warn_date == day < warned.due_date
+    assert clock.today() <= review_over.due_date < day and clock.today() <= rereview_over.due_date < day
+    assert review_open.due_date > day
+
+    call_command("sweep", today=day.isoformat())
+
+    assert capsys.readouterr().out.strip() == "临期提醒 1 件，超期提醒 1 件，期限届满办结 2 件"
+    for matter, kind in [(overdue, "overdue"), (warned, "warning")]:
+        assert Notification.objects.filter(matter=matter, kind=f"reminder_{kind}").exists()
+        reminder = Reminder.objects.get(matter=matter)
+        assert reminder.kind == kind and timezone.localdate(reminder.at) == day
+    for matter in (review_over, rereview_over):
+        matter.refresh_from_db()
+        assert (matter.status, matter.closed_on) == (Status.CLOSED, day)
+        event = matter.events.order_by("-id").first()
+        assert (event.action, event.actor, timezone.localdate(event.at)) == ("close", None, day)
+    review_open.refresh_from_db()
+    assert review_open.status == Status.REPLIED
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

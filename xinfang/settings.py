@@ -263,6 +263,9 @@ XINFANG_PORTAL_MAX_FILES = int(env("XINFANG_PORTAL_MAX_FILES", "5"))
 XINFANG_PORTAL_MAX_FILE_BYTES = int(env("XINFANG_PORTAL_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
 # A challenge for the filing form (a class with render(request) and verify(request)); none by default.
 XINFANG_PORTAL_CHALLENGE = env("XINFANG_PORTAL_CHALLENGE")
+# Pages under these paths show a matter or what a petitioner typed without anyone signing in: like
+# signed-in pages they are sent with Cache-Control: no-store, error pages included.
+XINFANG_NO_STORE_PATHS = ("/portal/",)
 
 HUEY = {
     "huey_class": "huey.SqliteHuey",

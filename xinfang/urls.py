@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views import defaults
 
 from xinfang.api.api import api
 from xinfang.api.open311 import open311
+from xinfang.core import errors
 from xinfang.petitions.views import home
 
 admin.site.site_header = "信访通 · 系统管理"
@@ -30,7 +30,7 @@ urlpatterns = [
 def not_found(request, exception):
     """404 in the citizen portal's own layout under /portal/, so that its links lead back there."""
     template = "portal/404.html" if request.path.startswith("/portal/") else "404.html"
-    return defaults.page_not_found(request, exception, template_name=template)
+    return errors.not_found(request, exception, template_name=template)
 
 
 handler404 = not_found

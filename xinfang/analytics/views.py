@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.core import clock
+from xinfang.core.params import FIRST_DAY, LAST_DAY, DateField, page_of, whole_number
 from xinfang.documents.convert import ConversionError
 from xinfang.documents.report import tables_xlsx
 from xinfang.org.models import Division, Role, Unit
@@ -38,10 +39,8 @@ viewer_required = staff_required(
 
 
 class DashboardForm(forms.Form):
-    first = forms.DateField(
-        label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    last = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first = DateField(label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    last = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     channel = forms.ChoiceField(label="信访方式", required=False, choices=[("", "全部")] + Channel.choices)
     nature = forms.ChoiceField(label="性质", required=False, choices=[("", "全部")] + Nature.choices)
     category = forms.ModelChoiceField(
@@ -55,11 +54,13 @@ class DashboardForm(forms.Form):
     )
 
     def clean(self):
+        """The period, with an end left open meaning this month's first day or today."""
         data = super().clean()
-        first, last = data.get("first"), data.get("last")
-        if first and last and first > last:
+        today = clock.today()
+        first, last = data.get("first") or today.replace(day=1), data.get("last") or today
+        if first > last:
             raise forms.ValidationError("起始日期不能晚于截止日期。")
-        if first and last and (last - first).days > 366 * 3:
+        if (last - first).days > 366 * 3:
             raise forms.ValidationError("统计期间最长为三年。")
         return data
 
@@ -247,7 +248,7 @@ def warning_list(request):
     kind = request.GET.get("kind")
     if kind in Warning.Kind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(qs, request)
     return render(
         request,
         "analytics/warnings.html",
@@ -280,6 +281,17 @@ class ReportForm(forms.Form):
     format = forms.ChoiceField(
         label="格式", choices=[("docx", "Word（公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表 Excel")]
     )
+
+    def clean_period(self):
+        """Full-width characters as their half-width forms; every form of a period begins with its
+        year, which must be one the calendar arithmetic of a report can reach on both sides."""
+        value = unicodedata.normalize("NFKC", self.cleaned_data["period"]).strip()
+        if not value.isascii():
+            raise forms.ValidationError("报告期间请用半角数字填写，如 2026-10、2026Q3、2025。")
+        year = whole_number(value[:4])
+        if year is not None and not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise forms.ValidationError(f"报告年份应在{FIRST_DAY.year}年至{LAST_DAY.year}年之间。")
+        return value
 
 
 @viewer_required

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 from pydantic import BeforeValidator, field_validator
 
 from xinfang.audit import api as audit
+from xinfang.core.params import MAX_ID
 from xinfang.org.importers import CodeError, normalize_code
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -235,7 +236,7 @@ class MatterFilters(Schema):
     channel: Channel | None = None
     received_from: IsoDate | None = None
     received_to: IsoDate | None = None
-    cursor: int | None = Field(None, ge=1, description="上一页返回的 next_cursor")
+    cursor: int | None = Field(None, ge=1, le=MAX_ID, description="上一页返回的 next_cursor")
     limit: int = Field(50, ge=1, le=200)
 
 

@@ -2,9 +2,12 @@
 (`assist_<kind>` = label, `assist_<kind>_confidence`, `assist_<kind>_version`) and is compared with
 what was saved. `summary` gives the figures of the feedback, per kind of suggestion."""
 
+import math
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+
+from xinfang.core.params import whole_number
 
 from .models import Feedback, ModelVersion
 
@@ -46,8 +49,9 @@ def record(kind: str, data, matter, chosen, user) -> Feedback | None:
         confidence = float(data.get(f"assist_{kind}_confidence") or 0)
     except ValueError:
         confidence = 0.0
-    version_id = data.get(f"assist_{kind}_version") or ""
-    version_id = int(version_id) if version_id.isdigit() else None
+    if not math.isfinite(confidence):  # "nan" and "inf" are floats too
+        confidence = 0.0
+    version_id = whole_number(data.get(f"assist_{kind}_version") or "", minimum=1)
     if version_id is not None and not ModelVersion.objects.filter(pk=version_id, kind=kind).exists():
         version_id = None  # a forged or stale id: the feedback is kept, the link is not
     return Feedback.objects.create(

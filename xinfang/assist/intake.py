@@ -1,5 +1,6 @@
 """What the registration panel shows for a petition being typed in."""
 
+from xinfang.core.params import whole_number
 from xinfang.intelligence import urgency
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import petitioner_keys
@@ -15,8 +16,8 @@ def urgency_of(title: str, text: str):
 
 
 def _pk(data, name, model):
-    value = (data.get(name) or "").strip()
-    return model.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    pk = whole_number((data.get(name) or "").strip(), minimum=1)
+    return model.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def read_form(data, user) -> dict:

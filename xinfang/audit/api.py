@@ -7,10 +7,11 @@ the whole chain and names the first broken row. The hash is defined in ``models`
 
 import ipaddress
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import GENESIS_HASH, AuditChainHead, AuditEntry
@@ -122,50 +123,89 @@ def verify() -> VerifyResult:
 
     A row is broken when its number is not the previous number plus one (a row was deleted or
     forged), its ``prev_hash`` is not the previous row's ``row_hash``, or its content does not hash
-    to its ``row_hash``. Finally the chain head must name the newest row: otherwise rows were deleted
-    from the end, or appended around the write path.
+    to its ``row_hash``. The chain head must name the newest row: otherwise rows were deleted from
+    the end, or appended around the write path.
+
+    Requests keep appending while the check runs, so it reads everything in one snapshot
+    (``_read_snapshot``), the head first, and checks the chain up to the row the head names.
     """
-    expected, prev_hash, checked = 1, GENESIS_HASH, 0
-    rows = AuditEntry.objects.order_by("seq").iterator(chunk_size=VERIFY_CHUNK)
-    for entry in rows:
-        problem = _row_problem(entry, expected, prev_hash)
-        if problem is not None:
-            broken, reason = problem
-            return VerifyResult(False, checked, broken, reason, prev_hash)
-        prev_hash, expected, checked = entry.row_hash, expected + 1, checked + 1
-    last_seq = expected - 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None:
-        if last_seq:
+    with _read_snapshot():
+        head = AuditChainHead.objects.filter(pk=1).first()
+        rows = AuditEntry.objects.order_by("seq")
+        if head is not None:
+            rows = rows.filter(seq__lte=head.last_seq)
+        expected, prev_hash, checked = 1, GENESIS_HASH, 0
+        for entry in rows.iterator(chunk_size=VERIFY_CHUNK):
+            problem = _row_problem(entry, expected, prev_hash)
+            if problem is not None:
+                broken, reason = problem
+                return VerifyResult(False, checked, broken, reason, prev_hash)
+            prev_hash, expected, checked = entry.row_hash, expected + 1, checked + 1
+        last_seq = expected - 1
+        if head is None:
+            if last_seq:
+                return VerifyResult(
+                    False,
+                    checked,
+                    last_seq + 1,
+                    f"链头记录缺失，无法确认第{last_seq}条之后的记录是否被删除。",
+                    prev_hash,
+                )
+        elif head.last_seq > last_seq:
+            missing = (
+                f"第{last_seq + 1}条"
+                if head.last_seq == last_seq + 1
+                else f"第{last_seq + 1}至{head.last_seq}条"
+            )
+            return VerifyResult(
+                False, checked, last_seq + 1, f"末尾的{missing}记录缺失（被删除）。", prev_hash
+            )
+        elif head.last_hash != prev_hash:
             return VerifyResult(
                 False,
-                checked,
-                last_seq + 1,
-                f"链头记录缺失，无法确认第{last_seq}条之后的记录是否被删除。",
+                checked - 1,
+                last_seq,
+                f"第{last_seq}条的哈希与链头记录的不一致，该条可能被改写。",
                 prev_hash,
             )
-    elif head.last_seq > last_seq:
-        missing = (
-            f"第{last_seq + 1}条" if head.last_seq == last_seq + 1 else f"第{last_seq + 1}至{head.last_seq}条"
-        )
-        return VerifyResult(False, checked, last_seq + 1, f"末尾的{missing}记录缺失（被删除）。", prev_hash)
-    elif head.last_seq < last_seq:
-        return VerifyResult(
-            False,
-            head.last_seq,
-            head.last_seq + 1,
-            f"第{head.last_seq + 1}条起的记录不是经审计接口写入的（链头只记到第{head.last_seq}条）。",
-            head.last_hash,
-        )
-    elif head.last_hash != prev_hash:
-        return VerifyResult(
-            False,
-            checked - 1,
-            last_seq,
-            f"第{last_seq}条的哈希与链头记录的不一致，该条可能被改写。",
-            prev_hash,
-        )
+        elif AuditEntry.objects.filter(seq__gt=head.last_seq).exists():
+            return VerifyResult(
+                False,
+                head.last_seq,
+                head.last_seq + 1,
+                f"第{head.last_seq + 1}条起的记录不是经审计接口写入的（链头只记到第{head.last_seq}条）。",
+                head.last_hash,
+            )
     return VerifyResult(True, checked, None, f"共{checked}条记录，哈希链完整。", prev_hash)
+
+
+@contextmanager
+def _read_snapshot():
+    """Every read inside sees the database as it was at the first one, and writers are not held up.
+
+    PostgreSQL: a REPEATABLE READ, READ ONLY transaction. SQLite: a deferred transaction (the
+    project's transactions start IMMEDIATE, which takes the write lock and would stop every request
+    for as long as the check runs); in WAL mode its reads share one snapshot. Inside a caller's
+    transaction that transaction decides what is seen (on SQLite it already holds the write lock).
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        if connection.connection.in_transaction:
+            with connection.cursor() as cur:
+                cur.execute("ROLLBACK")
 
 
 def _row_problem(entry, expected, prev_hash):

@@ -1,13 +1,15 @@
 from django import forms
 
+from xinfang.core.params import DateField
+
 from .models import AuditEntry
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(
+    date_from = DateField(
         label="日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     username = forms.CharField(label="用户名", required=False, max_length=150)

@@ -5,12 +5,12 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from xinfang.core.params import page_number, page_of
 from xinfang.org.models import Role
 
 from . import api
@@ -53,14 +53,16 @@ def entry_list(request):
         raise PermissionDenied("审计日志仅供审计员查看。")
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    page_number = request.GET.get("page") or "1"
     api.record(
         AuditEntry.Action.AUDIT_VIEW,
         request=request,
-        detail={"filters": {k: v for k, v in data.items() if v}, "page": page_number},
+        detail={
+            "filters": {k: v for k, v in data.items() if v},
+            "page": page_number(request.GET.get("page")),
+        },
     )
     qs = filter_entries(AuditEntry.objects.all(), data).order_by("-seq")
-    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    page = page_of(qs, request, PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -25,9 +25,12 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.csp)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # Pages with personal data: every page a signed-in user sees, and the citizen portal's.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")  # pages with personal data
+        if (user is not None and user.is_authenticated) or request.path.startswith(
+            settings.XINFANG_NO_STORE_PATHS
+        ):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

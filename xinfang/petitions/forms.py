@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from xinfang.core import clock
+from xinfang.core.params import DateField
 from xinfang.org.models import Division, Unit
 
 from .choices import (
@@ -258,7 +259,7 @@ class ReplyForm(ActionForm):
 
 
 class ApproveReplyForm(ActionForm):
-    delivered_on = forms.DateField(
+    delivered_on = DateField(
         label="送达日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note_label = "审签意见"
@@ -318,10 +319,10 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", "全部"), ("overdue", "超期"), ("warning", "临期"), ("normal", "正常")],
     )
-    received_from = forms.DateField(
+    received_from = DateField(
         label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    received_to = forms.DateField(
+    received_to = DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     # Set by the dashboard's drill-down links and kept as the user refines the list.

@@ -18,6 +18,7 @@ from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files
+from xinfang.core.params import page_number
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -151,10 +152,6 @@ class UncountedPage:
     paginator = None
 
     def __init__(self, queryset, number, size=PAGE_SIZE):
-        try:
-            number = max(1, int(number))
-        except (TypeError, ValueError):
-            number = 1
         start = (number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.object_list = rows[:size]
@@ -206,10 +203,11 @@ def listed_matters(user, params):
 def queue(request):
     qs, form, tab = listed_matters(request.user, request.GET)
     qs = qs.select_related("category", "category__parent", "holder_unit", "division")
+    number = page_number(request.GET.get("page"))
     if tab == "todo":
-        page = todo_page(qs, request.user, request.GET.get("page"))
+        page = todo_page(qs, request.user, number)
     else:
-        page = UncountedPage(qs, request.GET.get("page"))
+        page = UncountedPage(qs, number)
     today = clock.today()
     rows = [(m, *deadline_light(m, today)) for m in page]
     params = request.GET.copy()

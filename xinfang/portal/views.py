@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.audit.api import client_ip
 from xinfang.core import clock, ratelimit
+from xinfang.core.params import whole_number
 from xinfang.documents import notices
 from xinfang.documents.views import audit_notice_read, matter_notice
 from xinfang.petitions.choices import Channel, Status
@@ -274,7 +275,7 @@ def act(request, matter, action):
             action,
             system=True,
             note=note,
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=whole_number(version),
             **params,
         )
     except TransitionError as exc:

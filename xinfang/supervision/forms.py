@@ -2,6 +2,7 @@
 
 from django import forms
 
+from xinfang.core.params import DateField
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Resolution
 from xinfang.petitions.forms import UploadField
@@ -30,7 +31,7 @@ class IssueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         initial="书面反馈办理进展、化解措施和结果，附相关材料。",
     )
-    due_on = forms.DateField(label="反馈期限", widget=DATE)
+    due_on = DateField(label="反馈期限", widget=DATE)
     units = forms.ModelMultipleChoiceField(
         label="批示送达单位（领导批示）",
         queryset=Unit.objects.filter(active=True),
@@ -52,7 +53,7 @@ class AnswerForm(forms.Form):
 
 class EscalateForm(forms.Form):
     level = forms.ChoiceField(label="升级为", choices=Level.choices)
-    due_on = forms.DateField(label="新的反馈期限", widget=DATE)
+    due_on = DateField(label="新的反馈期限", widget=DATE)
     note = forms.CharField(label="升级理由和要求", widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -60,7 +61,7 @@ class OwnershipForm(forms.Form):
     leader = forms.ModelChoiceField(label="包案领导", queryset=User.objects.none())
     unit = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.filter(active=True))
     plan = forms.CharField(label="化解方案", widget=forms.Textarea(attrs={"rows": 4}))
-    target_date = forms.DateField(label="目标化解日期", widget=DATE)
+    target_date = DateField(label="目标化解日期", widget=DATE)
     milestones = forms.CharField(
         label="节点（每行一个：日期 节点，如 2026-12-01 召开集体会商）",
         required=False,
@@ -79,7 +80,7 @@ class OwnershipForm(forms.Form):
                 continue
             day, _, title = line.partition(" ")
             try:
-                due = forms.DateField().clean(day)
+                due = DateField().clean(day)
             except forms.ValidationError:
                 raise forms.ValidationError(
                     f"第{n}行的日期「{day}」不正确，应写成 2026-12-01 这样的格式。"
@@ -92,7 +93,7 @@ class OwnershipForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label="节点", max_length=200)
-    due_on = forms.DateField(label="计划完成日期", widget=DATE)
+    due_on = DateField(label="计划完成日期", widget=DATE)
 
 
 class ResolveForm(forms.Form):
@@ -104,7 +105,7 @@ class ResolveForm(forms.Form):
 
 class ReceptionForm(forms.Form):
     leader = forms.ModelChoiceField(label="接访领导", queryset=User.objects.none())
-    date = forms.DateField(label="接访日期", widget=DATE)
+    date = DateField(label="接访日期", widget=DATE)
     place = forms.CharField(label="接访地点", max_length=100)
     topic = forms.CharField(label="接访主题", max_length=200, required=False)
 
@@ -115,10 +116,14 @@ class ReceptionForm(forms.Form):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label="专项名称", max_length=100, initial="信访积案化解专项行动")
-    target_date = forms.DateField(label="目标清仓日期", widget=DATE)
-    open_days = forms.IntegerField(label="登记超过多少日仍未办结", min_value=1, required=False)
+    target_date = DateField(label="目标清仓日期", widget=DATE)
+    open_days = forms.IntegerField(
+        label="登记超过多少日仍未办结", min_value=1, max_value=366 * 50, required=False
+    )
     after_rereview = forms.BooleanField(label="复核后仍重复信访", required=False)
-    repeat_times = forms.IntegerField(label="重复信访超过多少次", min_value=1, required=False)
+    repeat_times = forms.IntegerField(
+        label="重复信访超过多少次", min_value=1, max_value=10_000, required=False
+    )
     codes = forms.CharField(
         label="逐件指定（查询码，每行一个）", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -153,23 +158,26 @@ class CaseForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label="化解结果", choices=Resolution.choices, widget=forms.RadioSelect)
-    resolved_on = forms.DateField(label="化解日期", widget=DATE)
+    resolved_on = DateField(label="化解日期", widget=DATE)
     evidence = forms.CharField(label="化解依据", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = UploadField(label="证明材料")
 
 
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label="措施", choices=Measure.Kind.choices)
-    held_on = forms.DateField(label="日期", widget=DATE)
+    held_on = DateField(label="日期", widget=DATE)
     participants = forms.CharField(label="参加人员／单位", max_length=300, required=False)
-    amount = forms.DecimalField(label="救助金额（元）", required=False, min_value=0, decimal_places=2)
+    # The column's precision (Measure.amount): a larger number is a form message, not a database error.
+    amount = forms.DecimalField(
+        label="救助金额（元）", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
     note = forms.CharField(label="情况", widget=forms.Textarea(attrs={"rows": 3}))
     files = UploadField(label="材料（会商纪要、调解协议、听证笔录、救助审批表等）")
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="起", widget=DATE)
-    end = forms.DateField(label="止", widget=DATE)
+    start = DateField(label="起", widget=DATE)
+    end = DateField(label="止", widget=DATE)
 
     def clean(self):
         d = super().clean()

@@ -5,12 +5,12 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
+from xinfang.core.params import id_list, page_of
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
@@ -65,7 +65,7 @@ def board(request):
         qs = qs.filter(state=state)
     if request.GET.get("kind") in Supervision.Kind.values:
         qs = qs.filter(kind=request.GET["kind"])
-    page = Paginator(qs.prefetch_related("tasks__unit"), 50).get_page(request.GET.get("page"))
+    page = page_of(qs.prefetch_related("tasks__unit"), request)
     mine = SupervisionTask.objects.filter(
         unit__path__startswith=user.unit.path, state=SupervisionTask.State.PENDING
     ).select_related("supervision", "unit")
@@ -90,8 +90,8 @@ def issue(request):
     user = request.user
     if user.role not in OVERSIGHT_ROLES:
         raise PermissionDenied("只有督查员和领导可以督办或批示。")
-    ids = request.GET.getlist("matter") or request.POST.getlist("matter")
-    matters = list(Matter.objects.visible_to(user).filter(pk__in=[i for i in ids if i.isdigit()]))
+    ids = id_list(request.GET.getlist("matter") or request.POST.getlist("matter"))
+    matters = list(Matter.objects.visible_to(user).filter(pk__in=ids))
     if not matters:
         messages.error(request, "请先在事项页面选择要督办的事项。")
         return redirect("supervision:board")
@@ -487,7 +487,7 @@ def campaign(request, pk):
             "querystring": _querystring(request),
             "by_unit": services.campaign_table(c, "unit"),
             "by_leader": services.campaign_table(c, "leader"),
-            "cases": Paginator(cases, 50).get_page(request.GET.get("page")),
+            "cases": page_of(cases, request),
             "today": today,
         },
     )
@@ -621,7 +621,7 @@ def drill(request, unit, part):
             "label": PARTS[part],
             "start": start,
             "end": end,
-            "page": Paginator(shown, 50).get_page(request.GET.get("page")),
+            "page": page_of(shown, request),
             "total": matters.count(),
             "querystring": _querystring(request),
         },
