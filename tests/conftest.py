@@ -314,3 +314,13 @@ class Driver:
 @pytest.fixture
 def driver(world):
     return Driver(world)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that commits must restore the migrated rows afterwards (serialized_rollback): a plain
+    transactional flush re-creates content types, and the next serialized test on that worker then
+    fails to load its snapshot over them."""
+    for item in items:
+        mark = item.get_closest_marker("django_db")
+        if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: transaction=True needs serialized_rollback=True")
