@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "xinfang.core",
     "xinfang.org",
     "xinfang.deadlines",
+    "xinfang.cases",
     "xinfang.petitions",
     "xinfang.audit",
     "xinfang.api",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "xinfang.supervision",
     "xinfang.documents",
     "xinfang.analytics",
+    "xinfang.demo",
 ]
 
 MIDDLEWARE = [

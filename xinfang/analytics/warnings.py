@@ -17,11 +17,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from xinfang.cases.notices import staff_notices
 from xinfang.core import clock
+from xinfang.core.outbox import enqueue
 from xinfang.intelligence import surge, topics
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.models import Matter
-from xinfang.petitions.services import enqueue, staff_notices
 
 from . import snapshot
 from .frame import Filter, day_number

@@ -5,3 +5,10 @@ class AssistConfig(AppConfig):
     name = "xinfang.assist"
     verbose_name = "辅助研判"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from xinfang.cases import hooks
+
+        from .tasks import on_registered
+
+        hooks.subscribe("registered", on_registered)

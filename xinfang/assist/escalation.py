@@ -9,12 +9,12 @@ from django.db import transaction
 
 from xinfang.core import clock
 from xinfang.core.models import Notification
+from xinfang.core.outbox import enqueue
 from xinfang.intelligence import urgency
 from xinfang.org.models import Role, User
 from xinfang.petitions.models import Matter
 from xinfang.petitions.scoping import hidden_from_user
 from xinfang.petitions.screening import SCREENING_ROLES
-from xinfang.petitions.services import enqueue
 
 KIND = "urgent"
 # Only matters received in the last few days are reported as 急事: a letter entered weeks late, or a

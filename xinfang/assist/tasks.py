@@ -50,3 +50,9 @@ def build_missing_index():
 @db_task()
 def escalate_if_urgent(matter_id):
     escalation.escalate(matter_id)
+
+
+def on_registered(case_type, pk):
+    """A new case has been committed: 急事急报 if a matter reads as urgent."""
+    if case_type == "matter":
+        escalate_if_urgent(pk)

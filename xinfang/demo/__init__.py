@@ -9,7 +9,7 @@
 
 Everything here is invented. The city 青溪市 lies in 示范省, whose code prefix 99 belongs to no
 real province, so no code, ID number or address can be mistaken for a real place.
-Run it with `xinfang demo` (see xinfang/core/management/commands/demo.py).
+Run it with `xinfang demo` (see xinfang/demo/management/commands/demo.py).
 """
 
 DEFAULT_PASSWORD = "qingxi-demo-2025"  # documented in README/--help; passes the password validators

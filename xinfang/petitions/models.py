@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from xinfang.cases.models import Case, CaseEvent, CaseLink
 from xinfang.core import crypto
 from xinfang.core.fields import EncryptedTextField
 from xinfang.org.models import Division, Unit
@@ -89,15 +90,7 @@ class Category(models.Model):
         return self.parent if self.parent_id else self
 
 
-class MatterQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The one scoping method: every query for a user's matters goes through here."""
-        from .scoping import scope_filter
-
-        return scope_filter(self, user)
-
-
-class Matter(models.Model):
+class Matter(Case):
     code = models.CharField("查询码", max_length=12, unique=True, default=new_tracking_code, editable=False)
     channel = models.CharField("信访方式", max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField("收到时间")
@@ -146,21 +139,6 @@ class Matter(models.Model):
 
     status = models.CharField(
         "状态", max_length=24, choices=Status.choices, default=Status.REGISTERED, db_index=True
-    )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
-    )
-    registering_unit = models.ForeignKey(
-        Unit, verbose_name="登记单位", on_delete=models.PROTECT, related_name="+"
-    )
-    # No index of its own: the (holder_unit, status, due_date) index below starts with it. With a
-    # second, narrower index SQLite (no statistics) reads every matter a unit ever held for 我的待办.
-    holder_unit = models.ForeignKey(
-        Unit,
-        verbose_name="当前责任单位",
-        on_delete=models.PROTECT,
-        related_name="held_matters",
-        db_index=False,
     )
     handling_unit = models.ForeignKey(
         Unit,
@@ -214,22 +192,6 @@ class Matter(models.Model):
     )
     finality_flag = models.BooleanField("三级终结后再次信访（不再受理）", default=False)
     personal_data_removed_on = models.DateField("个人信息匿名化日期", null=True, blank=True)
-
-    # The deadline the matter is waiting on; recomputed by the write path on every transition.
-    policy_set = models.CharField("期限规则集", max_length=40)
-    due_step = models.CharField("当前期限环节", max_length=30, blank=True)
-    due_date = models.DateField("期限届满日", null=True, blank=True, db_index=True)
-    warn_date = models.DateField("临期日", null=True, blank=True)
-    due_provisional = models.BooleanField("期限为估算", default=False)
-    step_started_on = models.DateField("当前环节起算日", null=True, blank=True)
-    clock_paused = models.BooleanField("暂停计时", default=False)
-    reminded_level = models.PositiveSmallIntegerField("已提醒", default=0)  # 0 none, 1 临期, 2 超期
-
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MatterQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "信访事项"
@@ -292,19 +254,12 @@ class Matter(models.Model):
     def display_code(self):
         return format_tracking_code(self.code)
 
-    @property
-    def due_step_label(self):
-        from xinfang.deadlines.policies import STEPS
 
-        return STEPS[self.due_step][0] if self.due_step in STEPS else ""
-
-
-class MatterUnit(models.Model):
+class MatterUnit(CaseLink):
     """A unit that has been given the matter (属事 scope): it keeps seeing the matter afterwards."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="unit_links")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="matter_links")
-    unit_path = models.CharField(max_length=255, db_index=True)
 
     class Meta:
         unique_together = [("matter", "unit")]
@@ -401,29 +356,12 @@ def same_petitioner(keys, prefix="") -> models.Q:
     return found
 
 
-class MatterEvent(models.Model):
-    """Append-only history: every transition adds one row; rows are never changed or deleted."""
+class MatterEvent(CaseEvent):
+    """A matter's history (see CaseEvent): every transition adds one row."""
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField("动作", max_length=30)
     from_status = models.CharField(max_length=24, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("时间", db_index=True)
-    note = models.TextField("说明", blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    public = models.BooleanField("向信访人公开", default=True)
-    # The staff step this event completed, when it completed one: the unit that was responsible,
-    # the step's deadline and whether it was met. Unit scoring (考核) counts these rows.
-    on_time = models.BooleanField("按期", null=True)
-    step = models.CharField("完成的期限环节", max_length=30, blank=True)
-    due_on = models.DateField("该环节期限", null=True, blank=True)
-    unit = models.ForeignKey(
-        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
 
     class Meta:
         verbose_name = verbose_name_plural = "办理记录"
@@ -433,32 +371,6 @@ class MatterEvent(models.Model):
             # Unit scoring: the steps due in a period, with the columns counted (index only).
             models.Index(fields=["step", "due_on", "unit", "on_time"], name="petitions_event_step_due_idx"),
         ]
-
-    @property
-    def label(self):
-        from .workflow import TRANSITIONS
-
-        t = TRANSITIONS.get(self.action)
-        return (
-            t.label
-            if t
-            else {
-                "register": "登记",
-                "link_repeat": "标记重复信访",
-                "supervise": "督办",
-                "instruct": "领导批示",
-                "take_ownership": "领导包案",
-                "resolve_ownership": "包案化解",
-            }.get(self.action, self.action)
-        )
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("办理记录只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("办理记录只能追加，不能删除")
 
 
 class Pause(models.Model):

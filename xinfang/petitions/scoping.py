@@ -1,20 +1,27 @@
-"""Row scoping: which matters a staff user may see. The rule is written once, as a query
-(`scope_q`); the check of one matter (`can_see`) asks the database the same question.
+"""Which matters a staff user may see: the kernel's rule (xinfang/cases/scoping.py) plus the
+confidentiality of 检举控告 (art. 30, 46), which is the matter type's `hidden_q`.
 
-- Territorial units (党委政府, 信访部门, 乡镇街道) see matters whose division lies in the divisions
-  they cover, and matters held by them or their sub-units (属地).
-- Every unit sees matters it, or one of its sub-units, was ever given (MatterUnit, 属事).
-- A 检举控告 (art. 30, 46) is hidden: before its named parties are resolved (screening.py) from
-  everyone but its screening unit; afterwards from each accused unit and its sub-units, and from
-  each accused person and the colleagues of their own unit (its head included).
-- Analysts (aggregates only), administrators (configuration only) and auditors see no matter.
+An accusation is hidden: before its named parties are resolved (screening.py) from everyone but its
+screening unit; afterwards from each named unit and its sub-units, and from each named person and the
+colleagues of their own unit (its head included).
 """
 
 from django.db.models import Exists, OuterRef, Q
 
-from xinfang.org.models import Division
+from xinfang.cases.scoping import can_see, scope_filter, scope_q, territory_paths
 
 from .choices import Nature
+
+__all__ = [
+    "can_see",
+    "hidden_from",
+    "hidden_from_user",
+    "hidden_q",
+    "party_covers",
+    "scope_filter",
+    "scope_q",
+]
+__all__ += ["territory_paths", "unit_ancestor_ids"]
 
 
 def unit_ancestor_ids(unit):
@@ -31,55 +38,9 @@ def hidden_q(unit, user=None) -> Q:
         Exists(parties.filter(user__isnull=False, unit_id=unit.pk))
     )
     if user is not None:
-        named |= Q(Exists(AccusedParty.objects.filter(matter=OuterRef("pk"), user=user)))
+        named |= Q(Exists(parties.filter(user=user)))
     unscreened = Q(screened_at__isnull=True) & ~Q(screening_unit_id__in=ancestors)
     return Q(nature=Nature.ACCUSATION) & (unscreened | named)
-
-
-def scope_q(user) -> Q | None:
-    """The matters `user` may see, or None for a user who sees none."""
-    if not getattr(user, "is_authenticated", False) or not user.does_casework:
-        return None
-    from .models import MatterUnit
-
-    unit = user.unit
-    # The cheap column tests first, the EXISTS over the unit links last: both databases evaluate an
-    # OR in this order, and PostgreSQL otherwise hashes all of a unit's links on every list.
-    visible = Q(pk__in=[])
-    if unit.is_territorial:
-        for path in territory_paths(unit):
-            visible |= Q(division__path__startswith=path)
-        visible |= Q(holder_unit__path__startswith=unit.path)
-    visible |= Q(Exists(MatterUnit.objects.filter(matter=OuterRef("pk"), unit_path__startswith=unit.path)))
-    return visible & ~hidden_q(unit, user)
-
-
-def scope_filter(queryset, user):
-    q = scope_q(user)
-    return queryset.none() if q is None else queryset.filter(q)
-
-
-def can_see(user, matter) -> bool:
-    """Whether `user` may see `matter`: the same query as lists use, for one row."""
-    from .models import Matter
-
-    return Matter.objects.filter(pk=matter.pk).visible_to(user).exists()
-
-
-def hidden_from(matter, unit) -> bool:
-    """Whether a 检举控告 must be kept from `unit` (as a dispatch target, an addressee of a
-    督办 or a notice): the same rule as `hidden_q`, for one matter."""
-    if matter.nature != Nature.ACCUSATION:
-        return False
-    if matter.pk is None:  # being registered: not screened yet
-        return not (matter.screening_unit and unit.is_within(matter.screening_unit))
-    return type(matter).objects.filter(pk=matter.pk).filter(hidden_q(unit)).exists()
-
-
-def hidden_from_user(matter, user) -> bool:
-    if matter.nature != Nature.ACCUSATION:
-        return False
-    return type(matter).objects.filter(pk=matter.pk).filter(hidden_q(user.unit, user)).exists()
 
 
 def party_covers(party, unit) -> bool:
@@ -88,8 +49,21 @@ def party_covers(party, unit) -> bool:
     return unit.pk == party.unit_id if party.user_id else unit.is_within(party.unit)
 
 
-def territory_paths(unit):
-    """Division paths a territorial unit covers, cached on the unit instance."""
-    if not hasattr(unit, "_territory_paths"):
-        unit._territory_paths = list(Division.objects.filter(units=unit).values_list("path", flat=True))
-    return unit._territory_paths
+def hidden_from(matter, unit, parties=None) -> bool:
+    """`hidden_q` for one matter in memory and a unit (a dispatch target, the addressee of a 督办
+    or a notice). `parties`: its AccusedParty rows, read from the database when not given.
+    tests/test_accusations.py checks that both forms agree."""
+    if matter.nature != Nature.ACCUSATION:
+        return False
+    if matter.screened_at is None:
+        return not (matter.screening_unit_id and unit.is_within(matter.screening_unit))
+    if parties is None:
+        parties = list(matter.accused_parties.all()) if matter.pk else []
+    return any(party_covers(p, unit) for p in parties)
+
+
+def hidden_from_user(matter, user) -> bool:
+    if matter.nature != Nature.ACCUSATION:
+        return False
+    parties = list(matter.accused_parties.all())
+    return hidden_from(matter, user.unit, parties) or any(p.user_id == user.pk for p in parties)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from xinfang.core import clock
+from xinfang.cases import engine
 from xinfang.org.models import CASEWORK_ROLES, Role, Unit, User
 
 from .choices import Nature
@@ -137,60 +137,49 @@ def check_screener(actor, matter):
 @transaction.atomic
 def screen(matter_id, actor, *, units=(), users=(), note="", now=None) -> Matter:
     """Record who the accusation names; afterwards it is hidden from exactly them."""
-    from .services import enqueue, grant_access, record_internal_event, staff_notices
+    from .services import MATTER
 
-    now = now or clock.now()
-    matter = Matter.objects.select_for_update(of=("self",)).select_related("holder_unit").get(pk=matter_id)
-    check_screener(actor, matter)
     parties = parties_of(units, users)
     if not parties and not (note or "").strip():
         raise ScreeningError("没有勾选被反映的单位或人员时，请在说明中写明理由（如“未指向具体单位和人员”）。")
-    for party in parties:
-        if party_covers(party, actor.unit) or party.user_id == actor.pk:
-            raise ScreeningError(f"「{party}」被反映，本单位应当回避，请移交上级纪检监察机关核定。")
-        party.matter = matter
-    AccusedParty.objects.bulk_create(parties)
-    matter.screened_at, matter.screened_by = now, actor
-    fields = ["screened_at", "screened_by"]
-    # The unit holding the matter may be among the accused: the screening unit takes it over.
-    if any(party_covers(p, matter.holder_unit) for p in parties):
-        matter.holder_unit = matter.screening_unit
-        fields.append("holder_unit")
-    matter.save(update_fields=[*fields, "updated_at"])
+
+    def apply(a):
+        matter = a.case
+        check_screener(actor, matter)
+        for party in parties:
+            if party_covers(party, actor.unit) or party.user_id == actor.pk:
+                raise ScreeningError(f"「{party}」被反映，本单位应当回避，请移交上级纪检监察机关核定。")
+            a.add(party)
+        matter.screened_at, matter.screened_by = a.now, actor
+        # The unit holding the matter may be among the accused: the screening unit takes it over.
+        if any(party_covers(p, matter.holder_unit) for p in parties):
+            matter.holder_unit = matter.screening_unit
+        a.grant_access(matter.holder_unit)
+        a.notify_units = [matter.holder_unit]
+        a.notice = ("screened", f"检举控告事项{matter.display_code}已核定被反映对象，请及时办理。")
+
     names = "、".join(str(p) for p in parties) or "未指向具体单位和人员"
-    record_internal_event(matter, "screen_accused", actor, now, f"核定被反映对象：{names}。{note}".strip())
-    grant_access(matter, matter.holder_unit)
-    enqueue(
-        staff_notices(
-            [matter.holder_unit],
-            kind="screened",
-            subject=f"待办：{matter.title[:40]}",
-            body=f"检举控告事项{matter.display_code}已核定被反映对象，请及时办理。",
-            matter=matter,
-        )
-    )
-    return matter
+    note = f"核定被反映对象：{names}。{note}".strip()
+    return engine.record(MATTER, matter_id, actor, "screen_accused", now=now, note=note, apply=apply).case
 
 
 @transaction.atomic
 def hand_up(matter_id, actor, *, reason, now=None) -> Matter:
     """The screening unit is itself named: the 纪检监察 unit of the level above screens instead."""
-    from .services import grant_access, record_internal_event
+    from .services import MATTER
 
-    now = now or clock.now()
-    matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter_id)
-    check_screener(actor, matter)
     if not (reason or "").strip():
         raise ScreeningError("请填写移交上级的理由。")
-    government = matter.screening_unit.government()
-    above = discipline_unit_above(government.parent if government and government.parent_id else None)
-    if above is None:
-        raise ScreeningError("系统中没有上一级纪检监察机关，请线下移交并记录。")
-    old = matter.screening_unit
-    matter.screening_unit = above
-    matter.save(update_fields=["screening_unit", "updated_at"])
-    record_internal_event(
-        matter, "hand_up_screening", actor, now, f"「{old}」回避，移交「{above}」核定被反映对象：{reason}"
-    )
-    grant_access(matter, above)
-    return matter
+
+    def apply(a):
+        matter = a.case
+        check_screener(actor, matter)
+        government = matter.screening_unit.government()
+        above = discipline_unit_above(government.parent if government and government.parent_id else None)
+        if above is None:
+            raise ScreeningError("系统中没有上一级纪检监察机关，请线下移交并记录。")
+        a.note = f"「{matter.screening_unit}」回避，移交「{above}」核定被反映对象：{reason}"
+        matter.screening_unit = above
+        a.grant_access(above)
+
+    return engine.record(MATTER, matter_id, actor, "hand_up_screening", now=now, apply=apply).case

@@ -1,32 +1,14 @@
-"""The allowed transitions of a matter, as data (DESIGN §3). services.py is the only code that
-changes a matter's status, and it refuses anything this table does not allow."""
+"""The allowed transitions of a matter under the regulation (《信访工作条例》), as data for the
+case kernel (xinfang/cases/workflow.py). "reviewer": a user of the unit now responsible who, while a
+review or re-review is under way, is not in the unit whose decision is reviewed."""
 
-from dataclasses import dataclass
-
+from xinfang.cases.workflow import Workflow
+from xinfang.cases.workflow import transition as _t
 from xinfang.org.models import Role
 
 from .choices import Status as S
 
 R = Role
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset
-    targets: tuple  # allowed resulting statuses; None means "stays where it is"
-    roles: frozenset
-    # Who may act: "holder" — a user of the unit now responsible (or a sub-unit);
-    # "scope" — anyone who can see the matter (recording the petitioner's own acts);
-    # "reviewer" — a user of the unit now responsible who, while a review or re-review is under
-    # way, is not in the unit whose decision is reviewed.
-    actor: str
-    public: bool = True  # shown to the petitioner in the public timeline
-
-
-def _t(name, label, sources, targets, roles, actor, public=True):
-    return Transition(name, label, frozenset(sources), tuple(targets), frozenset(roles), actor, public)
 
 
 OPEN_STATUSES = [
@@ -40,7 +22,7 @@ OPEN_STATUSES = [
     S.REREVIEW_REQUESTED,
 ]
 
-# 公开听证 pauses the clock of handling, review and re-review (services.PAUSABLE_STEPS).
+# 公开听证 pauses the clock of handling, review and re-review (WORKFLOW.pausable).
 HEARING_STATUSES = [S.HANDLING, S.REVIEW_REQUESTED, S.REREVIEW_REQUESTED]
 
 TRANSITIONS = {
@@ -144,23 +126,25 @@ STEP_OF_STATUS = {
 }
 PETITIONER_WINDOWS = {"review_request", "rereview_request"}
 
-
-def step_of(status) -> str:
-    return STEP_OF_STATUS.get(status, "")
-
-
-def completed_step(t: Transition, from_status, target) -> str:
-    """The staff step that transition `t` completes by moving the matter on ("" if none).
-
-    Only acts of the responsible unit complete a step: a petitioner's withdrawal or a window
-    running out ends the wait but is no act of the unit's, on time or late. Unit scoring counts
-    the completed steps (MatterEvent.step, due_on, on_time, unit).
-    """
-    old = step_of(from_status)
-    if not old or old in PETITIONER_WINDOWS or old == step_of(target) or t.actor == "scope":
-        return ""
-    return old
-
-
-def allowed_from(status):
-    return [t for t in TRANSITIONS.values() if status in t.sources]
+WORKFLOW = Workflow(
+    transitions=TRANSITIONS,
+    step_of_status=STEP_OF_STATUS,
+    windows=frozenset(PETITIONER_WINDOWS),
+    # Hearing (听证) time is not counted: art. 36 for re-review; local hearing rules for handling
+    # and review.
+    pausable=frozenset({"handling", "review_decision", "rereview_decision"}),
+    restarting=frozenset({"extend", "start_hearing", "end_hearing"}),
+    extended_step="handling",
+    window_end="close",
+    other_labels={
+        "register": "登记",
+        "link_repeat": "标记重复信访",
+        "screen_accused": "核定被反映对象",
+        "hand_up_screening": "移交上级核定",
+        "supervise": "督办",
+        "instruct": "领导批示",
+        "take_ownership": "领导包案",
+        "resolve_ownership": "包案化解",
+    },
+)
+step_of = WORKFLOW.step_of

@@ -11,21 +11,15 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from xinfang.audit import api as audit
+from xinfang.cases.notices import NOTIFIED_ROLES, staff_notices
 from xinfang.core import clock
+from xinfang.core.outbox import enqueue
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions import services as matter_services
 from xinfang.petitions.choices import Resolution, Status
 from xinfang.petitions.models import Matter, Pause
 from xinfang.petitions.scoping import can_see, hidden_from, hidden_from_user, hidden_q
-from xinfang.petitions.services import (
-    NOTIFIED_ROLES,
-    TransitionError,
-    enqueue,
-    grant_access,
-    record_internal_event,
-    save_attachment,
-    staff_notices,
-)
+from xinfang.petitions.services import TransitionError, record_internal_event, save_attachment
 from xinfang.petitions.workflow import OPEN_STATUSES, PETITIONER_WINDOWS
 
 from .models import (
@@ -67,7 +61,7 @@ def _require_casework(user, roles=None):
 
 
 def _staff_notices(units, subject, body, matter=None, roles=NOTIFIED_ROLES):
-    return staff_notices(units, kind="supervision", subject=subject, body=body, matter=matter, roles=roles)
+    return staff_notices(units, kind="supervision", subject=subject, body=body, case=matter, roles=roles)
 
 
 # ---------------------------------------------------------------- 催办
@@ -103,6 +97,12 @@ def remind(actor, matter: Matter, note: str, *, now=None) -> Reminder:
             )
         )
     return reminder
+
+
+def on_reminded(case_type, pks, kind, now):
+    """The kernel's sweeper sent 临期 / 超期 reminders: record them as 催办 (same transaction)."""
+    if case_type == "matter":
+        record_auto_reminders(Matter.objects.filter(pk__in=pks).order_by("pk"), kind, now)
 
 
 def record_auto_reminders(matters, kind: str, now) -> list:
@@ -230,18 +230,17 @@ def issue(
     except IntegrityError as exc:
         raise SupervisionError("编号已被同时签发的督办占用，请重新提交。") from exc
     sup.matters.set(matters)
-    for unit, its_matters in answers_for.items():
+    for unit in answers_for:
         SupervisionTask.objects.create(supervision=sup, unit=unit)
-        for m in its_matters:  # a unit that must answer about a matter may see it (属事)
-            grant_access(m, unit)
     label = sup.title
     SupervisionEvent.objects.create(
         supervision=sup, action="issue", actor=actor, actor_unit=actor.unit, at=now, note=sup.text
     )
     for m in matters:
-        record_internal_event(
-            m, kind, actor, now, f"{label}（{sup.number}），反馈期限{due_on:%Y年%m月%d日}：{sup.text}"
-        )
+        # a unit that must answer about a matter may see it (属事)
+        answering = [unit for unit, its_matters in answers_for.items() if m in its_matters]
+        note = f"{label}（{sup.number}），反馈期限{due_on:%Y年%m月%d日}：{sup.text}"
+        record_internal_event(m, kind, actor, now, note, grant=answering)
     audit.record("change", user=actor, target=f"supervision:{sup.pk}", detail={"action": "issue"})
     enqueue(
         _staff_notices(
@@ -460,10 +459,8 @@ def take_ownership(
     )
     for title, due in milestones:
         Milestone.objects.create(ownership=ownership, title=title, due_on=due)
-    grant_access(matter, unit)
-    record_internal_event(
-        matter, "take_ownership", actor, now, f"{leader}包案，目标化解日期{target_date:%Y年%m月%d日}。"
-    )
+    note = f"{leader}包案，目标化解日期{target_date:%Y年%m月%d日}。"
+    record_internal_event(matter, "take_ownership", actor, now, note, grant=[unit])
     enqueue(
         _staff_notices(
             [unit],

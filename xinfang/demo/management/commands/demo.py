@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from xinfang.demo import DEFAULT_PASSWORD
 from xinfang.demo.city import KEY_ACCOUNTS, build_city, city_exists, load_city
 from xinfang.demo.generate import Generator
+from xinfang.demo.tasks import prepare_extras
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
@@ -91,40 +92,19 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成：{made}件信访事项，用时{elapsed:.1f}秒。"))
         rows = [(Status(s).label, generator.counts.get(s, 0)) for s in Status.values]
         self.stdout.write(table(("状态", "事项数"), rows))
-        self.prepare_assist()
+        from xinfang.assist import rules
         from xinfang.demo import supervision
 
+        for bureau in Unit.objects.filter(kind=Unit.Kind.PETITION_BUREAU):
+            rules.derive_rules(bureau)  # routing rules from the unit tree
         made = supervision.seed(seed)
         self.stdout.write("督查督办演示记录：" + "，".join(f"{k}{v}件" for k, v in made.items()) + "。")
-        self.prepare_analytics()
-        self.print_accounts(city, password, all_accounts, fresh=True)
-
-    def prepare_analytics(self):
-        """The dashboard's column store and the early warnings of the generated history."""
-        from xinfang.analytics import snapshot, warnings
-
-        built = snapshot.refresh()
-        raised = warnings.scan()
+        prepare_extras()
         self.stdout.write(
-            f"统计分析数据已生成（{built['matters']}件，{built['seconds']}秒），预警{len(raised)}条。"
+            "研判模型、相似事项索引、统计分析数据和预警将由后台任务在系统启动后生成（约需几分钟），"
+            "生成前相关页面会提示“正在准备”。"
         )
-
-    def prepare_assist(self):
-        """Routing rules from the unit tree, models trained on the generated history (the category
-        model falls back to the project's example corpus when the history is small) and the
-        similar-matter index, so that suggestions work from the first login."""
-        from xinfang.assist import rules, similar_matters, training
-
-        for bureau in Unit.objects.filter(kind=Unit.Kind.PETITION_BUREAU):
-            rules.derive_rules(bureau)
-        for kind in training.Kind.values:
-            try:
-                version = training.train(kind, by="演示数据")
-            except training.TrainingError as exc:
-                self.stdout.write(str(exc))
-            else:
-                self.stdout.write(f"已训练{version}（{version.get_source_display()}）。")
-        similar_matters.save_snapshot()
+        self.print_accounts(city, password, all_accounts, fresh=True)
 
     def print_accounts(self, city, password, all_accounts, *, fresh):
         shown = city.accounts if all_accounts else [a for a in city.accounts if a.username in KEY_ACCOUNTS]
