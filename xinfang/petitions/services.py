@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit import api as audit
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.core.models import Notification
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.policies import STEPS
@@ -659,14 +659,16 @@ def enqueue(rows):
 
 
 def save_attachment(matter, upload, actor, event=None) -> Attachment:
-    """Store an uploaded file on a matter (with the event it came with, if any)."""
+    """Store an uploaded file on a matter (with the event it came with, if any). The one place
+    attachments are saved: only images and PDF files, judged by content (the forms say so first);
+    the type recorded is the one found, not the browser's. Raises ValidationError."""
     return Attachment.objects.create(
         matter=matter,
         event=event,
         file=upload,
         name=upload.name[:200],
         size=upload.size,
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        content_type=uploads.sniff(upload),
         uploaded_by=actor,
     )
 
