@@ -241,3 +241,53 @@ def test_checking_a_large_file_does_not_keep_its_rows(world, tmp_path):
     assert rejected.count() == 2  # all or nothing with a bad last row: every row checked, none written
     # what is kept of a row is its import key (duplicates are found by it), not its cells or fields
     assert (large_peak - small_peak) / 4000 < 400
+
+
+# ---------------------------------------------------------------- what the reader gives
+
+
+def test_a_workbook_saved_as_excel_saves_it_reads_as_excel_shows_it(tmp_path):
+    from datetime import date, datetime, time
+
+    from openpyxl import Workbook
+
+    book = Workbook()  # not write-only: shared strings and styles, as Excel and WPS write them
+    sheet = book.active
+    sheet.append(["编号", "信访时间", "电话", "金额", "是否", "时刻"])
+    sheet.append(["TZ-1", datetime(2026, 3, 1), 13900000001, 12.5, True, time(14, 30)])
+    sheet.append(["TZ-2", datetime(2026, 3, 2, 9, 15), "13900000002", None, False, None])
+    sheet.append([])
+    sheet["A5"] = "TZ-3"
+    sheet["B5"] = date(2026, 3, 3)
+    sheet["B5"].number_format = 'yyyy"年"m"月"d"日"'
+    sheet["C5"] = "=1+1"  # a formula without a cached value reads as empty, as calamine gave it
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    table = open_table(path, Limits(max_bytes=10**7, max_unpacked=10**8, max_rows=100))
+    assert table.header == ["编号", "信访时间", "电话", "金额", "是否", "时刻"]
+    assert list(table.rows()) == [
+        (2, ["TZ-1", date(2026, 3, 1), 13900000001.0, 12.5, True, time(14, 30)]),
+        (3, ["TZ-2", datetime(2026, 3, 2, 9, 15), "13900000002", "", False]),
+        (5, ["TZ-3", date(2026, 3, 3)]),
+    ]
+    assert table.preview == list(table.rows())
+
+
+def test_prefixed_elements_and_rows_without_references_are_read(tmp_path):
+    sheet = (
+        '<x:row><x:c t="inlineStr"><x:is><x:t>编号</x:t></x:is></x:c><x:c t="inlineStr"><x:is><x:r><x:t>案</x:t>'
+        "</x:r><x:r><x:t>情</x:t></x:r></x:is></x:c></x:row>"
+        '<x:row><x:c t="inlineStr"><x:is><x:t>A1</x:t></x:is></x:c><x:c r="C2"><x:v>7</x:v></x:c></x:row>'
+    )
+    path = tmp_path / "t.xlsx"
+    handmade_xlsx(path, "")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp_path / "p.xlsx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("sheet1.xml"):
+                data = (
+                    f'<x:worksheet xmlns:x="{MAIN}"><x:sheetData>{sheet}</x:sheetData></x:worksheet>'.encode()
+                )
+            target.writestr(info, data)
+    table = open_table(tmp_path / "p.xlsx", Limits(max_bytes=10**7, max_unpacked=10**8, max_rows=100))
+    assert table.header == ["编号", "案情"] and list(table.rows()) == [(2, ["A1", "", 7.0])]

@@ -7,8 +7,8 @@ size the directory declares (and fails when the data does not match it), and par
 stream: rows are handed out one by one as the XML arrives, no document tree is built, and a DTD (the
 vehicle of entity expansion) is refused. Shared strings are kept as UTF-8 in one buffer.
 
-Plain Python, no Django. Values come out as calamine gave them: text, float, bool, date / datetime /
-time for cells with a date format, "" for an empty cell.
+Plain Python, no Django. Values: text, float, bool, date / datetime / time for cells with a date
+format, "" for an empty cell between others (what the import read before, with calamine).
 """
 
 import io
@@ -328,7 +328,7 @@ class _Sheet:
         elif name == "row":
             ref = attrs.get("r")
             self.number = int(ref) if ref and ref.isdigit() else self.number + 1
-            self.cells, self.column = {}, -1
+            self.cells, self.column = [], -1
         elif name == "rPh":
             self.phonetic += 1
 
@@ -336,23 +336,28 @@ class _Sheet:
         if ":" in name:
             name = name.rpartition(":")[2]
         if name == "c":
-            if self.text and self.cells is not None:
-                value = self._value(self.text[0] if len(self.text) == 1 else "".join(self.text))
+            text, cells = self.text, self.cells
+            if text and cells is not None:
+                raw = text[0] if len(text) == 1 else "".join(text)
+                value = raw if self.type == "inlineStr" else self._value(raw)
                 if value != "":
-                    if not 0 <= self.column < MAX_COLUMNS:
+                    column = self.column
+                    if not 0 <= column < MAX_COLUMNS:
                         raise FileRefused(
                             f"第{self.number}行在第{MAX_COLUMNS}列之后还有内容，超过了列数上限。请删除多余的列后再导入。"
                         )
-                    self.cells[self.column] = value
+                    if column == len(cells):
+                        cells.append(value)
+                    else:
+                        if column > len(cells):
+                            cells += [""] * (column - len(cells) + 1)
+                        cells[column] = value
             self.text = None
         elif name == "v" or name == "t":
             self.collect = False
         elif name == "row":
             if self.cells:
-                row = [""] * (max(self.cells) + 1)
-                for i, value in self.cells.items():
-                    row[i] = value
-                self.done.append((self.number, row))
+                self.done.append((self.number, self.cells))
             self.cells = None
         elif name == "rPh":
             self.phonetic -= 1
