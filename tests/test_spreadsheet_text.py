@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from test_analytics import october  # noqa: F401  (fixture)
 
 from xinfang.analytics import snapshot
+from xinfang.core import encrypted_files
 from xinfang.core.workbook import Book
 from xinfang.documents import report
 from xinfang.documents.report import Alert, Issue
@@ -110,14 +111,13 @@ def test_the_refused_rows_of_an_import_come_back_as_typed(world, tmp_path):
         "+cmd",
         "-x",
     ]
-    upload = jobs.import_dir() / "incoming"
-    upload.write_text(",".join(header) + "\n" + ",".join(typed) + "\n", encoding="utf-8")
-    job = jobs.new_job(world.alice, upload, "台账.csv")
+    content = (",".join(header) + "\n" + ",".join(typed) + "\n").encode()
+    job = jobs.new_job(world.alice, content, "台账.csv")
     job.state = ImportJob.State.QUEUED
     job.save()
     job = jobs.run(job.pk)
     assert job.state == ImportJob.State.REJECTED and job.error_count == 1
-    book = load_workbook(jobs.import_dir() / job.error_file)
+    book = book_of(encrypted_files.read(jobs.import_dir() / job.error_file))
     row = [c.value for c in book.active[2]]
     assert row[: len(typed)] == [v or None for v in typed]
     assert_kept_as_typed(book, ["=1+2", "@SUM(A1)", "\t=1+1", "+cmd", "-x"])
