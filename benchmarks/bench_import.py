@@ -105,7 +105,6 @@ def run(args, data_dir):
 
     HUEY.immediate = False  # notices stay in the outbox; delivering them is not part of importing
     call_command("migrate", verbosity=0)
-    from xinfang.core.tables import open_table
     from xinfang.demo.city import build_city
     from xinfang.ledger import jobs
     from xinfang.ledger.models import ImportJob
@@ -135,9 +134,9 @@ def run(args, data_dir):
 
     # baseline: read and check the same way, then one matter at a time through the ORM write path
     started = time.perf_counter()
-    table = open_table(small, max_bytes=1 << 30)
+    table = jobs.read(small)
     checker = RowChecker(actor, jobs.guess_mapping(table.header))
-    for number, cells in table.rows:
+    for number, cells in table.rows():
         row, errors = checker.check(number, cells)
         assert not errors, errors
         matter = register_matter(
@@ -172,7 +171,8 @@ def run(args, data_dir):
     check_s = phases["writing"] - phases["checking"]
     write_s = phases["done"] - phases["writing"]
     print(
-        f"其中：读文件 {read_s:.1f} s，逐行检查 {check_s:.1f} s，写入 {write_s:.1f} s（{args.rows / write_s:,.0f} 行/秒）"
+        f"其中：读表头 {read_s:.1f} s，第一遍读文件并逐行检查 {check_s:.1f} s，"
+        f"第二遍读文件、检查并写入 {write_s:.1f} s（{args.rows / write_s:,.0f} 行/秒）"
     )
     print(f"\n批量 / 逐行 = {bulk_rate / base_rate:.1f} 倍；进程内存峰值 {peak_mb:,.0f} MB")
     print(

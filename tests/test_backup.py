@@ -131,7 +131,7 @@ def test_restore_brings_back_counts_checksum_and_attachments(world, driver, tmp_
     Matter.objects.filter(pk=closed.pk).update(title="备份之后被改动的标题")
     Notification.objects.all().delete()
     Petitioner.objects.filter(matter=made["withdrawn"]).delete()
-    later = register_with_letter(driver, title="备份之后登记的事项", content=b"later file")
+    later = register_with_letter(driver, title="备份之后登记的事项", content=b"%PDF-1.4 later file")
     later_path = attachment_file(later.attachments.get())
     letter_path.unlink()
     assert backup.matters_checksum() != before

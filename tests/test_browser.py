@@ -266,7 +266,7 @@ def test_dispatcher_imports_a_ledger_and_watches_the_progress(
     page.set_input_files("#id_file", str(path))
     page.get_by_role("button", name="上传并核对列").click()
     page.wait_for_url("**/map/")
-    assert "共 3 行数据" in page.content()
+    assert "共 14 列" in page.content() and "TZ-00003" in page.content()  # the header and first rows
     page.select_option("#id_content", label="第10列「反映的问题」")
     HUEY.immediate = False  # the job waits in the queue; the test is the worker
     try:
@@ -277,6 +277,7 @@ def test_dispatcher_imports_a_ledger_and_watches_the_progress(
     job = ImportJob.objects.get()
     jobs.run(job.pk)
     page.wait_for_selector("text=新登记 3 件", timeout=10_000)  # htmx polls every 2 s
+    assert "共 3 行" in page.content()  # counted by the job
     assert page.locator("progress").get_attribute("value") == "100"
     assert Matter.objects.filter(holder_unit=world.units.d1_bureau).count() == 3
     assert errors == []

@@ -18,7 +18,7 @@ from xinfang.audit import api as audit_api
 from xinfang.audit.models import AuditEntry
 from xinfang.core import encrypted_files
 from xinfang.core.models import Notification
-from xinfang.core.tables import FileRefused, open_table
+from xinfang.core.tables import FileRefused, Limits, open_table
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import TEMPLATE_COLUMNS
 from xinfang.ledger.models import ImportJob
@@ -28,6 +28,7 @@ from xinfang.petitions.models import Matter, MatterEvent, Petitioner, phone_hash
 HEADER = ["编号", "信访人", "身份证号", "住址", "电话", "信访时间", "问题属地", "内容分类", "信访方式", "案情", "诉求",
           "办理时限", "承办单位", "办理意见"]  # fmt: skip
 ID_NUMBER = "11010519491231002X"
+LIMITS = Limits(max_bytes=10**6, max_unpacked=10**7, max_rows=1000)
 
 
 def row(n, **changes):
@@ -239,8 +240,8 @@ def test_csv_in_each_encoding(world, tmp_path, encoding, label):
 def test_tab_separated_text_is_read(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("编号\t信访人\nA1\t张三\n", encoding="utf-8")
-    table = open_table(path, max_bytes=10**6)
-    assert table.header == ["编号", "信访人"] and table.rows == [(2, ["A1", "张三"])]
+    table = open_table(path, LIMITS)
+    assert table.header == ["编号", "信访人"] and list(table.rows()) == [(2, ["A1", "张三"])]
 
 
 # ---------------------------------------------------------------- bad rows, the two modes, re-import
@@ -402,8 +403,8 @@ def test_upload_map_and_run_in_the_pages(client, world, tmp_path, django_capture
         response = client.post("/ledger/", {"file": f})
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == f"/ledger/{job.pk}/map/"
-    page = client.get(response.url)
-    assert "共 3 行数据" in page.content.decode()
+    page = client.get(response.url).content.decode()
+    assert "共 15 列" in page and "内容3" in page  # the header and the first rows, shown to help
     assert "案情" not in job.mapping  # 「反映内容」 is not a name the guess knows
     form = {k: v for k, v in {**job.mapping}.items()}
     post = {key: str(index) for key, index in form.items()}
@@ -416,7 +417,10 @@ def test_upload_map_and_run_in_the_pages(client, world, tmp_path, django_capture
     assert done.url == f"/ledger/{job.pk}/"
     job.refresh_from_db()
     assert (job.state, job.written) == (ImportJob.State.DONE, 3)
-    assert "新登记 3 件" in client.get(done.url).content.decode()
+    assert (
+        "共 3 行 · <strong>已完成" in (shown := client.get(done.url).content.decode())
+        and "新登记 3 件" in shown
+    )
     imported = Matter.objects.get(ledger_number="TZ-00002")
     assert imported.content == "内容2"
     detail = client.get(f"/matters/{imported.pk}/").content.decode()
@@ -466,7 +470,7 @@ def test_the_command_imports_with_a_progress_bar(world, tmp_path, capsys):
     call_command("import", "matters", str(path), user="alice", column=["案情=反映内容"])
     out, err = capsys.readouterr()
     assert "导入完成：新登记3件" in out
-    assert "100% 已完成" in err and "Excel 工作簿，3行数据" in err
+    assert "100% 已完成" in err and "Excel 工作簿，14列" in err and "检查3/3" in err
     call_command("import", "matters", str(path), user="alice", column=["案情=反映内容"])
     assert "新登记0件；此前已导入、本次跳过3行" in capsys.readouterr().out
     with pytest.raises(CommandError, match="只有登记员、交办员可以登记信访事项"):

@@ -243,6 +243,10 @@ XINFANG_EXPORT_KEEP_HOURS = int(env("XINFANG_EXPORT_KEEP_HOURS", "24"))
 # 台账 import: the largest file accepted, and how long a stopped import's claim is honoured before
 # the worker resumes it (each chunk of 2,000 rows renews the claim).
 XINFANG_IMPORT_MAX_MB = int(env("XINFANG_IMPORT_MAX_MB", "100"))
+# …and what an accepted file may hold: data rows, and the size of an .xlsx once unzipped (a small
+# .xlsx can unpack to gigabytes; 100,000 rows written by openpyxl unpack to about 190 MB).
+XINFANG_IMPORT_MAX_ROWS = int(env("XINFANG_IMPORT_MAX_ROWS", "200000"))
+XINFANG_IMPORT_MAX_UNPACKED_MB = int(env("XINFANG_IMPORT_MAX_UNPACKED_MB", "500"))
 XINFANG_IMPORT_LEASE_SECONDS = int(env("XINFANG_IMPORT_LEASE_SECONDS", "120"))
 
 # Case intelligence (xinfang/assist): the newest matters a model trains on, the history a deployment

@@ -3,9 +3,11 @@ bureaus give them, and the first guess of which file column is which. Plain Pyth
 
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from xinfang.core.workbook import Book
 
 
 @dataclass(frozen=True)
@@ -169,22 +171,21 @@ CHANNELS = "来信,来访,网上,电话,传真,领导接访,上级转送,上级�
 
 def write_template(stream):
     """The import template: the 交办单 columns on the first sheet, how to fill them on the second."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "信访事项"
-    sheet.append([c.label for c in TEMPLATE_COLUMNS])
-    for i, c in enumerate(TEMPLATE_COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=i)
-        cell.font = Font(bold=True, color="C00000" if c.required else "000000")
-        letter = cell.column_letter
-        sheet.column_dimensions[letter].width = 40 if c.key in {"content", "request", "instructions"} else 16
-        if c.key == "channel":
-            choice = DataValidation(type="list", formula1=f'"{CHANNELS}"', allow_blank=True)
-            sheet.add_data_validation(choice)
-            choice.add(f"{letter}2:{letter}100000")
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet("填写说明")
-    notes.append(["列名", "必填", "可用的其他列名", "填写说明", "示例"])
+    book = Book()
+    sheet = book.sheet(
+        "信访事项",
+        [c.label for c in TEMPLATE_COLUMNS],
+        widths=[40 if c.key in {"content", "request", "instructions"} else 16 for c in TEMPLATE_COLUMNS],
+        header_fonts=[Font(bold=True, color="C00000" if c.required else "000000") for c in TEMPLATE_COLUMNS],
+        freeze=True,
+    )
+    letter = get_column_letter([c.key for c in TEMPLATE_COLUMNS].index("channel") + 1)
+    choice = DataValidation(type="list", formula1=f'"{CHANNELS}"', allow_blank=True)
+    choice.add(f"{letter}2:{letter}100000")
+    sheet.add_validation(choice)
+    notes = book.sheet(
+        "填写说明", ["列名", "必填", "可用的其他列名", "填写说明", "示例"], widths=(12, 6, 36, 70, 30)
+    )
     for c in COLUMNS:
         extra = "（可选列，模板中没有，需要时自行添加）" if c.key in OPTIONAL_EXTRAS else ""
         notes.append(
@@ -196,10 +197,6 @@ def write_template(stream):
                 EXAMPLE.get(c.key, ""),
             ]
         )
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDE", (12, 6, 36, 70, 30), strict=True):
-        notes.column_dimensions[letter].width = width
     notes.append([])
     notes.append(
         [

@@ -1,10 +1,14 @@
 """Running an import job: check every row, then write the good ones in chunks.
 
-The same function runs in the worker (`tasks.run_import`) and in `xinfang import matters`. Checking
-comes first and writes nothing, so an all-or-nothing import with a bad row leaves the database as
-it was. Writing goes chunk by chunk, each chunk one transaction with the job's counters; a killed
-import leaves whole chunks only, and running the job again skips the rows already written (they
-are found by their import key), so it finishes the file without duplicates.
+The same function runs in the worker (`tasks.run_import`) and in `xinfang import matters`. The web
+request only keeps the upload (encrypted) and reads its header (`new_job`, cheap whatever the file
+holds); the job decrypts the file into memory (it is at most XINFANG_IMPORT_MAX_MB) and reads what it
+unpacks to as a stream, twice: the first pass checks every row and writes nothing, so an
+all-or-nothing import with a bad row leaves the database as it was; the second pass writes the rows
+that passed, chunk by chunk, each chunk one transaction with the job's counters. Memory therefore
+does not grow with the file (the rows are never all held), and the refused rows go straight into
+the error workbook. A killed import leaves whole chunks only, and running the job again skips the
+rows already written (they are found by their import key), so it finishes the file without duplicates.
 """
 
 import io
@@ -16,12 +20,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from xinfang.core import encrypted_files
-from xinfang.core.tables import FileRefused, open_table
+from xinfang.core.tables import FileRefused, Limits, Table, open_table
+from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
 
 from . import writer
@@ -40,16 +42,26 @@ def import_dir() -> Path:
     return folder
 
 
-def read(source: Path | bytes):
-    """A kept file (its path: stored encrypted) or an upload (its content) as a table, under the
-    configured size limit; raises FileRefused."""
+def limits() -> Limits:
+    return Limits(
+        max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576,
+        max_unpacked=settings.XINFANG_IMPORT_MAX_UNPACKED_MB * 1048576,
+        max_rows=settings.XINFANG_IMPORT_MAX_ROWS,
+    )
+
+
+def read(source: Path | bytes) -> Table:
+    """A kept file (its path: stored encrypted) or an upload (its content) as a table under the
+    configured limits: its kind, header and first rows; raises FileRefused. Only the head of the
+    file is read (the upload and mapping pages call it); `rows()` reads the rest as a stream."""
     content = source if isinstance(source, bytes) else encrypted_files.read(source)
-    return open_table(content, max_bytes=settings.XINFANG_IMPORT_MAX_MB * 1048576)
+    return open_table(content, limits())
 
 
 def new_job(user, content: bytes, original_name: str) -> ImportJob:
     """Read the header of an uploaded file and keep the file, encrypted (it holds personal data),
-    for the run; raises FileRefused (and keeps nothing)."""
+    for the run; raises FileRefused (and keeps nothing). The rows are counted by the job's first
+    pass."""
     table = read(content)
     suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
     stored = f"{secrets.token_hex(12)}{suffix}"
@@ -62,7 +74,6 @@ def new_job(user, content: bytes, original_name: str) -> ImportJob:
         encoding=table.encoding,
         header=table.header,
         mapping=guess_mapping(table.header),
-        total=len(table),
     )
 
 
@@ -135,10 +146,15 @@ def _run(job: ImportJob, progress):
         default_request_type=job.default_request_type or RowChecker.default_request_type,
         now=now,
     )
-    _save(job, state=ImportJob.State.CHECKING, total=len(table), checked=0)
+    refused = RefusedRows(job, table.header)
+
+    # First pass: check every row, write nothing.
+    _save(job, state=ImportJob.State.CHECKING, total=0, checked=0)
     progress(job)
-    bad, errors, first_row_of, good = {}, [], {}, []
-    for i, (number, cells) in enumerate(table.rows, start=1):
+    bad = set()  # positions (1 = first data row) of the rows refused
+    first_row_of = {}
+    count = 0
+    for count, (number, cells) in enumerate(table.rows(), start=1):
         row, row_errors = checker.check(number, cells)
         if row is not None:
             earlier = first_row_of.setdefault(row.key, number)
@@ -146,48 +162,105 @@ def _run(job: ImportJob, progress):
                 what = "编号" if row.fields["ledger_number"] else "信访人、电话、信访时间和案情"
                 row_errors = [RowError(number, "", f"与第{earlier}行的{what}相同，是重复的行")]
         if row_errors:
-            bad[number] = row_errors
-            errors += row_errors
-        else:
-            good.append(row)
-        if i % CHUNK == 0:
-            _save(job, checked=i, claimed_at=timezone.now())
+            bad.add(count)
+            refused.add(number, cells, row_errors)
+        if count % CHUNK == 0:
+            _save(job, checked=count, total=_estimate(count, table.share_read), claimed_at=timezone.now())
             progress(job)
+    del first_row_of
     if bad and job.mode == ImportJob.Mode.ALL:
         _finish(
             job,
             ImportJob.State.REJECTED,
-            table=table,
-            bad=bad,
-            errors=errors,
-            checked=len(table),
+            refused=refused,
+            checked=count,
+            total=count,
             message=f"共{len(bad)}行有错误，按「全部正确才导入」的选择，一行都没有导入。请修改后重新导入。",
         )
         progress(job)
         return
 
+    # Second pass: read the file again and write the rows that passed, chunk by chunk.
     _save(
         job,
         state=ImportJob.State.WRITING,
-        checked=len(table),
-        to_write=len(good),
+        total=count,
+        checked=count,
+        to_write=count - len(bad),
         error_count=len(bad),
         written=0,
         skipped=0,
     )
     progress(job)
-    for start in range(0, len(good), CHUNK):
-        late = writer.write_chunk(job, job.user, good[start : start + CHUNK], now)
-        for e in late:
-            bad.setdefault(e.row, []).append(e)
-            errors.append(e)
-        job.refresh_from_db()
-        progress(job)
+    chunk = []
+    for position, (number, cells) in enumerate(table.rows(), start=1):
+        if position in bad:
+            continue
+        row, row_errors = checker.check(number, cells)  # as in the first pass: lookups are cached
+        if row_errors:  # the reference data changed in between
+            refused.add(number, cells, row_errors)
+            continue
+        chunk.append((row, cells))
+        if len(chunk) == CHUNK:
+            _write(job, chunk, refused, now, progress)
+            chunk = []
+    if chunk:
+        _write(job, chunk, refused, now, progress)
     job.refresh_from_db()
     message = f"新登记{job.written}件；此前已导入、本次跳过{job.skipped}行"
-    message += f"；有错误未导入{len(bad)}行，请下载错误行修改后再导入。" if bad else "。"
-    _finish(job, ImportJob.State.DONE, table=table, bad=bad, errors=errors, message=message)
+    message += f"；有错误未导入{refused.count}行，请下载错误行修改后再导入。" if refused.count else "。"
+    _finish(job, ImportJob.State.DONE, refused=refused, message=message)
     progress(job)
+
+
+def _write(job, chunk, refused, now, progress):
+    late = writer.write_chunk(job, job.user, [row for row, _ in chunk], now)
+    cells_of = {row.number: cells for row, cells in chunk}
+    by_row = {}
+    for e in late:
+        by_row.setdefault(e.row, []).append(e)
+    for number, row_errors in by_row.items():
+        refused.add(number, cells_of[number], row_errors)
+    job.refresh_from_db()
+    progress(job)
+
+
+def _estimate(checked: int, share_read: float) -> int:
+    """The rows of the whole file, judged from the share of it read so far (for the progress bar)."""
+    return max(checked, round(checked / share_read)) if share_read else checked
+
+
+class RefusedRows:
+    """The rows refused, as they were, each with a last column saying what is wrong, written to the
+    error workbook as they are found; the first KEPT_ERRORS problems are kept for the page."""
+
+    def __init__(self, job, header):
+        self.job, self.header = job, header
+        self.count = 0
+        self.errors = []
+        self.book = self.sheet = None
+
+    def add(self, number, cells, row_errors):
+        if self.book is None:
+            self.book = Book()
+            self.sheet = self.book.sheet("错误行", [*self.header, "错误说明"])
+        self.count += 1
+        room = KEPT_ERRORS - len(self.errors)
+        self.errors += [[e.row, e.column, e.message] for e in row_errors[: max(0, room)]]
+        reasons = "；".join(f"{e.column}：{e.message}" if e.column else e.message for e in row_errors)
+        padded = list(cells) + [None] * (len(self.header) - len(cells))
+        self.sheet.append([*padded, f"原第{number}行 {reasons}"])
+
+    def save(self) -> str:
+        """The workbook's file name in the import folder (kept encrypted like the upload); "" when
+        no row was refused."""
+        if self.book is None:
+            return ""
+        name = f"{self.job.pk}-errors-{secrets.token_hex(8)}.xlsx"
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        encrypted_files.write(import_dir() / name, buffer.getvalue())
+        return name
 
 
 def _save(job, **values):
@@ -196,16 +269,17 @@ def _save(job, **values):
     ImportJob.objects.filter(pk=job.pk).update(**values)
 
 
-def _finish(job, state, *, table=None, bad=None, errors=(), message="", **values):
-    bad, stored = bad or {}, job.stored_name
-    error_file = _error_workbook(job, table, bad) if table is not None and bad else ""
+def _finish(job, state, *, refused=None, message="", **values):
+    """End the job; the refused rows are reported unless it failed as a whole."""
+    stored = job.stored_name
+    if refused is None:
+        values.update(error_count=0, errors=[], error_file="")
+    else:
+        values.update(error_count=refused.count, errors=refused.errors, error_file=refused.save())
     with transaction.atomic():
         _save(
             job,
             state=state,
-            error_count=len(bad),
-            errors=[[e.row, e.column, e.message] for e in errors[:KEPT_ERRORS]],
-            error_file=error_file,
             message=message,
             finished_at=timezone.now(),
             claimed_at=None,
@@ -214,27 +288,6 @@ def _finish(job, state, *, table=None, bad=None, errors=(), message="", **values
         )
     if stored:
         (import_dir() / stored).unlink(missing_ok=True)  # the upload holds personal data
-
-
-def _error_workbook(job, table, bad) -> str:
-    """The refused rows as they were, with a last column saying what is wrong, ready to fix;
-    kept encrypted like the upload."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("错误行")
-    header = [WriteOnlyCell(sheet, value=h) for h in [*table.header, "错误说明"]]
-    for cell in header:
-        cell.font = Font(bold=True)
-    sheet.append(header)
-    for number, cells in table.rows:
-        if number in bad:
-            reasons = "；".join(f"{e.column}：{e.message}" if e.column else e.message for e in bad[number])
-            padded = list(cells) + [None] * (len(table.header) - len(cells))
-            sheet.append([*padded, f"原第{number}行 {reasons}"])
-    name = f"{job.pk}-errors-{secrets.token_hex(8)}.xlsx"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    encrypted_files.write(import_dir() / name, buffer.getvalue())
-    return name
 
 
 def remove_old_files(now=None) -> int:

@@ -2,6 +2,7 @@
 
 from io import BytesIO
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -40,7 +41,7 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
-            # the size limit is checked here
+            # the limits are checked here; only the head of the file is read
             job = jobs.new_job(request.user, b"".join(file.chunks()), file.name)
         except FileRefused as exc:
             form.add_error("file", str(exc))
@@ -86,18 +87,20 @@ def mapping(request, pk):
             transaction.on_commit(lambda: run_import(job.pk))
             return redirect("ledger:job", pk=job.pk)
     preview = _preview(job)
-    return render(request, "ledger/mapping.html", {"job": job, "form": form, "preview": preview})
+    context = {"job": job, "form": form, "preview": preview, "max_rows": settings.XINFANG_IMPORT_MAX_ROWS}
+    return render(request, "ledger/mapping.html", context)
 
 
-def _preview(job, rows=3):
-    """The first rows of the file under their headers, to help match the columns."""
+def _preview(job):
+    """The first rows of the file under their headers, to help match the columns (only the head
+    of the file is read)."""
     if not job.stored_name:
         return []
     try:
         table = jobs.read(jobs.import_dir() / job.stored_name)
     except (FileRefused, FileNotFoundError):
         return []  # the preview is a help only; starting the job reports a missing file
-    return [[text_of(c) for c in cells] for _, cells in table.rows[:rows]]
+    return [[text_of(c) for c in cells] for _, cells in table.preview]
 
 
 @importer_required

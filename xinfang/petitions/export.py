@@ -9,10 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from xinfang.core.workbook import Book
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
 
 from .models import ExportJob
@@ -42,14 +40,10 @@ def full_view(user) -> bool:
 
 def write(queryset, stream, *, full: bool, progress=None) -> int:
     """Write the rows of ``queryset`` to ``stream``; ``progress(done)`` is called every CHUNK rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("信访事项台账")
-    for i, (_, width, _) in enumerate(COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + i)].width = width
-    header = [WriteOnlyCell(sheet, value=title) for title, _, _ in COLUMNS]
-    for cell in header:
-        cell.font = Font(bold=True)
-    sheet.append(header)
+    book = Book()
+    sheet = book.sheet(
+        "信访事项台账", [title for title, _, _ in COLUMNS], widths=[width for _, width, _ in COLUMNS]
+    )
     done = 0
     rows = queryset.select_related(
         "division", "category", "category__parent", "holder_unit"

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.core.params import DateField
 from xinfang.org.models import Division, Unit
 
@@ -165,7 +165,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class UploadField(forms.FileField):
-    """Several files at once, each within the configured size limit."""
+    """Several files at once, each within the configured size limit and an image or a PDF by its
+    content (xinfang/core/uploads.py), whatever its name says."""
 
     widget = MultipleFileInput
 
@@ -180,6 +181,7 @@ class UploadField(forms.FileField):
         for f in files:
             if f.size > limit:
                 raise forms.ValidationError(f"附件「{f.name}」超过{limit // (1024 * 1024)}MB的大小限制。")
+            f.content_type = uploads.sniff(f)
         return files
 
 

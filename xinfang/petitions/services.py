@@ -18,7 +18,7 @@ from xinfang.cases import engine
 from xinfang.cases.engine import Act, StaleCase, TransitionError, grant_access
 from xinfang.cases.registry import CaseType, register
 from xinfang.cases.workflow import Transition
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.core.models import Notification
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.service import current_calendar, policy
@@ -496,14 +496,16 @@ def link_repeat(matter_id, actor, original, *, now=None) -> Matter:
 
 
 def save_attachment(matter, upload, actor, event=None) -> Attachment:
-    """Store an uploaded file on a matter (with the event it came with, if any)."""
+    """Store an uploaded file on a matter (with the event it came with, if any). The one place
+    attachments are saved: only images and PDF files, judged by content (the forms say so first);
+    the type recorded is the one found, not the browser's. Raises ValidationError."""
     return Attachment.objects.create(
         matter=matter,
         event=event,
         file=upload,
         name=upload.name[:200],
         size=upload.size,
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        content_type=uploads.sniff(upload),
         uploaded_by=actor,
     )
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.assist import feedback
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
-from xinfang.core import clock, encrypted_files
+from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
 from xinfang.documents import notices
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
@@ -389,10 +389,13 @@ def act(request, pk, action):
 
 @casework_required
 def attachment(request, pk):
+    """An attachment: images and PDF files open in the browser (sandboxed), anything else downloads."""
     att = get_object_or_404(Attachment.objects.select_related("matter"), pk=pk)
     if not Matter.objects.visible_to(request.user).filter(pk=att.matter_id).exists():
         raise Http404("没有找到该附件。")
-    response = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    if not att.file:
+        raise Http404("该附件已按保存期限删除。")
+    response = uploads.serve(att.file, att.name)
     # A letter, a scan of an ID card: attachments are shown unmasked to every role that sees them.
     audit.record(
         "read_personal",

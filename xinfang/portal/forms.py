@@ -6,8 +6,6 @@ from xinfang.petitions.choices import Nature, Rating, RequestType
 from xinfang.petitions.forms import CategoryChoiceField, UploadField, clean_id_number, clean_phone
 from xinfang.petitions.models import Category, normalize_tracking_code
 
-from .intake import sniff
-
 
 class FilingForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=40)
@@ -59,8 +57,7 @@ class FilingForm(forms.Form):
         for f in files:
             if f.size > limit:
                 raise forms.ValidationError(f"文件「{f.name}」超过{limit // (1024 * 1024)}MB。")
-            f.content_type = sniff(f)
-        return files
+        return files  # UploadField has checked what each file is
 
     def clean(self):
         data = super().clean()

@@ -1,39 +1,17 @@
 """How a petition filed online enters the workflow (DESIGN §3, art. 21): which bureau receives it,
-under which account, what counts as the same submission sent twice, which files are accepted."""
+under which account, what counts as the same submission sent twice. Which files are accepted is
+decided with the staff's attachments, in xinfang/core/uploads.py."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from xinfang.core import clock
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Channel
 from xinfang.petitions.models import Matter, Petitioner, id_number_hash, phone_hash
-
-# What the first bytes of a file must be: images and PDF only, whatever the name says.
-SIGNATURES = [
-    (b"%PDF-", "application/pdf", "PDF"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
-    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
-    (b"GIF87a", "image/gif", "GIF"),
-    (b"GIF89a", "image/gif", "GIF"),
-]
-
-
-def sniff(upload) -> str:
-    """The content type read from the file's first bytes; raises ValidationError for anything else."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, content_type, _ in SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    raise ValidationError(f"附件「{upload.name}」不是图片或PDF文件（按文件内容判断），请重新选择。")
 
 
 def receiving_bureau(division) -> Unit | None:

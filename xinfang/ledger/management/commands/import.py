@@ -74,7 +74,7 @@ class Command(BaseCommand):
             mapping=mapping, mode=mode, default_nature=nature, default_request_type=request_type,
             state=ImportJob.State.QUEUED,
         )  # fmt: skip
-        self.stderr.write(f"{source.name}：{job.encoding}，{job.total}行数据")
+        self.stderr.write(f"{source.name}：{job.encoding}，{len(job.header)}列")
         job = jobs.run(job.pk, progress=self._progress)
         self.stderr.write("")
         for row, col, message in job.errors:
