@@ -115,9 +115,9 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
 
     from xinfang.analytics import panels, snapshot
     from xinfang.analytics.panels import Period, Scope
+    from xinfang.core import clock
     from xinfang.org.models import Division, Unit
     from xinfang.petitions.models import Category, Matter
-    from xinfang.petitions.views import start_of_day
 
     t = time.perf_counter()
     built = snapshot.refresh()
@@ -163,7 +163,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
             category=pos["categories"][f["category"].pk] if "category" in f else None,
             division=pos["divisions"][(f.get("division") or city).pk],
             unit=pos["units"][f["unit"].pk] if "unit" in f else None,
-            can_list=True,
+            visible=Matter.objects.all(),
         )
 
     names = [
@@ -194,8 +194,8 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
 
     def orm_rows(period, f, dim):
         qs = Matter.objects.filter(
-            received_at__gte=start_of_day(period.first),
-            received_at__lt=start_of_day(period.last + timedelta(days=1)),
+            received_at__gte=clock.local_datetime(period.first),
+            received_at__lt=clock.local_datetime(period.last + timedelta(days=1)),
             division__path__startswith=(f.get("division") or city).path,
         )
         if "channel" in f:
