@@ -334,3 +334,105 @@ def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
     assert "昨日收到" in body and "待签收预警" in body
     sign_in(client, "hank")
     assert client.get("/analytics/cockpit/").status_code == 403
+
+
+def test_each_column_holds_what_its_one_definition_reads(world, october):
+    """The store's columns and the SELECT that fills them come from snapshot.columns(): every
+    column holds, for every matter, the value its definition names (a column read by another
+    column's SQL would show here)."""
+    from django.utils import timezone
+
+    from xinfang.petitions.workflow import PETITIONER_WINDOWS
+
+    snapshot.refresh()
+    frame = snapshot.current()
+    cols = snapshot.columns()
+    assert sorted(frame.columns) == sorted(c.name for c in cols)
+    assert snapshot.select_sql(cols).count(",") >= len(cols) - 1
+    code = {
+        name: {value: i for i, (value, _label) in enumerate(choices)}
+        for name, choices in (
+            ("channel", Channel.choices),
+            ("nature", Nature.choices),
+            ("status", Status.choices),
+        )
+    }
+    cat, div, unit = frame.categories.position(), frame.divisions.position(), frame.units.position()
+
+    def staff_day(m, day):
+        return -1 if day is None or m.due_step in PETITIONER_WINDOWS or m.clock_paused else day_number(day)
+
+    rows = {int(pk): i for i, pk in enumerate(np.asarray(frame.columns["id"]))}
+    matters = Matter.objects.all()
+    assert len(matters) == len(rows) == 11
+    for m in matters:
+        expected = {
+            "id": m.pk,
+            "day": day_number(timezone.localtime(m.received_at).date()),
+            "channel": code["channel"][m.channel],
+            "nature": code["nature"][m.nature],
+            "status": code["status"][m.status],
+            "category": cat[m.category_id],
+            "division": div[m.division_id],
+            "unit": unit[m.handling_unit_id or m.holder_unit_id],
+            "holder": unit[m.holder_unit_id],
+            "complained": unit[m.complained_unit_id] if m.complained_unit_id else -1,
+            "repeat": int(m.repeat_of_id is not None),
+            "collective": int(m.is_collective),
+            "heads": m.headcount,
+            "due": staff_day(m, m.due_date),
+            "warn": staff_day(m, m.warn_date),
+        }
+        got = {c.name: int(frame.columns[c.name][rows[m.pk]]) for c in cols}
+        assert got == expected, m.pk
+    # the october fixture has a complained unit, a repeat, a collective visit and running deadlines
+    assert {"complained", "repeat", "collective"} <= {
+        name for name in ("complained", "repeat", "collective") if np.asarray(frame.columns[name]).max() > 0
+    }
+
+
+def test_a_tree_of_40000_divisions_keeps_every_position(world):
+    """A province has more villages than int16 holds: positions past 32,767 stay right (the
+    column grows to int32), and a value that would not fit its type stops the build."""
+    from xinfang.analytics.frame import position_dtype, typed
+    from xinfang.org.models import Division
+
+    township = world.divisions.township
+    Division.objects.bulk_create(
+        Division(
+            code=f"9901019{n:05d}",
+            name=f"第{n}村",
+            level=5,
+            parent=township,
+            path=f"{township.path}9901019{n:05d}/",
+        )
+        for n in range(40_000)
+    )
+    far_village = Division.objects.get(code="990101939999")
+    d = Driver(world)
+    made = {
+        "d2": [_matter(d, at(2026, 10, 5), division=world.divisions.d2) for _ in range(3)],
+        "far": [_matter(d, at(2026, 10, 6), division=far_village) for _ in range(2)],
+        "near": [_matter(d, at(2026, 10, 7))],
+    }
+    snapshot.refresh()
+    frame = snapshot.current()
+    tree = frame.divisions
+    assert len(tree.ids) > 40_000 and frame.columns["division"].dtype == np.int32
+    positions = tree.position()
+    assert positions[world.divisions.d2.pk] > 32_767 and positions[far_village.pk] > 32_767
+    ids, divisions = (np.asarray(frame.columns[name]).tolist() for name in ("id", "division"))
+    stored = dict(zip(ids, divisions, strict=True))
+    for matters in made.values():
+        for m in matters:
+            assert stored[m.pk] == positions[m.division_id]
+    city = positions[world.divisions.city.pk]
+    scope = _scope(frame, division=city)
+    assert {r[0]: r[1] for r in panels.by_division(scope).rows} == {"东城区": 3, "南山区": 3}
+    south = _scope(frame, division=positions[world.divisions.d2.pk])
+    assert panels.summary(south).rows[0][1] == 3
+    assert position_dtype(32_768) == np.int16 and position_dtype(32_769) == np.int32
+    with pytest.raises(ValueError, match="超出 int16"):
+        typed("division", np.array([0, 40_000]), np.int16)
+    with pytest.raises(ValueError, match="超出 bool"):
+        typed("repeat", np.array([0, 2]), np.bool_)
