@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.core.params import FIRST_DAY, LAST_DAY, DateField, page_of, whole_number
+from xinfang.core.xlsx_tables import TableSheet, tables_xlsx
 from xinfang.documents.convert import ConversionError
-from xinfang.documents.report import tables_xlsx
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
@@ -132,7 +132,7 @@ def taken_at(frame):
 
 
 def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
-    sheets = [(t.title[:31].replace("/", "、"), t.headers, t.rows, set(), t.note) for t in tables]
+    sheets = [TableSheet(t.title[:31].replace("/", "、"), t.headers, t.rows, note=t.note) for t in tables]
     response = HttpResponse(
         tables_xlsx(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -9,15 +9,13 @@ triggered by what the figures show (the largest rise, overdue matters, low rates
 (xinfang/analytics) gathers the figures.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from docx.shared import Pt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+
+from xinfang.core.xlsx_tables import TableSheet, tables_xlsx
 
 from . import charts
 from .gongwen import Gongwen
@@ -895,8 +893,6 @@ ANNUAL_EXTRAS = {
 
 # --------------------------------------------------------------------------------------- .xlsx
 
-PERCENT = "0.0%"
-
 
 def _sheets(data):
     """(sheet name, header, rows, percent columns) of every statistical table; annual reports
@@ -1018,46 +1014,6 @@ def _sheets(data):
     return sheets
 
 
-def _display_width(value) -> int:
-    text = f"{value:,}" if isinstance(value, int) else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def render_tables_xlsx(data: ReportData) -> bytes:
     """The report's statistical tables as a workbook, one sheet each."""
-    return tables_xlsx(_sheets(data))
-
-
-def tables_xlsx(sheets) -> bytes:
-    """A workbook with one sheet per (name, header, rows, percent columns[, note]): bold centred
-    header, numbers stay numbers, fractions in percent columns shown as 0.0%, a missing value leaves
-    its cell empty, columns as wide as their text; a note goes below the table."""
-    book = Workbook()
-    book.remove(book.active)
-    for name, header, rows, percent, *note in sheets:
-        sheet = book.create_sheet(name)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center")
-        for row in rows:
-            sheet.append(row)
-        for col in range(1, len(header) + 1):
-            is_percent = col - 1 in percent
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
-                if is_percent and isinstance(cell.value, float):
-                    cell.number_format = PERCENT
-                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                    cell.number_format = "#,##0"
-            widest = max(
-                [_display_width(header[col - 1])]
-                + [_display_width(r[col - 1]) for r in rows if r[col - 1] is not None]
-            )
-            sheet.column_dimensions[get_column_letter(col)].width = min(60, widest + 4)
-        sheet.freeze_panes = "A2"
-        if note and note[0]:
-            sheet.append([])
-            sheet.append([note[0]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return tables_xlsx([TableSheet(*sheet) for sheet in _sheets(data)])
