@@ -9,6 +9,7 @@ from conftest import PETITIONER, TZ, Driver, at, sign_in
 from openpyxl import load_workbook
 
 from xinfang.analytics import panels, snapshot
+from xinfang.analytics.figures import Count, Lights, Point
 from xinfang.analytics.frame import Filter, Tree, day_number
 from xinfang.analytics.panels import Period, Scope
 from xinfang.core import clock
@@ -132,17 +133,17 @@ def test_snapshot_counts_what_the_records_hold(world, october):
     assert result["matters"] == Matter.objects.count() == 11
     frame = snapshot.current()
     scope = _scope(frame)
-    rows = {r[0]: r for r in panels.summary(scope).rows}
+    summary = panels.summary(scope)
     # 3 letters + 2 online + midnight visit + collective + accusation = 8 in October 2026,
     # 2 in October 2025 (同比 +300%), 1 in September 2026 (环比 +700%)
-    assert rows["信访事项（件）"][1:] == [8, 2, 300.0, 1, 700.0]
-    assert rows["信访人次"][1] == 7 + 12
-    assert rows["重复信访（件）"][1] == 1
-    assert rows["集体访（件）"][1] == 1 and rows["集体访（人次）"][1] == 12
-    channels = {r[0]: r[1] for r in panels.by_channel(scope).rows}
+    assert summary.matters == Count(8, previous=1, last_year=2)
+    assert summary.people.current == 7 + 12
+    assert summary.repeat_matters.current == 1
+    assert summary.collective_matters.current == 1 and summary.collective_people.current == 12
+    channels = {r.name: r.count for r in panels.by_channel(scope).rows}
     assert channels == {"来信": 4, "网上": 2, "来访": 2}
     divisions = {
-        r[0]: r[1]
+        r.name: r.count
         for r in panels.by_division(
             _scope(frame, division=frame.divisions.position()[world.divisions.city.pk])
         ).rows
@@ -150,14 +151,17 @@ def test_snapshot_counts_what_the_records_hold(world, october):
     assert divisions == {"东城区": 6, "南山区": 2}
     # narrowed to 南山区 by the division filter, everything else follows
     south = _scope(frame, division=frame.divisions.position()[world.divisions.d2.pk])
-    assert panels.summary(south).rows[0][1] == 2
-    assert {r[0]: r[1] for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
-    units = {r[0]: r[1] for r in panels.by_unit(scope).rows}
+    assert panels.summary(south).matters.current == 2
+    assert {r.name: r.count for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
+    units = {r.name: r.count for r in panels.by_unit(scope).rows}
     # the assigned matter counts for its handling unit, the rest for the registering bureau
     assert units == {"东城区住房和城乡建设局": 1, "青溪市信访局": 7}
     trend = panels.trend(scope)
-    assert trend.rows[0] == ["2026-10-01", 2, 0] and trend.rows[4] == ["2026-10-05", 2, 0]
-    assert sum(r[1] for r in trend.rows) == 8 and sum(r[2] for r in trend.rows) == 2
+    assert trend.by == "day" and len(trend.points) == 31
+    assert trend.points[0] == Point(date(2026, 10, 1), 2, 0) and trend.points[4] == Point(
+        date(2026, 10, 5), 2, 0
+    )
+    assert sum(p.count for p in trend.points) == 8 and sum(p.last_year for p in trend.points) == 2
 
 
 def test_filters_select_the_same_matters_as_the_records(world, october):
@@ -199,15 +203,16 @@ def test_backlog_lights_agree_with_the_queue_filters(client, world, driver):
     assert overdue.due_date < today <= warning.due_date and warning.warn_date <= today < fresh.warn_date
     snapshot.refresh()
     scope = _scope(snapshot.current())
-    assert panels.backlog_totals(scope) == {"open": 3, "warning": 1, "overdue": 1}
-    row = panels.backlog(scope).rows[0]
-    assert row == ["东城区住房和城乡建设局", 3, 1, 1]
-    links = panels.backlog(scope).links[0]
+    assert panels.backlog_totals(scope) == Lights(open=3, warning=1, overdue=1)
+    (held,) = panels.backlog(scope)
+    assert (held.name, held.open.current, held.warning.current, held.overdue.current) == (
+        "东城区住房和城乡建设局", 3, 1, 1,
+    )  # fmt: skip
     sign_in(client, "sam")
     for link, expected in (
-        (links[1], {overdue, warning, fresh}),
-        (links[2], {warning}),
-        (links[3], {overdue}),
+        (held.open.link, {overdue, warning, fresh}),
+        (held.warning.link, {warning}),
+        (held.overdue.link, {overdue}),
     ):
         body = client.get(link).content.decode()
         assert {m for m in (overdue, warning, fresh, done) if m.display_code in body} == expected, link
@@ -230,9 +235,7 @@ def test_dashboard_drills_down_to_the_matters_behind_a_count(client, world, octo
     ):
         assert title in body
     channel = panels.by_channel(_scope(snapshot.current()))
-    letter = next(
-        links[1] for row, links in zip(channel.rows, channel.links, strict=True) if row[0] == "来信"
-    )
+    letter = next(r.link for r in channel.rows if r.key == Channel.LETTER)
     assert letter.replace("&", "&amp;") in body
     listed = client.get(letter).content.decode()
     expected = Matter.objects.filter(
@@ -428,9 +431,9 @@ def test_a_tree_of_40000_divisions_keeps_every_position(world):
             assert stored[m.pk] == positions[m.division_id]
     city = positions[world.divisions.city.pk]
     scope = _scope(frame, division=city)
-    assert {r[0]: r[1] for r in panels.by_division(scope).rows} == {"东城区": 3, "南山区": 3}
+    assert {r.name: r.count for r in panels.by_division(scope).rows} == {"东城区": 3, "南山区": 3}
     south = _scope(frame, division=positions[world.divisions.d2.pk])
-    assert panels.summary(south).rows[0][1] == 3
+    assert panels.summary(south).matters.current == 3
     assert position_dtype(32_768) == np.int16 and position_dtype(32_769) == np.int32
     with pytest.raises(ValueError, match="超出 int16"):
         typed("division", np.array([0, 40_000]), np.int16)

@@ -101,8 +101,13 @@ class Tree:
         return table
 
     def children(self, pos: int) -> list[int]:
-        """Direct children of `pos` (-1: the roots)."""
-        return [p for p in range(len(self.ids)) if self.parents[p] == pos]
+        """Direct children of `pos` (-1: the roots), stepping over each child's subtree."""
+        start, stop = (0, len(self.ids)) if pos < 0 else (pos + 1, self.end[pos])
+        out = []
+        while start < stop:
+            out.append(start)
+            start = self.end[start]
+        return out
 
     def subtree_totals(self, counts: np.ndarray) -> np.ndarray:
         """Per node, the sum of `counts` over its subtree."""
