@@ -439,3 +439,21 @@ def test_a_tree_of_40000_divisions_keeps_every_position(world):
         typed("division", np.array([0, 40_000]), np.int16)
     with pytest.raises(ValueError, match="超出 bool"):
         typed("repeat", np.array([0, 2]), np.bool_)
+
+
+def test_the_pages_say_which_dates_the_period_and_its_bases_cover(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "leo")
+    body = client.get("/analytics/", {"first": "2026-10-01", "last": "2026-10-31"}).content.decode()
+    assert (
+        "本期：收到日期为2026年10月1日至2026年10月31日的信访事项；同期：2025年10月1日至2025年10月31日；"
+        "上期：2026年9月1日至2026年9月30日。"
+    ) in body
+    # the cockpit's period is this month up to today (the test clock: 23 November 2026), and its
+    # 上期 the 23 days before
+    body = client.get("/analytics/cockpit/").content.decode()
+    assert (
+        "本期：收到日期为2026年11月1日至2026年11月23日的信访事项；同期：2025年11月1日至2025年11月23日；"
+        "上期：2026年10月9日至2026年10月31日。"
+    ) in body
+    assert "“本期”指所选月份、季度或年度内收到的信访事项" in client.get("/analytics/report/").content.decode()

@@ -62,6 +62,11 @@ class Period:
             and e.month == f.month + 2
         ):
             return f"{f.year}年第{'一二三四'[f.month // 3]}季度"
+        return self.dates()
+
+    def dates(self) -> str:
+        """Its first and last day: 2026年10月1日至2026年10月31日."""
+        f, e = self.first, self.last
         return f"{f.year}年{f.month}月{f.day}日至{e.year}年{e.month}月{e.day}日"
 
     def last_year(self) -> Period:
