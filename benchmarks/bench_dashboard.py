@@ -11,7 +11,8 @@ with new ids and tracking codes and the same receipt dates: a city K times as bu
 copied: no panel reads them). With --keep both databases are reused on the next run.
 
 For each size, in a subprocess on that database: `xinfang analytics refresh` (seconds, peak RSS,
-size on disk), then every panel of the dashboard for 2 periods (a month, a year) × 6 filters
+size on disk), then every panel of the dashboard (its figures laid out as the page's table and
+chart) for 2 periods (a month, a year) × 6 filters
 (none; channel; first-level category; district; handling unit; all four) — each call 5 times,
 warm — and the same breakdowns as ORM GROUP BY queries (filter on the period and the dimensions,
 `.values(dimension).annotate(Count)` for the period, 同比 and 环比) once each. The counts of both
@@ -113,11 +114,11 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     from django.db.models import Count, Q, Sum
     from django.utils import timezone
 
-    from xinfang.analytics import panels, snapshot
+    from xinfang.analytics import display, panels, snapshot
     from xinfang.analytics.panels import Period, Scope
+    from xinfang.core import clock
     from xinfang.org.models import Division, Unit
     from xinfang.petitions.models import Category, Matter
-    from xinfang.petitions.views import start_of_day
 
     t = time.perf_counter()
     built = snapshot.refresh()
@@ -163,39 +164,25 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
             category=pos["categories"][f["category"].pk] if "category" in f else None,
             division=pos["divisions"][(f.get("division") or city).pk],
             unit=pos["units"][f["unit"].pk] if "unit" in f else None,
-            can_list=True,
+            visible=Matter.objects.all(),
         )
 
-    names = [
-        "summary",
-        "trend",
-        "by_channel",
-        "by_nature",
-        "by_category",
-        "by_division",
-        "by_unit",
-        "backlog",
-        "repeat_collective",
-        "top_issues",
-    ]
+    names = display.DASHBOARD
     timings = {n: [] for n in names}
-    results = {}
-    for pname, period in periods.items():
-        for fname, f in filters.items():
+    for period in periods.values():
+        for f in filters.values():
             sc = scope(period, f)
             for n in names:
-                fn = getattr(panels, n)
-                fn(sc)  # warm
+                display.table(n, sc)  # warm
                 for _ in range(repeats):
                     t = time.perf_counter()
-                    table = fn(sc)
+                    display.table(n, sc)  # the panel's figures, laid out as the page shows them
                     timings[n].append(time.perf_counter() - t)
-                results[(pname, fname, n)] = table
 
     def orm_rows(period, f, dim):
         qs = Matter.objects.filter(
-            received_at__gte=start_of_day(period.first),
-            received_at__lt=start_of_day(period.last + timedelta(days=1)),
+            received_at__gte=clock.local_datetime(period.first),
+            received_at__lt=clock.local_datetime(period.last + timedelta(days=1)),
             division__path__startswith=(f.get("division") or city).path,
         )
         if "channel" in f:
@@ -225,9 +212,8 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
                     orm_rows(period.previous(), f, dim)
                     orm_times[n].append(time.perf_counter() - t)
                 if n == "by_channel" and orm_repeats:
-                    label = dict(frame.channels)
-                    ours = {r[0]: r[1] for r in results[(pname, fname, n)].rows if r[1]}
-                    theirs = {label[k]: v for k, v in now.items() if v}
+                    ours = {r.key: r.count for r in panels.by_channel(scope(period, f)).rows if r.count}
+                    theirs = {k: v for k, v in now.items() if v}
                     if ours != theirs:
                         mismatches.append((pname, fname, ours, theirs))
 

@@ -9,6 +9,7 @@ from conftest import PETITIONER, TZ, Driver, at, sign_in
 from openpyxl import load_workbook
 
 from xinfang.analytics import panels, snapshot
+from xinfang.analytics.figures import Count, Lights, Point
 from xinfang.analytics.frame import Filter, Tree, day_number
 from xinfang.analytics.panels import Period, Scope
 from xinfang.core import clock
@@ -132,17 +133,17 @@ def test_snapshot_counts_what_the_records_hold(world, october):
     assert result["matters"] == Matter.objects.count() == 11
     frame = snapshot.current()
     scope = _scope(frame)
-    rows = {r[0]: r for r in panels.summary(scope).rows}
+    summary = panels.summary(scope)
     # 3 letters + 2 online + midnight visit + collective + accusation = 8 in October 2026,
     # 2 in October 2025 (同比 +300%), 1 in September 2026 (环比 +700%)
-    assert rows["信访事项（件）"][1:] == [8, 2, 300.0, 1, 700.0]
-    assert rows["信访人次"][1] == 7 + 12
-    assert rows["重复信访（件）"][1] == 1
-    assert rows["集体访（件）"][1] == 1 and rows["集体访（人次）"][1] == 12
-    channels = {r[0]: r[1] for r in panels.by_channel(scope).rows}
+    assert summary.matters == Count(8, previous=1, last_year=2)
+    assert summary.people.current == 7 + 12
+    assert summary.repeat_matters.current == 1
+    assert summary.collective_matters.current == 1 and summary.collective_people.current == 12
+    channels = {r.name: r.count for r in panels.by_channel(scope).rows}
     assert channels == {"来信": 4, "网上": 2, "来访": 2}
     divisions = {
-        r[0]: r[1]
+        r.name: r.count
         for r in panels.by_division(
             _scope(frame, division=frame.divisions.position()[world.divisions.city.pk])
         ).rows
@@ -150,14 +151,17 @@ def test_snapshot_counts_what_the_records_hold(world, october):
     assert divisions == {"东城区": 6, "南山区": 2}
     # narrowed to 南山区 by the division filter, everything else follows
     south = _scope(frame, division=frame.divisions.position()[world.divisions.d2.pk])
-    assert panels.summary(south).rows[0][1] == 2
-    assert {r[0]: r[1] for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
-    units = {r[0]: r[1] for r in panels.by_unit(scope).rows}
+    assert panels.summary(south).matters.current == 2
+    assert {r.name: r.count for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
+    units = {r.name: r.count for r in panels.by_unit(scope).rows}
     # the assigned matter counts for its handling unit, the rest for the registering bureau
     assert units == {"东城区住房和城乡建设局": 1, "青溪市信访局": 7}
     trend = panels.trend(scope)
-    assert trend.rows[0] == ["2026-10-01", 2, 0] and trend.rows[4] == ["2026-10-05", 2, 0]
-    assert sum(r[1] for r in trend.rows) == 8 and sum(r[2] for r in trend.rows) == 2
+    assert trend.by == "day" and len(trend.points) == 31
+    assert trend.points[0] == Point(date(2026, 10, 1), 2, 0) and trend.points[4] == Point(
+        date(2026, 10, 5), 2, 0
+    )
+    assert sum(p.count for p in trend.points) == 8 and sum(p.last_year for p in trend.points) == 2
 
 
 def test_filters_select_the_same_matters_as_the_records(world, october):
@@ -199,15 +203,16 @@ def test_backlog_lights_agree_with_the_queue_filters(client, world, driver):
     assert overdue.due_date < today <= warning.due_date and warning.warn_date <= today < fresh.warn_date
     snapshot.refresh()
     scope = _scope(snapshot.current())
-    assert panels.backlog_totals(scope) == {"open": 3, "warning": 1, "overdue": 1}
-    row = panels.backlog(scope).rows[0]
-    assert row == ["东城区住房和城乡建设局", 3, 1, 1]
-    links = panels.backlog(scope).links[0]
+    assert panels.backlog_totals(scope) == Lights(open=3, warning=1, overdue=1)
+    (held,) = panels.backlog(scope)
+    assert (held.name, held.open.current, held.warning.current, held.overdue.current) == (
+        "东城区住房和城乡建设局", 3, 1, 1,
+    )  # fmt: skip
     sign_in(client, "sam")
     for link, expected in (
-        (links[1], {overdue, warning, fresh}),
-        (links[2], {warning}),
-        (links[3], {overdue}),
+        (held.open.link, {overdue, warning, fresh}),
+        (held.warning.link, {warning}),
+        (held.overdue.link, {overdue}),
     ):
         body = client.get(link).content.decode()
         assert {m for m in (overdue, warning, fresh, done) if m.display_code in body} == expected, link
@@ -230,9 +235,7 @@ def test_dashboard_drills_down_to_the_matters_behind_a_count(client, world, octo
     ):
         assert title in body
     channel = panels.by_channel(_scope(snapshot.current()))
-    letter = next(
-        links[1] for row, links in zip(channel.rows, channel.links, strict=True) if row[0] == "来信"
-    )
+    letter = next(r.link for r in channel.rows if r.key == Channel.LETTER)
     assert letter.replace("&", "&amp;") in body
     listed = client.get(letter).content.decode()
     expected = Matter.objects.filter(
@@ -334,3 +337,123 @@ def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
     assert "昨日收到" in body and "待签收预警" in body
     sign_in(client, "hank")
     assert client.get("/analytics/cockpit/").status_code == 403
+
+
+def test_each_column_holds_what_its_one_definition_reads(world, october):
+    """The store's columns and the SELECT that fills them come from snapshot.columns(): every
+    column holds, for every matter, the value its definition names (a column read by another
+    column's SQL would show here)."""
+    from django.utils import timezone
+
+    from xinfang.petitions.workflow import PETITIONER_WINDOWS
+
+    snapshot.refresh()
+    frame = snapshot.current()
+    cols = snapshot.columns()
+    assert sorted(frame.columns) == sorted(c.name for c in cols)
+    assert snapshot.select_sql(cols).count(",") >= len(cols) - 1
+    code = {
+        name: {value: i for i, (value, _label) in enumerate(choices)}
+        for name, choices in (
+            ("channel", Channel.choices),
+            ("nature", Nature.choices),
+            ("status", Status.choices),
+        )
+    }
+    cat, div, unit = frame.categories.position(), frame.divisions.position(), frame.units.position()
+
+    def staff_day(m, day):
+        return -1 if day is None or m.due_step in PETITIONER_WINDOWS or m.clock_paused else day_number(day)
+
+    rows = {int(pk): i for i, pk in enumerate(np.asarray(frame.columns["id"]))}
+    matters = Matter.objects.all()
+    assert len(matters) == len(rows) == 11
+    for m in matters:
+        expected = {
+            "id": m.pk,
+            "day": day_number(timezone.localtime(m.received_at).date()),
+            "channel": code["channel"][m.channel],
+            "nature": code["nature"][m.nature],
+            "status": code["status"][m.status],
+            "category": cat[m.category_id],
+            "division": div[m.division_id],
+            "unit": unit[m.handling_unit_id or m.holder_unit_id],
+            "holder": unit[m.holder_unit_id],
+            "complained": unit[m.complained_unit_id] if m.complained_unit_id else -1,
+            "repeat": int(m.repeat_of_id is not None),
+            "collective": int(m.is_collective),
+            "heads": m.headcount,
+            "due": staff_day(m, m.due_date),
+            "warn": staff_day(m, m.warn_date),
+        }
+        got = {c.name: int(frame.columns[c.name][rows[m.pk]]) for c in cols}
+        assert got == expected, m.pk
+    # the october fixture has a complained unit, a repeat, a collective visit and running deadlines
+    assert {"complained", "repeat", "collective"} <= {
+        name for name in ("complained", "repeat", "collective") if np.asarray(frame.columns[name]).max() > 0
+    }
+
+
+def test_a_tree_of_40000_divisions_keeps_every_position(world):
+    """A province has more villages than int16 holds: positions past 32,767 stay right (the
+    column grows to int32), and a value that would not fit its type stops the build."""
+    from xinfang.analytics.frame import position_dtype, typed
+    from xinfang.org.models import Division
+
+    township = world.divisions.township
+    Division.objects.bulk_create(
+        Division(
+            code=f"9901019{n:05d}",
+            name=f"第{n}村",
+            level=5,
+            parent=township,
+            path=f"{township.path}9901019{n:05d}/",
+        )
+        for n in range(40_000)
+    )
+    far_village = Division.objects.get(code="990101939999")
+    d = Driver(world)
+    made = {
+        "d2": [_matter(d, at(2026, 10, 5), division=world.divisions.d2) for _ in range(3)],
+        "far": [_matter(d, at(2026, 10, 6), division=far_village) for _ in range(2)],
+        "near": [_matter(d, at(2026, 10, 7))],
+    }
+    snapshot.refresh()
+    frame = snapshot.current()
+    tree = frame.divisions
+    assert len(tree.ids) > 40_000 and frame.columns["division"].dtype == np.int32
+    positions = tree.position()
+    assert positions[world.divisions.d2.pk] > 32_767 and positions[far_village.pk] > 32_767
+    ids, divisions = (np.asarray(frame.columns[name]).tolist() for name in ("id", "division"))
+    stored = dict(zip(ids, divisions, strict=True))
+    for matters in made.values():
+        for m in matters:
+            assert stored[m.pk] == positions[m.division_id]
+    city = positions[world.divisions.city.pk]
+    scope = _scope(frame, division=city)
+    assert {r.name: r.count for r in panels.by_division(scope).rows} == {"东城区": 3, "南山区": 3}
+    south = _scope(frame, division=positions[world.divisions.d2.pk])
+    assert panels.summary(south).matters.current == 3
+    assert position_dtype(32_768) == np.int16 and position_dtype(32_769) == np.int32
+    with pytest.raises(ValueError, match="超出 int16"):
+        typed("division", np.array([0, 40_000]), np.int16)
+    with pytest.raises(ValueError, match="超出 bool"):
+        typed("repeat", np.array([0, 2]), np.bool_)
+
+
+def test_the_pages_say_which_dates_the_period_and_its_bases_cover(client, world, october):
+    snapshot.refresh()
+    sign_in(client, "leo")
+    body = client.get("/analytics/", {"first": "2026-10-01", "last": "2026-10-31"}).content.decode()
+    assert (
+        "本期：收到日期为2026年10月1日至2026年10月31日的信访事项；同期：2025年10月1日至2025年10月31日；"
+        "上期：2026年9月1日至2026年9月30日。"
+    ) in body
+    # the cockpit's period is this month up to today (the test clock: 23 November 2026), and its
+    # 上期 the 23 days before
+    body = client.get("/analytics/cockpit/").content.decode()
+    assert (
+        "本期：收到日期为2026年11月1日至2026年11月23日的信访事项；同期：2025年11月1日至2025年11月23日；"
+        "上期：2026年10月9日至2026年10月31日。"
+    ) in body
+    assert "“本期”指所选月份、季度或年度内收到的信访事项" in client.get("/analytics/report/").content.decode()

@@ -10,9 +10,10 @@ from docx import Document
 from openpyxl import load_workbook
 from test_analytics import october  # noqa: F401  (fixture)
 
-from xinfang.analytics import reports, snapshot
+from xinfang.analytics import situation_report, snapshot
+from xinfang.analytics.figures import Count, Row
 from xinfang.analytics.panels import Period
-from xinfang.documents.report import Count, Row
+from xinfang.analytics.situation_report.data import gather
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ from xinfang.documents.report import Count, Row
     ],
 )
 def test_report_periods(kind, value, first, last):
-    p = reports.period_of(kind, value)
+    p = situation_report.period_of(kind, value)
     assert (p.first, p.last) == (first, last)
 
 
@@ -35,13 +36,13 @@ def test_report_periods(kind, value, first, last):
     [("monthly", "2026-13"), ("monthly", "2026年10月"), ("quarterly", "2026Q5"), ("annual", "25")],
 )
 def test_bad_report_periods_are_explained(kind, value):
-    with pytest.raises(reports.ReportError, match="格式不正确"):
-        reports.period_of(kind, value)
+    with pytest.raises(situation_report.ReportError, match="格式不正确"):
+        situation_report.period_of(kind, value)
 
 
 def test_the_monthly_numbers_are_the_dashboards(world, october):  # noqa: F811
     snapshot.refresh()
-    data = reports.gather("monthly", Period(date(2026, 10, 1), date(2026, 10, 31)), today=date(2026, 11, 22))
+    data = gather("monthly", Period(date(2026, 10, 1), date(2026, 10, 31)), today=date(2026, 11, 22))
     assert data.scope == "全市" and data.issuing_unit == "青溪市信访局"
     assert data.matters == Count(8, previous=1, last_year=2)
     assert data.people == Count(19, previous=1, last_year=2)
@@ -56,9 +57,9 @@ def test_the_monthly_numbers_are_the_dashboards(world, october):  # noqa: F811
 
 def test_the_annual_report_carries_the_article_41_items(world, october):  # noqa: F811
     snapshot.refresh()
-    data = reports.gather("annual", Period(date(2026, 1, 1), date(2026, 12, 31)), today=date(2026, 11, 22))
+    data = gather("annual", Period(date(2026, 1, 1), date(2026, 12, 31)), today=date(2026, 11, 22))
     assert data.annual.assigned == 1 and data.annual.forwarded == 0
-    assert data.annual.organs == [Row("东城区住房和城乡建设局", 1, last_year=0)]
+    assert data.annual.organs == [Row("东城区住房和城乡建设局", 1, previous=0, last_year=0)]
 
 
 def test_report_command_writes_docx_and_xlsx(world, october, tmp_path):  # noqa: F811

@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from openpyxl import Workbook, load_workbook
 from test_scoping import EXPECTED, build_matters
 
-from xinfang.analytics import panels, snapshot
+from xinfang.analytics import display, snapshot
 from xinfang.core import clock
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import TEMPLATE_COLUMNS
@@ -198,10 +198,7 @@ DOWNLOADS = {
     **{f"report-{kind}-{fmt}": report(kind, fmt) for kind in REPORT_PERIODS for fmt in ("docx", "xlsx")},
     "report-monthly-pdf": report("monthly", "pdf"),
     # 统计分析: every table's .xlsx and all of them in one
-    **{
-        f"dashboard-{name}": dashboard_export(name)
-        for name in [b.__name__ for b in panels.DASHBOARD] + ["longest_open", "all"]
-    },
+    **{f"dashboard-{name}": dashboard_export(name) for name in display.DASHBOARD + ["longest_open", "all"]},
     # 公文 of a matter: for whoever may open the matter, naming that matter only
     **{
         f"notice-{key}-{kind}": Download(

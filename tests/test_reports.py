@@ -15,18 +15,14 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 
-from xinfang.documents import charts, convert, report
+from xinfang.analytics.figures import Count, Issue, OpenMatter, Row
+from xinfang.analytics.situation_report import wording
+from xinfang.analytics.situation_report.docx import render_report
+from xinfang.analytics.situation_report.figures import Alert, AnnualItems, Proposal, ReportData
+from xinfang.analytics.situation_report.narrative import narrative
+from xinfang.analytics.situation_report.xlsx import render_tables_xlsx
+from xinfang.documents import charts, convert
 from xinfang.documents.gongwen import Gongwen
-from xinfang.documents.report import (
-    Alert,
-    AnnualItems,
-    Count,
-    Issue,
-    OpenMatter,
-    Proposal,
-    ReportData,
-    Row,
-)
 
 # --------------------------------------------------------------------------- figures by hand
 
@@ -153,7 +149,7 @@ def annual(**changes) -> ReportData:
 
 
 def opened(data) -> Document:
-    return Document(io.BytesIO(report.render_report(data)))
+    return Document(io.BytesIO(render_report(data)))
 
 
 def text_of(doc):
@@ -172,7 +168,7 @@ def paragraph(doc, text):
 
 
 def narrative_text(data):
-    return "\n".join(h + "\n" + "\n".join(ps) for h, ps in report.narrative(data))
+    return "\n".join(h + "\n" + "\n".join(ps) for h, ps in narrative(data))
 
 
 def table_after(doc, title):
@@ -255,7 +251,7 @@ def test_the_report_is_a_gongwen_a4_with_the_standard_margins_grid_fonts_and_pag
 
 
 def test_the_sections_are_numbered_in_order_and_skip_what_has_no_rows():
-    headings = [h for h, _ in report.narrative(monthly())]
+    headings = [h for h, _ in narrative(monthly())]
     assert headings == [
         "一、总体情况",
         "二、主要特点",
@@ -270,7 +266,7 @@ def test_the_sections_are_numbered_in_order_and_skip_what_has_no_rows():
         "五、下一步工作建议",
     ]
     # A county report without divisions: the numbering closes up.
-    headings = [h for h, _ in report.narrative(monthly(divisions=[], natures=[]))]
+    headings = [h for h, _ in narrative(monthly(divisions=[], natures=[]))]
     assert headings[2:7] == [
         "（一）按信访方式",
         "（二）按内容分类",
@@ -386,7 +382,7 @@ def test_the_narrative_states_the_figures_with_shares_and_changes_worked_out_by_
 
 
 def test_the_advice_follows_from_what_rose_is_overdue_or_low():
-    advice = dict(report.narrative(monthly()))["五、下一步工作建议"]
+    advice = dict(narrative(monthly()))["五、下一步工作建议"]
     assert advice[0].startswith(
         "一是加强城乡建设领域信访问题研判化解。本月城乡建设类信访312件，同比上升18.2%，增加48件"
     )
@@ -409,7 +405,7 @@ def test_the_advice_follows_from_what_rose_is_overdue_or_low():
         collective_matters=Count(3, last_year=3),
         alerts=[],
     )
-    assert dict(report.narrative(calm))["五、下一步工作建议"] == [
+    assert dict(narrative(calm))["五、下一步工作建议"] == [
         "本月各项指标未触发专项建议，建议继续做好信访事项受理、办理和回访工作，巩固现有工作成效。"
     ]
 
@@ -489,19 +485,19 @@ def test_an_empty_period_renders_without_shares_or_charts():
 
 
 def test_changes_round_half_up_and_say_flat_when_equal_or_negligible():
-    yoy = report._Base("同比", "去年同期", "无同期数据")
-    assert report._change(2001, 2000, yoy) == "同比上升0.1%"  # 0.05% rounds half up
-    assert report._change(20001, 20000, yoy) == "同比基本持平"  # 0.005%
-    assert report._change(1999, 2000, yoy) == "同比下降0.1%"
-    assert report._change(50, 50, yoy) == "同比持平"
-    assert report._change(0, 4, yoy) == "同比下降100.0%"
-    assert report._change(7, None, yoy) == "无同期数据"
+    yoy = wording.Base("同比", "去年同期", "无同期数据")
+    assert wording.change_text(2001, 2000, yoy) == "同比上升0.1%"  # 0.05% rounds half up
+    assert wording.change_text(20001, 20000, yoy) == "同比基本持平"  # 0.005%
+    assert wording.change_text(1999, 2000, yoy) == "同比下降0.1%"
+    assert wording.change_text(50, 50, yoy) == "同比持平"
+    assert wording.change_text(0, 4, yoy) == "同比下降100.0%"
+    assert wording.change_text(7, None, yoy) == "无同期数据"
     assert (
-        report._percent(0.9875) == "98.8%"
-        and report._percent(0.0) == "0.0%"
-        and report._percent(1) == "100.0%"
+        wording.percent(0.9875) == "98.8%"
+        and wording.percent(0.0) == "0.0%"
+        and wording.percent(1) == "100.0%"
     )
-    assert report._share(1, 8) == "12.5%" and report._share(3, 0) == "—"
+    assert wording.share_text(1, 8) == "12.5%" and wording.share_text(3, 0) == "—"
 
 
 def test_invalid_figures_are_refused():
@@ -587,7 +583,7 @@ def test_the_annual_report_carries_the_article_41_attachment():
 
 
 def test_the_workbook_has_one_sheet_per_table_with_numbers_and_percent_formats():
-    book = load_workbook(io.BytesIO(report.render_tables_xlsx(annual())))
+    book = load_workbook(io.BytesIO(render_tables_xlsx(annual())))
     assert book.sheetnames == [
         "总体情况",
         "信访方式",
@@ -627,7 +623,7 @@ def test_the_workbook_has_one_sheet_per_table_with_numbers_and_percent_formats()
     ]
     assert book["被反映单位"]["E4"].value == 0  # 640 against 640
     assert book["预警"]["B2"].value == "红色"
-    monthly_book = load_workbook(io.BytesIO(report.render_tables_xlsx(monthly())))
+    monthly_book = load_workbook(io.BytesIO(render_tables_xlsx(monthly())))
     assert "被反映单位" not in monthly_book.sheetnames
     categories = monthly_book["内容分类"]
     assert [c.value for c in categories[1]] == [
@@ -654,11 +650,11 @@ def test_a_figures_only_report_has_no_columns_or_sheets_for_matters():
     典型事项 column and the 在办时间最长 sheet, as the document leaves out the table."""
     issues = [Issue(i.name, i.parent, i.count, i.last_year) for i in monthly().top_issues]
     data = monthly(top_issues=issues, longest_open=[])
-    book = load_workbook(io.BytesIO(report.render_tables_xlsx(data)))
+    book = load_workbook(io.BytesIO(render_tables_xlsx(data)))
     assert "在办时间最长" not in book.sheetnames
     assert [c.value for c in book["主要问题"][1]] == ["序号", "问题", "所属类别", "件数", "去年同期", "同比"]
     assert [c.value for c in book["主要问题"][2]][:4] == [1, "物业管理", "城乡建设", 96]
-    text = "".join(p.text for p in Document(io.BytesIO(report.render_report(data))).paragraphs)
+    text = "".join(p.text for p in Document(io.BytesIO(render_report(data))).paragraphs)
     assert "在办时间最长" not in text and "如“" not in text
     assert "物业管理问题（城乡建设类）96件" in text
 
@@ -760,7 +756,7 @@ def test_the_pdf_keeps_22_lines_of_28_characters_in_the_gongwen_fonts():
 
 def test_the_report_converts_to_an_a4_pdf_and_png_pages():
     needs_libreoffice()
-    pdf = convert.to_pdf(report.render_report(annual()))
+    pdf = convert.to_pdf(render_report(annual()))
     assert pdf.startswith(b"%PDF-")
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)

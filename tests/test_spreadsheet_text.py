@@ -13,10 +13,11 @@ from openpyxl import load_workbook
 from test_analytics import october  # noqa: F401  (fixture)
 
 from xinfang.analytics import snapshot
+from xinfang.analytics.figures import Issue
+from xinfang.analytics.situation_report.figures import Alert
+from xinfang.analytics.situation_report.xlsx import render_tables_xlsx
 from xinfang.core import encrypted_files
 from xinfang.core.workbook import Book
-from xinfang.documents import report
-from xinfang.documents.report import Alert, Issue
 from xinfang.ledger import jobs
 from xinfang.ledger.models import ImportJob
 from xinfang.petitions.models import Category
@@ -130,7 +131,7 @@ def test_the_report_tables_keep_names_as_text_and_numbers_as_numbers():
         top_issues=[Issue("=1+1", "城乡建设", 96, 70, ("-湖滨小区物业费上调",))],
         alerts=[Alert("红色", "@SUM(A1)")],
     )
-    book = book_of(report.render_tables_xlsx(data))
+    book = book_of(render_tables_xlsx(data))
     assert_kept_as_typed(book, ["=1+1", "-湖滨小区物业费上调", "@SUM(A1)"])
     assert book["主要问题"]["D2"].data_type == "n" and book["总体情况"]["B2"].data_type == "n"
 

@@ -23,24 +23,29 @@ import numpy as np
 
 EPOCH = date(2000, 1, 1)
 
-# name -> dtype of every column; -1 means "none" in the small-integer columns.
-COLUMNS = {
-    "id": np.int64,
-    "day": np.int32,  # receipt day, days since EPOCH (local time)
-    "channel": np.int8,
-    "nature": np.int8,
-    "status": np.int8,
-    "category": np.int16,  # position in the category tree
-    "division": np.int16,  # position in the division tree
-    "unit": np.int16,  # handling unit, else the unit holding it (position in the unit tree)
-    "holder": np.int16,  # unit holding it now
-    "complained": np.int16,  # 被反映单位 (检举控告 and complaints), -1 none
-    "repeat": np.bool_,
-    "collective": np.bool_,
-    "heads": np.int32,  # 人次
-    "due": np.int32,  # staff deadline of the current step (days since EPOCH), -1 none/paused
-    "warn": np.int32,  # its 临期 day, -1 none
-}
+# The columns themselves (name, what each holds, its type) are defined once, with the SQL that reads
+# them, in `xinfang.analytics.snapshot.columns()`; -1 means "none" in the small-integer columns.
+
+
+def position_dtype(size: int) -> type:
+    """The integer type of a column of positions in a tree of `size` nodes (0 … size-1, and -1 for
+    none): int16 while it fits (a city's divisions, its units and categories), int32 beyond (a
+    province has more villages)."""
+    for dtype in (np.int16, np.int32):
+        if size - 1 <= np.iinfo(dtype).max:
+            return dtype
+    raise ValueError(f"树的节点数 {size:,} 超出统计列能表示的范围")
+
+
+def typed(name: str, values: np.ndarray, dtype) -> np.ndarray:
+    """`values` as a column of `dtype`; ValueError rather than a silent wrap-around when one of
+    them does not fit (booleans must be 0 or 1)."""
+    low, high = (0, 1) if np.dtype(dtype) == np.bool_ else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    if len(values) and (values.min() < low or values.max() > high):
+        raise ValueError(
+            f"统计列 {name} 的取值 {values.min()}…{values.max()} 超出 {np.dtype(dtype).name} 的范围"
+        )
+    return values.astype(dtype)
 
 
 def day_number(d: date) -> int:
@@ -96,8 +101,13 @@ class Tree:
         return table
 
     def children(self, pos: int) -> list[int]:
-        """Direct children of `pos` (-1: the roots)."""
-        return [p for p in range(len(self.ids)) if self.parents[p] == pos]
+        """Direct children of `pos` (-1: the roots), stepping over each child's subtree."""
+        start, stop = (0, len(self.ids)) if pos < 0 else (pos + 1, self.end[pos])
+        out = []
+        while start < stop:
+            out.append(start)
+            start = self.end[start]
+        return out
 
     def subtree_totals(self, counts: np.ndarray) -> np.ndarray:
         """Per node, the sum of `counts` over its subtree."""
@@ -160,15 +170,16 @@ class Frame:
     # -- storage -------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
+        """One .npy file per column, each in the type it was built with."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, dtype in COLUMNS.items():
-            np.save(folder / f"{name}.npy", np.ascontiguousarray(self.columns[name], dtype=dtype))
+        for name, values in self.columns.items():
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(values))
         (folder / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Frame:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        columns = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in COLUMNS}
+        columns = {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
         return cls(columns, meta)
 
     # -- selection -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import json
 import shutil
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from xinfang.petitions.choices import TERMINAL_STATUSES, Channel, Nature, Status
 from xinfang.petitions.models import Category
 from xinfang.petitions.workflow import PETITIONER_WINDOWS
 
-from .frame import COLUMNS, EPOCH, Frame, Tree
+from .frame import EPOCH, Frame, Tree, position_dtype, typed
 
 CHUNK = 200_000
 
@@ -65,52 +66,79 @@ def _trees():
     return categories, divisions, units
 
 
+@dataclass(frozen=True)
+class Column:
+    """One column of the store: its name, the SQL giving its value for a row of petitions_matter,
+    and its type: a numpy dtype, or the tree whose positions it holds (`tree`; the SQL gives the
+    record's id, and the type is the tree's, see frame.position_dtype)."""
+
+    name: str
+    sql: str
+    dtype: type | None = None
+    tree: str = ""  # "categories", "divisions" or "units"
+
+
+def columns() -> list[Column]:
+    """Every column of the store, in the one place that says what it holds and how it is read."""
+    windows = ", ".join(f"'{w}'" for w in sorted(PETITIONER_WINDOWS))
+    # a staff deadline that runs (not a petitioner's window, not paused by a hearing), else -1
+    stopped = f"due_step IN ({windows}) OR clock_paused"
+    return [
+        Column("id", "id", np.int64),
+        # receipt day, days since EPOCH (local time)
+        Column("day", _day("received_at", aware=True), np.int32),
+        Column("channel", _codes("channel", Channel.choices), np.int8),
+        Column("nature", _codes("nature", Nature.choices), np.int8),
+        Column("status", _codes("status", Status.choices), np.int8),
+        Column("category", "category_id", tree="categories"),
+        Column("division", "division_id", tree="divisions"),
+        # handling unit, else the unit holding it
+        Column("unit", "COALESCE(handling_unit_id, holder_unit_id)", tree="units"),
+        Column("holder", "holder_unit_id", tree="units"),  # the unit holding it now
+        # 被反映单位 (检举控告 and complaints), -1 none
+        Column("complained", "COALESCE(complained_unit_id, 0)", tree="units"),
+        Column("repeat", "CASE WHEN repeat_of_id IS NULL THEN 0 ELSE 1 END", np.bool_),
+        Column("collective", "CASE WHEN is_collective THEN 1 ELSE 0 END", np.bool_),
+        Column("heads", "headcount", np.int32),  # 人次
+        # the staff deadline of the current step and its 临期 day (days since EPOCH)
+        Column("due", f"CASE WHEN {stopped} THEN -1 ELSE {_day('due_date', aware=False)} END", np.int32),
+        Column("warn", f"CASE WHEN {stopped} THEN -1 ELSE {_day('warn_date', aware=False)} END", np.int32),
+    ]
+
+
+def select_sql(cols: list[Column]) -> str:
+    return f"SELECT {', '.join(c.sql for c in cols)} FROM petitions_matter"
+
+
+def positions(ids: np.ndarray, tree: Tree) -> np.ndarray:
+    """Record ids (0 or NULL-coded ids: none) as positions in `tree`, -1 for none or unknown."""
+    lookup = tree.lookup_array()
+    raw = np.clip(ids, 0, len(lookup) - 1)
+    return np.where(ids > 0, lookup[raw], -1)
+
+
 def build() -> Frame:
     """Read every matter into columns (sorted by receipt day, then id)."""
     categories, divisions, units = _trees()
-    statuses = list(Status.choices)
-    windows = ", ".join(f"'{w}'" for w in sorted(PETITIONER_WINDOWS))
-    select = [
-        "id",
-        _day("received_at", aware=True),
-        _codes("channel", Channel.choices),
-        _codes("nature", Nature.choices),
-        _codes("status", statuses),
-        "category_id",
-        "division_id",
-        "COALESCE(handling_unit_id, holder_unit_id)",
-        "holder_unit_id",
-        "COALESCE(complained_unit_id, 0)",
-        "CASE WHEN repeat_of_id IS NULL THEN 0 ELSE 1 END",
-        "CASE WHEN is_collective THEN 1 ELSE 0 END",
-        "headcount",
-        # a staff deadline that runs (not a petitioner's window, not paused by a hearing)
-        f"CASE WHEN due_step IN ({windows}) OR clock_paused THEN -1 ELSE {_day('due_date', aware=False)} END",
-        f"CASE WHEN due_step IN ({windows}) OR clock_paused THEN -1 ELSE {_day('warn_date', aware=False)} END",
-    ]
-    names = list(COLUMNS)
+    trees = {"categories": categories, "divisions": divisions, "units": units}
+    cols = columns()
     chunks = []
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {', '.join(select)} FROM petitions_matter")
+        cur.execute(select_sql(cols))
         while rows := cur.fetchmany(CHUNK):
             chunks.append(np.array(rows, dtype=np.int64))
-    table = np.concatenate(chunks) if chunks else np.zeros((0, len(names)), dtype=np.int64)
-    order = np.lexsort((table[:, 0], table[:, 1]))
-    table = table[order]
-    columns = {}
-    for i, name in enumerate(names):
-        columns[name] = table[:, i]
-    for name, tree in (
-        ("category", categories),
-        ("division", divisions),
-        ("unit", units),
-        ("holder", units),
-        ("complained", units),
-    ):
-        lookup = tree.lookup_array()
-        raw = np.clip(columns[name], 0, len(lookup) - 1)
-        columns[name] = np.where(columns[name] > 0, lookup[raw], -1)
-    columns = {name: columns[name].astype(dtype) for name, dtype in COLUMNS.items()}
+    table = np.concatenate(chunks) if chunks else np.zeros((0, len(cols)), dtype=np.int64)
+    raw = {c.name: table[:, i] for i, c in enumerate(cols)}
+    order = np.lexsort((raw["id"], raw["day"]))
+    built = {}
+    for c in cols:
+        values = raw[c.name][order]
+        if c.tree:
+            tree = trees[c.tree]
+            built[c.name] = typed(c.name, positions(values, tree), position_dtype(len(tree.ids)))
+        else:
+            built[c.name] = typed(c.name, values, c.dtype)
+    statuses = list(Status.choices)
     meta = {
         "taken_at": timezone.now().isoformat(),
         "categories": categories.to_json(),
@@ -121,7 +149,7 @@ def build() -> Frame:
         "statuses": [list(c) for c in statuses],
         "open_statuses": [i for i, (value, _l) in enumerate(statuses) if value not in TERMINAL_STATUSES],
     }
-    return Frame(columns, meta)
+    return Frame(built, meta)
 
 
 def root() -> Path:

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.core.params import FIRST_DAY, LAST_DAY, DateField, page_of, whole_number
+from xinfang.core.xlsx_tables import tables_xlsx
 from xinfang.documents.convert import ConversionError
-from xinfang.documents.report import tables_xlsx
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
@@ -25,7 +25,8 @@ from xinfang.petitions.views import staff_required
 from xinfang.supervision.models import CaseOwnership, Supervision
 from xinfang.supervision.services import oversight_root, stuck_reasons, supervisions_visible_to
 
-from . import panels, reports, snapshot
+from . import display, panels, situation_report, snapshot
+from .display import Table
 from .models import Warning
 from .panels import Period, Scope
 from .warnings import WarningError, acknowledge, warnings_for
@@ -131,20 +132,20 @@ def taken_at(frame):
     return timezone.localtime(datetime.fromisoformat(frame.meta["taken_at"]))
 
 
-def xlsx_response(tables: list[panels.Table], filename: str) -> HttpResponse:
-    sheets = [(t.title[:31].replace("/", "、"), t.headers, t.rows, set(), t.note) for t in tables]
+def xlsx_response(tables: list[Table], filename: str) -> HttpResponse:
     response = HttpResponse(
-        tables_xlsx(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        tables_xlsx([t.sheet() for t in tables]),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 
 
-def _panels(scope, builders):
+def _panels(scope, names):
     tables = []
-    for build in builders:
-        table = build(scope)
-        table.export = reverse("analytics:dashboard") + scope.dashboard_link(export=build.__name__)
+    for name in names:
+        table = display.table(name, scope)
+        table.export = reverse("analytics:dashboard") + scope.dashboard_link(export=name)
         tables.append(table)
     return tables
 
@@ -155,15 +156,15 @@ def dashboard(request):
     if scope is None:
         return render(request, "analytics/dashboard.html", {"form": form, "empty": True})
     # the longest-open list names matters: for those who may read them
-    builders = panels.DASHBOARD + ([panels.longest_open] if scope.can_list else [])
+    names = display.DASHBOARD + (["longest_open"] if scope.can_list else [])
     wanted = request.GET.get("export")
     if wanted:
-        chosen = [b for b in builders if b.__name__ == wanted] if wanted != "all" else builders
+        chosen = [name for name in names if name == wanted] if wanted != "all" else names
         if not chosen:
             raise PermissionDenied("没有这个统计表。")
         tables = _panels(scope, chosen)
         return xlsx_response(tables, f"统计分析_{scope.period.first}_{scope.period.last}.xlsx")
-    tables = _panels(scope, builders)
+    tables = _panels(scope, names)
     frame = scope.frame
     context = {
         "form": form,
@@ -219,9 +220,7 @@ def cockpit(request):
             reasons = stuck_reasons(case, today)
             if reasons:
                 cases.append((case, reasons))
-    tables = _panels(scope, [panels.summary, panels.backlog, panels.top_issues])
-    if scope.can_list:
-        tables += _panels(scope, [panels.longest_open])
+    tables = _panels(scope, display.COCKPIT + (["longest_open"] if scope.can_list else []))
     context = {
         "scope": scope,
         "yesterday": yesterday,
@@ -274,9 +273,7 @@ def warning_detail(request, pk):
 
 
 class ReportForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="报告", choices=[("monthly", "月度"), ("quarterly", "季度"), ("annual", "年度")]
-    )
+    kind = forms.ChoiceField(label="报告", choices=list(situation_report.KINDS.items()))
     period = forms.CharField(label="期间", max_length=10, help_text="如 2026-10、2026Q3、2025")
     format = forms.ChoiceField(
         label="格式", choices=[("docx", "Word（公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表 Excel")]
@@ -301,8 +298,8 @@ def report(request):
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         try:
-            period = reports.period_of(d["kind"], d["period"])
-            body = reports.render(
+            period = situation_report.period_of(d["kind"], d["period"])
+            body = situation_report.render(
                 d["kind"],
                 period,
                 d["format"],
@@ -310,7 +307,7 @@ def report(request):
                 issuing_unit=request.user.unit,
                 reader=request.user,
             )
-        except (reports.ReportError, ConversionError) as exc:
+        except (situation_report.ReportError, ConversionError) as exc:
             form.add_error(None, str(exc))
         else:
             types = {

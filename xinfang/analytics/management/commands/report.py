@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from xinfang.analytics import reports
+from xinfang.analytics import situation_report
 from xinfang.analytics.views import territory
 from xinfang.documents.convert import ConversionError
 from xinfang.org.models import Division, User
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "kind", choices=list(reports.KINDS), help="monthly 月度 / quarterly 季度 / annual 年度"
+            "kind", choices=list(situation_report.KINDS), help="monthly 月度 / quarterly 季度 / annual 年度"
         )
         parser.add_argument("--month", help="月度报告的月份，如 2026-10")
         parser.add_argument("--quarter", help="季度报告的季度，如 2026Q3")
@@ -51,14 +51,14 @@ class Command(BaseCommand):
         if user:
             kw.update(self.as_user(user, kw.get("division")))
         try:
-            period = reports.period_of(kind, value)
-            target.write_bytes(reports.render(kind, period, fmt, **kw))
+            period = situation_report.period_of(kind, value)
+            target.write_bytes(situation_report.render(kind, period, fmt, **kw))
             if xlsx:
-                Path(xlsx).write_bytes(reports.render(kind, period, "xlsx", **kw))
-        except (reports.ReportError, ConversionError, ValueError) as exc:
+                Path(xlsx).write_bytes(situation_report.render(kind, period, "xlsx", **kw))
+        except (situation_report.ReportError, ConversionError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"已生成{period.label()}{reports.KINDS[kind]}报告：{target}"
+            f"已生成{period.label()}{situation_report.KINDS[kind]}报告：{target}"
             + (f"，统计表：{xlsx}" if xlsx else "")
         )
 
