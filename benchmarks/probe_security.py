@@ -58,28 +58,18 @@ def id_number(body17: str) -> str:
     return body17 + "10X98765432"[sum(int(d) * w for d, w in zip(body17, weights, strict=True)) % 11]
 
 
-def person(name, body17, phone, address):
-    return {
-        "name": name,
-        "id_number": id_number(body17) if body17 else "",
-        "phone": phone,
-        "address": address,
-    }
+def person(name, number, phone, address):
+    return {"name": name, "id_number": number, "phone": phone, "address": address}
 
 
 # Distinctive people (surnames the demo never draws): none of their values may be found at rest.
 PEOPLE = {
-    "online": person("逯清漪", "99010119860412357", "15637284915", "栖梧巷二十三号"),
-    "copycat": person("禚书瑶", "99010219900101234", "15637284915", "听松路六号"),  # knows the phone
-    "walk_in": person("覃慕远", "99010519750923468", "13819472605", "枕河里十一幢"),
-    "ledger_ok": person("訾北辰", "99010619820214579", "18720394861", "鹭洲街七号"),
-    "whistle": person("郜听澜", "99010819930517246", "13307219584", "望月坊九号"),
-    "ledger_bad": {
-        "name": "阙望舒",
-        "id_number": "990107198811113330",
-        "phone": "177223344556",
-        "address": "+1-2 镜湖弄",
-    },
+    "online": person("逯清漪", id_number("99010119860412357"), "15637284915", "栖梧巷二十三号"),
+    "copycat": person("禚书瑶", id_number("99010219900101234"), "15637284915", "听松路六号"),  # same phone
+    "walk_in": person("覃慕远", id_number("99010519750923468"), "13819472605", "枕河里十一幢"),
+    "ledger_ok": person("訾北辰", id_number("99010619820214579"), "18720394861", "鹭洲街七号"),
+    "whistle": person("郜听澜", id_number("99010819930517246"), "13307219584", "望月坊九号"),
+    "ledger_bad": person("阙望舒", "990107198811113330", "177223344556", "+1-2 镜湖弄"),  # refused
 }
 ONLINE = ("小区电梯停运三个月无人维修", "三号楼电梯自八月起停运，物业拖延维修。")
 XSS = ['<script>alert("xf")</script>', '"><img src=x onerror=alert(1)>', "' OR '1'='1' --"]
