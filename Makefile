@@ -19,10 +19,12 @@ BENCH_SCORING_ARGS ?=
 BENCH_SIMILAR_ARGS ?=
 BENCH_URGENCY_ARGS ?=
 BENCH_WARNINGS_ARGS ?=
+# The security probe (benchmarks/probe_security.py), e.g. PROBE_ARGS="--users 8 --keep".
+PROBE_ARGS ?=
 BENCH_SCRIPTS := $(sort $(wildcard benchmarks/bench_*.py))
 bench_args = $(BENCH_$(shell echo '$(patsubst bench_%,%,$(basename $(notdir $(1))))' | tr a-z A-Z)_ARGS)
 
-.PHONY: run test test-fast lint format bench migrations-check
+.PHONY: run test test-fast lint format bench probe migrations-check
 
 run: ## set up, seed demo data, start web + worker
 	bash scripts/run.sh
@@ -48,6 +50,9 @@ bench: ## every benchmarks/bench_*.py, each with its own BENCH_<NAME>_ARGS="..."
 	@$(VENV)/bin/pip install -q -e ".[bench]"  # locust for bench_load.py
 	@set -e; $(if $(BENCH_SCRIPTS),,echo "benchmarks/ 中还没有 bench_*.py / no benchmarks yet";) \
 	$(foreach f,$(BENCH_SCRIPTS),echo "==> $(f) $(call bench_args,$(f))"; $(PY) "$(f)" $(call bench_args,$(f));)
+
+probe: ## the security review's probes against a fresh `xinfang run`; exit 1 on any leak or failure
+	$(PY) benchmarks/probe_security.py $(PROBE_ARGS)
 
 migrations-check:
 	@d=$$(mktemp -d); XINFANG_DATA_DIR=$$d $(VENV)/bin/xinfang makemigrations --check --dry-run; rc=$$?; rm -rf $$d; exit $$rc
