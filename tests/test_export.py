@@ -2,6 +2,7 @@
 accusation never reaches the accused unit's export), and large exports by the worker."""
 
 from io import BytesIO
+from urllib.parse import quote
 
 from conftest import PETITIONER, Driver, sign_in
 from openpyxl import load_workbook
@@ -104,3 +105,45 @@ def test_large_export_runs_in_the_background_for_its_requester_only(
     sign_in(client, "alice")
     response = client.get(f"/matters/exports/{job.pk}/download/")
     assert response.status_code == 404
+
+
+def test_search_words_are_kept_out_of_the_audit_log_and_stored_encrypted(client, world, settings):
+    """A search by a petitioner's name must not end up in the audit log (which can never be edited)
+    nor in clear in a background export's saved query."""
+    from django.db import connection
+
+    d = Driver(world)
+    d.register(title="停车费上涨")
+    sign_in(client, "alice")
+    client.get("/matters/export/", {"tab": "all", "q": PETITIONER["name"]})
+    entry = AuditEntry.objects.get(action="export")
+    assert (
+        PETITIONER["name"] not in str(entry.detail) and entry.detail["filters"]["q"] == "（已输入，不记录）"
+    )
+    settings.XINFANG_EXPORT_INLINE_ROWS = -1  # even an empty list goes to the worker
+    client.get("/matters/export/", {"tab": "all", "q": PETITIONER["name"]})
+    job = ExportJob.objects.get()
+    encoded = quote(PETITIONER["name"])
+    assert encoded in job.query  # read back through the field
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM petitions_exportjob WHERE id = %s", [job.pk])
+        stored = cursor.fetchone()[0]
+    assert encoded not in stored and "q=" not in stored
+
+
+def test_attachment_paths_do_not_carry_the_tracking_code(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.petitions.services import register_matter
+
+    d = Driver(world)
+    from conftest import matter_fields
+
+    matter = register_matter(
+        world.alice,
+        fields=matter_fields(world, received_at=d.now),
+        petitioners=[dict(PETITIONER)],
+        files=[SimpleUploadedFile("来信.pdf", b"%PDF-1.4 letter", content_type="application/pdf")],
+        now=d.now,
+    )
+    assert matter.code not in matter.attachments.get().file.name

@@ -384,7 +384,8 @@ class Pause(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"attachments/{instance.matter.created_at:%Y/%m}/{instance.matter.code}/{secrets.token_hex(8)}"
+    # Not the 查询码: with a phone's last four digits it opens the matter in the portal.
+    return f"attachments/{instance.matter.created_at:%Y/%m}/{instance.matter_id}/{secrets.token_hex(8)}"
 
 
 class Attachment(models.Model):
@@ -413,7 +414,7 @@ class ExportJob(models.Model):
         FAILED = "failed", "失败"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    query = models.TextField("筛选条件", blank=True)
+    query = EncryptedTextField("筛选条件", blank=True)  # its search words may be a name
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

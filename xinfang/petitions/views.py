@@ -433,9 +433,12 @@ def export_list(request):
     qs, _, tab = listed_matters(request.user, params)
     total = qs.count()
     full = export.full_view(request.user)
+    # Search words may be a petitioner's name: the audit log (which can never be edited) keeps only
+    # that there were some.
+    filters = {k: ("（已输入，不记录）" if k == "q" and v else v) for k, v in params.dict().items()}
     detail = {
         "tab": tab,
-        "filters": params.dict(),
+        "filters": filters,
         "rows": total,
         "personal_data": "full" if full else "masked",
     }
