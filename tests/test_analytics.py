@@ -293,7 +293,7 @@ def test_bad_filters_are_explained_and_the_division_stays_in_the_territory(clien
 def test_without_a_snapshot_the_page_says_so(client, world):
     sign_in(client, "sam")
     body = client.get("/analytics/").content.decode()
-    assert "统计数据尚未生成" in body
+    assert "统计数据正在准备" in body
 
 
 def test_a_new_generation_replaces_the_old_one(world, october):

@@ -6,8 +6,11 @@ status, recomputes the deadline, appends an event and writes it all as one plan 
 the ORM, or into the bulk session when one is open. `create` registers a new case the same way.
 """
 
+import functools
+from contextlib import contextmanager
 from datetime import date, datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core import clock
@@ -50,7 +53,7 @@ class Act:
         self.event = None  # the event the act appends
         self._rows = {}
 
-    @property
+    @functools.cached_property
     def today(self) -> date:
         return timezone.localdate(self.now)
 
@@ -185,6 +188,34 @@ def load(case_type: CaseType, pk):
     return case
 
 
+def atomic(fn):
+    """transaction.atomic around a service function, except inside a bulk session, where acts write
+    nothing until the session flushes (and a savepoint per act would be most of its time)."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        if current_session() is not None:
+            return fn(*args, **kwargs)
+        with transaction.atomic():
+            return fn(*args, **kwargs)
+
+    return wrapped
+
+
+@contextmanager
+def undone_on_error(case):
+    """A refused act leaves a case held in a bulk session as it was (in the database a rollback
+    does that)."""
+    fields, cached = dict(vars(case)), dict(case._state.fields_cache)
+    try:
+        yield
+    except Exception:
+        vars(case).clear()
+        vars(case).update(fields)
+        case._state.fields_cache = cached
+        raise
+
+
 def commit(plan: Plan):
     session = current_session()
     if session is not None:
@@ -220,48 +251,49 @@ def perform(
     session = current_session()
     if not system:
         check_actor(case_type, actor, case, t, visible=True if session is not None else None)
-    plan = Plan(case=case)
-    act = Act(case_type, case, actor, now, dict(params), (note or "").strip(), plan)
-    act.params["note"] = act.note
-    from_status, old_due, holder_before = case.status, case.due_date, case.holder_unit
-    case_type.apply[action](act)
-    target = act.target or (t.targets[0] if t.targets[0] is not None else from_status)
-    if target not in t.targets and not (None in t.targets and target == from_status):
-        raise TransitionError("该操作不能使事项进入此状态。")
+    with undone_on_error(case):
+        plan = Plan(case=case)
+        act = Act(case_type, case, actor, now, dict(params), (note or "").strip(), plan)
+        act.params["note"] = act.note
+        from_status, old_due, holder_before = case.status, case.due_date, case.holder_unit
+        case_type.apply[action](act)
+        target = act.target or (t.targets[0] if t.targets[0] is not None else from_status)
+        if target not in t.targets and not (None in t.targets and target == from_status):
+            raise TransitionError("该操作不能使事项进入此状态。")
 
-    case.status = target
-    # A new step starts a new period; moving within a step (a reply submitted for approval, or
-    # returned for changes) keeps the step's deadline and reminders.
-    if wf.step_of(target) != wf.step_of(from_status):
-        case.step_started_on = act.step_start
-        case.reminded_level = ReminderLevel.NONE
-    if target != from_status or action in wf.restarting:
-        pauses = act.rows(case_type.pause_model) if case_type.pause_model else ()
-        recompute_deadline(case_type, case, act.today, pauses)
-    done = wf.completed_step(t, from_status, target)
-    case.version += 1
-    act.event = act.add(
-        case_type.event_model(
-            action=action,
-            from_status=from_status,
-            to_status=target,
-            actor=None if system else actor,
-            actor_unit=None if system else actor.unit,
-            at=now,
-            note=act.note,
-            data=act.data,
-            public=t.public,
-            on_time=act.today <= old_due if done and old_due else None,
-            step=done,
-            due_on=old_due if done else None,
-            unit=holder_before if done else None,
+        case.status = target
+        # A new step starts a new period; moving within a step (a reply submitted for approval, or
+        # returned for changes) keeps the step's deadline and reminders.
+        if wf.step_of(target) != wf.step_of(from_status):
+            case.step_started_on = act.step_start
+            case.reminded_level = ReminderLevel.NONE
+        if target != from_status or action in wf.restarting:
+            pauses = act.rows(case_type.pause_model) if case_type.pause_model else ()
+            recompute_deadline(case_type, case, act.today, pauses)
+        done = wf.completed_step(t, from_status, target)
+        case.version += 1
+        act.event = act.add(
+            case_type.event_model(
+                action=action,
+                from_status=from_status,
+                to_status=target,
+                actor=None if system else actor,
+                actor_unit=None if system else actor.unit,
+                at=now,
+                note=act.note,
+                data=act.data,
+                public=t.public,
+                on_time=act.today <= old_due if done and old_due else None,
+                step=done,
+                due_on=old_due if done else None,
+                unit=holder_before if done else None,
+            )
         )
-    )
-    plan.audits.append(
-        ("change", None if system else actor, {"action": action, "from": from_status, "to": target})
-    )
-    plan.notices += notices_of(act, t)
-    commit(plan)
+        plan.audits.append(
+            ("change", None if system else actor, {"action": action, "from": from_status, "to": target})
+        )
+        plan.notices += notices_of(act, t)
+        commit(plan)
     return act
 
 
@@ -322,27 +354,28 @@ def record(case_type: CaseType, pk, actor, action, *, now=None, note="", data=No
     moves the case's version."""
     now = now or clock.now()
     case = load(case_type, pk)
-    plan = Plan(case=case)
-    act = Act(case_type, case, actor, now, {}, (note or "").strip(), plan)
-    if data:
-        act.data.update(data)
-    if apply is not None:
-        apply(act)
-    case.version += 1
-    act.event = act.add(
-        case_type.event_model(
-            action=action,
-            from_status=case.status,
-            to_status=case.status,
-            actor=actor,
-            actor_unit=actor.unit if actor else None,
-            at=now,
-            note=act.note,
-            data=act.data,
-            public=False,
+    with undone_on_error(case):
+        plan = Plan(case=case)
+        act = Act(case_type, case, actor, now, {}, (note or "").strip(), plan)
+        if data:
+            act.data.update(data)
+        if apply is not None:
+            apply(act)
+        case.version += 1
+        act.event = act.add(
+            case_type.event_model(
+                action=action,
+                from_status=case.status,
+                to_status=case.status,
+                actor=actor,
+                actor_unit=actor.unit if actor else None,
+                at=now,
+                note=act.note,
+                data=act.data,
+                public=False,
+            )
         )
-    )
-    plan.audits.append(("change", actor, {"action": action}))
-    plan.notices += notices_of(act, None) if act.notify_units else []
-    commit(plan)
+        plan.audits.append(("change", actor, {"action": action}))
+        plan.notices += notices_of(act, None) if act.notify_units else []
+        commit(plan)
     return act

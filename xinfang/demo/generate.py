@@ -34,11 +34,13 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from xinfang.cases.plan import bulk
 from xinfang.core import clock
+from xinfang.core.models import Notification
 from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -707,8 +709,11 @@ def history_mode():
 
 
 class Generator:
-    def __init__(self, city: City, *, matters: int, seed: int, now: datetime | None = None, progress=None):
+    def __init__(
+        self, city: City, *, matters: int, seed: int, now: datetime | None = None, progress=None, in_bulk=True
+    ):
         self.city = city
+        self.in_bulk = in_bulk  # False: every act saved through the ORM (benchmarks/bench_demo.py)
         self.total = matters
         self.rng = random.Random(seed)
         self.progress = progress or (lambda done, total: None)
@@ -1102,6 +1107,14 @@ class Generator:
 
     def tell_in_bulk(self, stories):
         """Each story through the write path, written in one bulk session (xinfang/cases/plan.py)."""
+        if not self.in_bulk:
+            for i in range(0, len(stories), 100):
+                with transaction.atomic():
+                    before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+                    for story in stories[i : i + 100]:
+                        self.tell(story)
+                    Notification.objects.filter(pk__gt=before).update(state=Notification.State.SENT)
+            return
         with bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True):
             for story in stories:
                 self.tell(story)

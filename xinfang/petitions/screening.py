@@ -12,9 +12,8 @@ records them as AccusedParty rows. From then on the ordinary scope applies, minu
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from xinfang.cases import engine
+from xinfang.cases.plan import current_session
 from xinfang.org.models import CASEWORK_ROLES, Role, Unit, User
 
 from .choices import Nature
@@ -52,21 +51,34 @@ def normalise(text: str) -> str:
 def suggest(*texts: str) -> Suggestion:
     """Units and staff whose names appear in `texts` (the named parties first, then the content)."""
     text = normalise("".join(texts))
-    units = []
-    for unit in Unit.objects.filter(active=True).order_by("path"):
-        written = max((s for s in unit_spellings(unit) if s in text), key=len, default=None)
+    units, staff = _names()
+    found = []
+    for unit, spellings in units:
+        written = max((s for s in spellings if s in text), key=len, default=None)
         if written:
-            units.append((unit, written))
+            found.append((unit, written))
     # A longer match hides the shorter one inside it ("东城区信访局" is not also "信访局").
-    units = [(u, w) for u, w in units if not any(w != w2 and w in w2 for _, w2 in units)]
-    users = [
-        (user, user.full_name)
+    found = [(u, w) for u, w in found if not any(w != w2 and w in w2 for _, w2 in found)]
+    users = [(user, user.full_name) for user in staff if user.full_name in text]
+    return Suggestion(units=found, users=users)
+
+
+def _names():
+    """The active units with their spellings and the staff with a name, read once per bulk session."""
+    session = current_session()
+    if session is not None and "screening_names" in session.memo:
+        return session.memo["screening_names"]
+    units = [(u, unit_spellings(u)) for u in Unit.objects.filter(active=True).order_by("path")]
+    staff = [
+        user
         for user in User.objects.filter(is_active=True, unit__isnull=False, role__in=CASEWORK_ROLES)
         .exclude(full_name="")
         .select_related("unit")
-        if len(user.full_name) >= 2 and user.full_name in text
+        if len(user.full_name) >= 2
     ]
-    return Suggestion(units=units, users=users)
+    if session is not None:
+        session.memo["screening_names"] = (units, staff)
+    return units, staff
 
 
 def suggestion_for(matter: Matter) -> Suggestion:
@@ -134,7 +146,7 @@ def check_screener(actor, matter):
         raise ScreeningError(f"被反映对象由「{matter.screening_unit}」核定。")
 
 
-@transaction.atomic
+@engine.atomic
 def screen(matter_id, actor, *, units=(), users=(), note="", now=None) -> Matter:
     """Record who the accusation names; afterwards it is hidden from exactly them."""
     from .services import MATTER
@@ -163,7 +175,7 @@ def screen(matter_id, actor, *, units=(), users=(), note="", now=None) -> Matter
     return engine.record(MATTER, matter_id, actor, "screen_accused", now=now, note=note, apply=apply).case
 
 
-@transaction.atomic
+@engine.atomic
 def hand_up(matter_id, actor, *, reason, now=None) -> Matter:
     """The screening unit is itself named: the 纪检监察 unit of the level above screens instead."""
     from .services import MATTER

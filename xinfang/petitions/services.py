@@ -11,7 +11,6 @@ import functools
 from datetime import date, time
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -432,7 +431,7 @@ def check_actor(user, matter, t: Transition, *, visible=None):
 can_perform = engine.can_perform
 
 
-@transaction.atomic
+@engine.atomic
 def perform(matter_id, actor, action, *, files=(), **kwargs) -> Matter:
     """Run transition `action` on a matter. Raises TransitionError with a Chinese message."""
     act = engine.perform(MATTER, matter_id, actor, action, **kwargs)
@@ -460,7 +459,7 @@ def is_final(matter) -> bool:
     return bool(matter.rereview_decided_on and matter.status == Status.CLOSED)
 
 
-@transaction.atomic
+@engine.atomic
 def link_repeat(matter_id, actor, original, *, now=None) -> Matter:
     """Record that a matter repeats an earlier one (重复信访). Not a transition: the status and the
     deadline stay; the link, and 不再受理 when the earlier matter completed re-review, are recorded
@@ -529,7 +528,7 @@ def petitioner_row(values: dict) -> Petitioner:
     return person
 
 
-@transaction.atomic
+@engine.atomic
 def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), now=None, note="", data=None):
     """Register a new matter at the actor's unit (a petition bureau or any territorial unit)."""
     check_registrar(actor)
