@@ -80,9 +80,11 @@ class Command(BaseCommand):
         step = max(1, matters // 10)
 
         def progress(done, total):
-            if done == total or done % step < 100:
+            if done == total or done % step < 1000:
                 elapsed = time.monotonic() - started
-                self.stdout.write(f"  已生成信访事项 {done}/{total}（已用时{elapsed:.0f}秒）")
+                filled = round(20 * done / max(total, 1))
+                bar = "█" * filled + "░" * (20 - filled)
+                self.stdout.write(f"  {bar} 已生成信访事项 {done}/{total}（已用时{elapsed:.0f}秒）")
 
         generator = Generator(city, matters=matters, seed=seed, progress=progress)
         for warning in generator.warnings:
