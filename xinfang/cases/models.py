@@ -124,3 +124,36 @@ class CaseLink(models.Model):
 
     class Meta:
         abstract = True
+
+
+def case_file_path(instance, filename):
+    """Where a case's file is stored: by type and case id, never by anything a citizen could use to
+    find the case (its tracking code)."""
+    import secrets
+
+    from .registry import of
+
+    case_type = of(instance.case_model())
+    case = getattr(instance, case_type.case_field)
+    return f"attachments/{case_type.key}/{case.created_at:%Y/%m}/{case.pk}/{secrets.token_hex(8)}"
+
+
+class CaseFile(models.Model):
+    """A file kept with a case (a scanned letter, a photo of a hazard, a mediation agreement). A
+    concrete model adds the foreign key to its case (and to the event it came with) and says which
+    case model it belongs to (`case_model()`). Files are checked by content when saved
+    (xinfang/core/uploads.py) and encrypted at rest by the default storage."""
+
+    file = models.FileField(upload_to=case_file_path)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def case_model(cls):
+        raise NotImplementedError
