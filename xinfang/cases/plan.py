@@ -69,8 +69,22 @@ class BulkSession:
     (the case may not be in the database yet). Audit: one record per flush names every case written.
     """
 
-    def __init__(self, actor=None, *, audit_target="bulk", audit_detail=None, summarise=None, history=False):
+    def __init__(
+        self,
+        actor=None,
+        *,
+        audit_target="bulk",
+        audit_detail=None,
+        summarise=None,
+        history=False,
+        ids=None,
+        keep_notices=True,
+    ):
         self.actor, self.audit_target, self.audit_detail = actor, audit_target, audit_detail or {}
+        # function(model) → a primary key: ids reserved by the caller (the benchmark loader's
+        # processes each write their own range, without holding the database while they generate)
+        self.ids = ids
+        self.keep_notices = keep_notices  # False: the loader writes no notices
         # A history being loaded (the demo): its notices are kept as the record of what the system
         # would have said at the time, marked sent and never delivered.
         self.history = history
@@ -93,7 +107,9 @@ class BulkSession:
 
     def allocate(self, model) -> int:
         """A primary key for a new row of `model` (the session holds the transaction's write lock
-        on SQLite; PostgreSQL hands out sequence values)."""
+        on SQLite; PostgreSQL hands out sequence values), or from the caller's reserved range."""
+        if self.ids is not None:
+            return self.ids(model)
         db = connections["default"]
         table = model._meta.db_table
         if db.vendor == "postgresql":
@@ -139,7 +155,8 @@ class BulkSession:
             self.row_case[id(row)] = (type(case), case.pk)
             self.pending[(type(case), case.pk, type(row))].append(row)
         self.changed += plan.changed
-        self.notices += plan.notices
+        if self.keep_notices:
+            self.notices += plan.notices
         self.jobs += plan.jobs
 
     @contextmanager
@@ -227,16 +244,22 @@ def _stamp(rows, now):
 
 
 @contextmanager
-def bulk(actor=None, **options):
+def bulk(actor=None, *, transactional=True, **options):
     """Acts inside the block are collected and written in bulk when it ends, in one transaction.
-    `options`: those of BulkSession."""
+    `transactional=False` (with reserved `ids`): no transaction while acts are decided, each flush
+    in its own — for loaders that generate in several processes at once. `options`: BulkSession's."""
     if current_session() is not None:
         raise RuntimeError("bulk sessions do not nest")
     session = BulkSession(actor, **options)
     token = _SESSION.set(session)
     try:
-        with transaction.atomic():
+        if transactional:
+            with transaction.atomic():
+                yield session
+                session.flush()
+        else:
             yield session
-            session.flush()
+            with transaction.atomic():
+                session.flush()
     finally:
         _SESSION.reset(token)

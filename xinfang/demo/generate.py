@@ -710,10 +710,24 @@ def history_mode():
 
 class Generator:
     def __init__(
-        self, city: City, *, matters: int, seed: int, now: datetime | None = None, progress=None, in_bulk=True
+        self,
+        city: City,
+        *,
+        matters: int,
+        seed: int,
+        now: datetime | None = None,
+        progress=None,
+        in_bulk=True,
+        session_options=None,
+        showcases=True,
+        batch=BATCH,
     ):
         self.city = city
         self.in_bulk = in_bulk  # False: every act saved through the ORM (benchmarks/bench_demo.py)
+        # options of the bulk sessions (xinfang/cases/plan.py), e.g. the benchmark loader's id ranges
+        self.session_options = session_options or {}
+        self.showcases = showcases
+        self.batch = batch
         self.total = matters
         self.rng = random.Random(seed)
         self.progress = progress or (lambda done, total: None)
@@ -1015,7 +1029,7 @@ class Generator:
         rng = self.rng
         stories = []
         district1 = self.city.districts[0]
-        for sc in SHOWCASES[: self.total]:
+        for sc in SHOWCASES[: self.total] if self.showcases else ():
             day = self.today - timedelta(days=sc.days_ago)
             if sc.forced.get("on_dispatch") == "dispute":
                 # the 5-working-day dispute window must lie in a year whose holidays are known
@@ -1094,8 +1108,8 @@ class Generator:
         stories, repeats = self.plan()
         done = 0
         with history_mode():
-            for i in range(0, len(stories), BATCH):
-                batch = stories[i : i + BATCH]
+            for i in range(0, len(stories), self.batch):
+                batch = stories[i : i + self.batch]
                 self.tell_in_bulk(batch)
                 done += len(batch)
                 self.progress(done, self.total)
@@ -1115,7 +1129,8 @@ class Generator:
                         self.tell(story)
                     Notification.objects.filter(pk__gt=before).update(state=Notification.State.SENT)
             return
-        with bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True):
+        options = {"audit_target": "demo", "audit_detail": {"action": "demo"}, "history": True}
+        with bulk(**(options | self.session_options)):
             for story in stories:
                 self.tell(story)
 
