@@ -18,10 +18,10 @@ from xinfang.core import clock
 from xinfang.core.params import FIRST_DAY, LAST_DAY, DateField, page_of, whole_number
 from xinfang.core.xlsx_tables import tables_xlsx
 from xinfang.documents.convert import ConversionError
+from xinfang.org.access import staff_required
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
-from xinfang.petitions.views import staff_required
 from xinfang.supervision.models import CaseOwnership, Supervision
 from xinfang.supervision.services import oversight_root, stuck_reasons, supervisions_visible_to
 

@@ -8,8 +8,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.org.access import casework_required
 from xinfang.org.models import Role
-from xinfang.petitions.views import casework_required, get_visible_matter
+from xinfang.petitions.views import get_visible_matter
 
 from . import feedback, intake, similar_matters, training
 from .models import ModelVersion

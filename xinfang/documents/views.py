@@ -5,9 +5,10 @@ from urllib.parse import quote
 from django.http import Http404, HttpResponse
 
 from xinfang.audit import api as audit
+from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
 from xinfang.petitions.models import Matter
-from xinfang.petitions.views import casework_required, get_visible_matter
+from xinfang.petitions.views import get_visible_matter
 from xinfang.supervision.views import visible_supervision
 
 from . import notices

@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from xinfang.audit import api as audit
 from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused, text_of
+from xinfang.org.access import casework_required
 from xinfang.petitions.services import TransitionError, check_registrar
-from xinfang.petitions.views import XLSX, casework_required
+from xinfang.petitions.views import XLSX
 
 from . import jobs
 from .columns import write_template

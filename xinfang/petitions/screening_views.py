@@ -4,10 +4,11 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from xinfang.org.access import casework_required
 from xinfang.org.models import CASEWORK_ROLES, Unit, User
 
 from . import screening
-from .views import casework_required, get_visible_matter
+from .views import get_visible_matter
 
 
 class ScreeningForm(forms.Form):

@@ -1,6 +1,5 @@
 """Staff pages: my queue, registration, matter detail with timeline, one form per action."""
 
-import functools
 from datetime import timedelta
 from io import BytesIO
 
@@ -20,6 +19,7 @@ from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
 from xinfang.documents import notices
+from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
 from . import export, screening
@@ -40,26 +40,6 @@ from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 DISPATCH_ACTIONS = {"forward", "assign"}  # the actions whose form chooses a unit: routing advice
 
 PAGE_SIZE = 50
-
-
-def staff_required(allowed, refusal):
-    """A view decorator: logged in, and `allowed(user)`; otherwise 403 with `refusal`."""
-
-    def decorator(view):
-        @login_required
-        @functools.wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not allowed(request.user):
-                raise PermissionDenied(refusal)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-# Logged in, and a role that works on individual matters.
-casework_required = staff_required(lambda user: user.does_casework, "您的角色不处理具体信访事项。")
 
 
 def deadline_light(matter, today):

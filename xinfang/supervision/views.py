@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
 from xinfang.core.params import id_list, page_of
+from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
-from xinfang.petitions.views import casework_required, get_visible_matter, staff_required
+from xinfang.petitions.views import get_visible_matter
 from xinfang.petitions.workflow import OPEN_STATUSES
 
 from . import forms, scores, services
