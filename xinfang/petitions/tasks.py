@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from xinfang.core import encrypted_files
 
 from . import export, services
+from .lists import listed_matters
 from .models import ExportJob
 
 
@@ -41,8 +42,6 @@ def remove_old_exports():
 def run_export(job_id):
     """Write a large list export to the data directory (encrypted: it holds personal data),
     recording progress on the job row."""
-    from .views import listed_matters
-
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
     qs, _, _ = listed_matters(job.user, QueryDict(job.query))
