@@ -83,6 +83,8 @@ def test_later_sign_ins_need_the_current_code_once(client, world, totp_required)
     code = current_code(device)
     assert client.post("/login/otp/", {"token": code})["Location"] == "/"
     assert client.get("/matters/").status_code == 200
+    assert actions() == [A.LOGIN, A.OTP_FAILED, A.OTP_FAILED, A.OTP_VERIFIED]
+    assert AuditEntry.objects.order_by("seq").last().target == f"user:{world.alice.pk}"
 
     # The same code cannot be used again in another session (replay).
     other = Client()

@@ -1,4 +1,5 @@
-"""What is audited without the caller asking: logins, logouts, failed logins, lockouts and admin changes."""
+"""What is audited without the caller asking: logins, logouts, failed logins, lockouts, the second
+factor and password changes (xinfang/org/signals.py), and admin changes."""
 
 from axes.signals import user_locked_out
 from django.contrib import admin
@@ -8,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 from django.utils import translation
+
+from xinfang.org import signals as account
 
 from . import api
 from .models import AuditEntry
@@ -35,6 +38,18 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     api.record(A.LOCKED_OUT, user=None, request=request, detail={"username": str(username or "")[:150]})
+
+
+ACCOUNT_EVENTS = {
+    account.otp_verified: A.OTP_VERIFIED,
+    account.otp_failed: A.OTP_FAILED,
+    account.otp_enrolled: A.OTP_ENROLLED,
+    account.password_changed: A.PASSWORD_CHANGED,
+}
+
+
+def on_account_event(sender, signal, request, user, **kwargs):
+    api.record(ACCOUNT_EVENTS[signal], user=user, request=request, target=f"user:{user.pk}")
 
 
 def _admin_detail(flag, model_name, object_id, object_repr, message):
@@ -93,5 +108,7 @@ def connect():
     user_logged_out.connect(on_logout, dispatch_uid="audit_logout")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="audit_locked_out")
+    for signal in ACCOUNT_EVENTS:
+        signal.connect(on_account_event, dispatch_uid="audit_account_event")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit_admin_log_entry")
     admin.site.add_action(audited_delete_selected, "delete_selected")

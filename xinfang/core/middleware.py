@@ -1,12 +1,9 @@
-"""Security headers for every response, the idle sign-out, and the second-factor gate for staff
-sessions."""
+"""Security headers for every response and the idle sign-out. (The second-factor gate for staff
+sessions is xinfang.org.accounts.SecondFactorMiddleware.)"""
 
 import time
-from urllib.parse import quote
 
 from django.conf import settings
-from django.shortcuts import redirect
-from django.urls import reverse
 
 # Everything is served from this origin; no inline script or style, no eval (htmx runs with
 # allowEval false), no framing.
@@ -51,30 +48,3 @@ class IdleSessionMiddleware:
             if now - session.get("_renewed_at", 0) >= settings.XINFANG_SESSION_RENEW_SECONDS:
                 session["_renewed_at"] = now
         return response
-
-
-class SecondFactorMiddleware:
-    """Confine a password-only session to the TOTP pages until a code has been entered.
-
-    Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from xinfang.org.accounts import second_factor_required
-
-        user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()
-            and not request.path.startswith(self.open_paths())
-            and second_factor_required(user)
-        ):
-            return redirect(f"{reverse('otp_verify')}?next={quote(request.get_full_path())}")
-        return self.get_response(request)
-
-    @staticmethod
-    def open_paths():
-        return (reverse("login"), reverse("logout"), reverse("otp_verify"), settings.STATIC_URL)

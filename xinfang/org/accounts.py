@@ -8,6 +8,7 @@ authenticator app has been entered. A user without a confirmed device enrols fir
 
 import base64
 from io import BytesIO
+from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
@@ -24,10 +25,8 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from xinfang.audit import api as audit
-from xinfang.audit.models import AuditEntry
-
-A = AuditEntry.Action
+from . import signals
+from .models import User
 
 
 def second_factor_required(user) -> bool:
@@ -57,6 +56,31 @@ class TokenForm(forms.Form):
         return token
 
 
+class SecondFactorMiddleware:
+    """Confine a password-only session to the TOTP pages until a code has been entered.
+
+    Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.open_paths())
+            and second_factor_required(user)
+        ):
+            return redirect(f"{reverse('otp_verify')}?next={quote(request.get_full_path())}")
+        return self.get_response(request)
+
+    @staticmethod
+    def open_paths():
+        return (reverse("login"), reverse("logout"), reverse("otp_verify"), settings.STATIC_URL)
+
+
 def _next_url(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
@@ -76,9 +100,9 @@ def verify(request):
     if request.method == "POST":
         if form.is_valid():
             otp_login(request, device)
-            audit.record(A.OTP_VERIFIED, request=request, target=f"user:{request.user.pk}")
+            signals.otp_verified.send(sender=User, request=request, user=request.user)
             return redirect(_next_url(request))
-        audit.record(A.OTP_FAILED, request=request, target=f"user:{request.user.pk}")
+        signals.otp_failed.send(sender=User, request=request, user=request.user)
     return render(request, "org/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -102,11 +126,11 @@ def setup(request):
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                audit.record(A.OTP_ENROLLED, request=request, target=f"user:{user.pk}")
+                signals.otp_enrolled.send(sender=User, request=request, user=user)
             otp_login(request, device)
             messages.success(request, "已绑定动态口令验证器，今后登录需输入验证器上的 6 位数字。")
             return redirect(_next_url(request))
-        audit.record(A.OTP_FAILED, request=request, target=f"user:{user.pk}")
+        signals.otp_failed.send(sender=User, request=request, user=user)
     secret = base64.b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -132,7 +156,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record(A.PASSWORD_CHANGED, request=self.request, target=f"user:{self.request.user.pk}")
+        signals.password_changed.send(sender=User, request=self.request, user=self.request.user)
         messages.success(self.request, "密码已修改。")
         return response
 
