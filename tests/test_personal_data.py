@@ -103,20 +103,37 @@ def test_rotate_and_reencrypt_commands(world, tmp_path, monkeypatch):
     from django.core.management import call_command
 
     from xinfang.core.management.commands.keys import key_ids_in_use
+    from xinfang.core.models import Notification
 
     Driver(world).register()
     Driver(world).register()
+    # A petitioner's contact waiting in the outbox is personal data under the key as well.
+    contact = Notification.objects.create(
+        audience=Notification.Audience.PETITIONER,
+        recipient_contact="13800001111",
+        kind="t",
+        subject="s",
+        body="b",
+    )
     monkeypatch.delenv("XINFANG_DATA_KEYS", raising=False)
     monkeypatch.setenv("XINFANG_KEY_FILE", str(tmp_path / "keys.json"))
     crypto.write_key_file(tmp_path / "keys.json", TEST_KEYRING)
     try:
         call_command("keys", "rotate")
         new_id = crypto.keyring().current_id
-        assert new_id != "test1" and key_ids_in_use() == {"test1": 2}
+        assert new_id != "test1" and key_ids_in_use()[Petitioner] == {"test1": 2}
+        assert "test1" in key_ids_in_use()[Notification]
         assert Petitioner.objects.first().phone == PETITIONER["phone"]  # still readable meanwhile
         call_command("keys", "reencrypt", batch=1)
-        assert key_ids_in_use() == {new_id: 2}
+        assert key_ids_in_use()[Petitioner] == {new_id: 2}
+        assert set(key_ids_in_use()[Notification]) == {new_id}
         assert {p.name for p in Petitioner.objects.all()} == {PETITIONER["name"]}
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT recipient_contact FROM {Notification._meta.db_table} WHERE id = %s", [contact.pk]
+            )
+            assert crypto.key_id_of(cur.fetchone()[0]) == new_id
+        assert Notification.objects.get(pk=contact.pk).recipient_contact == "13800001111"
         reloaded = crypto.load_keyring({"XINFANG_KEY_FILE": str(tmp_path / "keys.json")})
         assert reloaded.current_id == new_id and reloaded.index_key == TEST_KEYRING.index_key
     finally:

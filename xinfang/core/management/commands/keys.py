@@ -3,8 +3,10 @@
 1. `xinfang keys rotate` puts a new key first in the key file (or prints the new
    XINFANG_DATA_KEYS value to set); old keys stay, so every row remains readable.
 2. Restart the processes (they read keys at start), then `xinfang keys reencrypt` rewrites rows
-   still under an old key, in small transactions, while the system keeps working, and then the
-   attachment files under an old key (or written before files were encrypted).
+   still under an old key, in small transactions, while the system keeps working: the encrypted
+   fields of every installed model (petitioners, the contacts in the notification outbox, …), found
+   by their field type. Then the attachment files under an old key (or written before files were
+   encrypted).
 3. When `xinfang keys status` shows no row and no file under an old key, remove that key.
 """
 
@@ -13,14 +15,23 @@ import os
 import secrets
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from xinfang.core import crypto, encrypted_files
-from xinfang.petitions.models import Petitioner
+from xinfang.core.fields import EncryptedTextField
 
-ENCRYPTED_FIELDS = ["name", "id_number", "phone", "address"]
+
+def encrypted_models():
+    """[(model, [encrypted fields])] of every installed model that has encrypted fields."""
+    found = []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            found.append((model, fields))
+    return found
 
 
 def file_key_ids():
@@ -36,15 +47,39 @@ def file_key_ids():
 
 
 def key_ids_in_use():
-    """{key id: number of rows} from the stored ciphertexts (read raw: no decryption)."""
-    table = Petitioner._meta.db_table
-    counts = {}
+    """{model: {key id: number of rows}} from the stored ciphertexts (read raw: no decryption). A row
+    counts under each key its non-empty encrypted values are under; a row with none is not counted."""
+    usage = {}
+    for model, fields in encrypted_models():
+        counts = usage.setdefault(model, {})
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {_columns(fields)} FROM {_table(model)}")
+            for values in cur.fetchall():
+                kids = {crypto.key_id_of(v) if crypto.is_ciphertext(v) else "（未加密）" for v in values if v}
+                for kid in kids:
+                    counts[kid] = counts.get(kid, 0) + 1
+    return usage
+
+
+def ids_not_under(model, fields, kid):
+    """Primary keys of the rows with a non-empty encrypted value not under key ``kid``."""
+    prefix = f"{crypto.PREFIX}:{kid}:"
+    quote = connection.ops.quote_name
+    stale = " OR ".join(f"({quote(f.column)} <> '' AND {quote(f.column)} NOT LIKE %s)" for f in fields)
+    pk = quote(model._meta.pk.column)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT name FROM {table}")
-        for (name,) in cur.fetchall():
-            kid = crypto.key_id_of(name) if crypto.is_ciphertext(name) else "（未加密）"
-            counts[kid] = counts.get(kid, 0) + 1
-    return counts
+        cur.execute(
+            f"SELECT {pk} FROM {_table(model)} WHERE {stale} ORDER BY {pk}", [prefix + "%"] * len(fields)
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(fields):
+    return ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
 class Command(BaseCommand):
@@ -68,8 +103,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"当前密钥：{ring.current_id}；可解密的密钥：{'、'.join(k for k, _ in ring.data_keys)}"
         )
-        for kid, n in sorted(key_ids_in_use().items()):
-            self.stdout.write(f"  {kid}: {n} 条信访人记录")
+        for model, counts in key_ids_in_use().items():
+            for kid, n in sorted(counts.items()):
+                self.stdout.write(f"  {kid}: {n} 条{model._meta.verbose_name}记录")
         for kid, n in sorted(file_key_ids().items()):
             self.stdout.write(f"  {kid}: {n} 个附件文件")
 
@@ -93,20 +129,16 @@ class Command(BaseCommand):
 
     def handle_reencrypt(self, *, batch, **_):
         ring = crypto.keyring()
-        prefix = f"{crypto.PREFIX}:{ring.current_id}:"
-        table = Petitioner._meta.db_table
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT id FROM {table} WHERE name NOT LIKE %s ORDER BY id", [prefix + "%"])
-            ids = [row[0] for row in cur.fetchall()]
-        done = 0
-        for i in range(0, len(ids), batch):
-            with transaction.atomic():
-                rows = list(Petitioner.objects.select_for_update().filter(pk__in=ids[i : i + batch]))
-                Petitioner.objects.bulk_update(
-                    rows, ENCRYPTED_FIELDS
-                )  # saving re-encrypts with the current key
-            done += len(rows)
-            self.stdout.write(f"  已重新加密 {done}/{len(ids)}")
-        self.stdout.write(f"完成：{done} 条记录改用密钥 {ring.current_id} 加密。")
+        for model, fields in encrypted_models():
+            ids = ids_not_under(model, fields, ring.current_id)
+            done = 0
+            for i in range(0, len(ids), batch):
+                with transaction.atomic():
+                    rows = list(model._base_manager.select_for_update().filter(pk__in=ids[i : i + batch]))
+                    # Read back as text, written again with the current key.
+                    model._base_manager.bulk_update(rows, [f.name for f in fields])
+                done += len(rows)
+                self.stdout.write(f"  {model._meta.verbose_name}：已重新加密 {done}/{len(ids)}")
+            self.stdout.write(f"{model._meta.verbose_name}：{done} 条记录改用密钥 {ring.current_id} 加密。")
         rewritten, checked = encrypted_files.reencrypt_tree(Path(settings.MEDIA_ROOT))
         self.stdout.write(f"附件文件：共{checked}个，{rewritten}个改用密钥 {ring.current_id} 加密。")
