@@ -4,7 +4,7 @@
 
 Reads the labelled real messages in $XINFANG_SHARED_DIR/data/tipdm2020c/train.csv (default: the `shared`
 directory next to the repository) for evaluation only; without them it says so and uses petitions
-generated from the project's demo templates (first-level categories), which are far easier. For every
+generated from the project's example templates (first-level categories), which are far easier. For every
 fold both models are trained on the same rows and scored on the same held-out rows: the classifier of
 xinfang/intelligence/classify.py, and character 1–3-gram TF-IDF + LinearSVC(C=0.5). The k-fold
 cross-validation is repeated on `--repeats` different splits, because one split's macro-F1 moves by
@@ -27,8 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from xinfang.demo import content  # noqa: E402
-from xinfang.intelligence import classify  # noqa: E402
+from xinfang.intelligence import classify, examples  # noqa: E402
 from xinfang.petitions.categories import NATIONAL_CATEGORIES  # noqa: E402
 
 GOAL_MACRO_F1 = 0.93
@@ -47,18 +46,18 @@ def shared_train_csv() -> Path:
 
 
 def generated_rows(n: int, seed: int, level: str = "top") -> list[classify.Row]:
-    """n petitions filled from the demo templates, labelled with their first- or second-level category."""
+    """n petitions filled from the project's example templates, labelled with their first- or second-level category."""
     top_of = {leaf: top for top, leaves in NATIONAL_CATEGORIES.items() for leaf in leaves}
-    templates = [(leaf, t) for leaf, items in content.T.items() for t in items]
-    templates += [(leaf, t) for leaf, items in content.ACCUSATIONS.items() for t in items]
+    templates = [(leaf, t) for leaf, items in examples.T.items() for t in items]
+    templates += [(leaf, t) for leaf, items in examples.ACCUSATIONS.items() for t in items]
     rng = random.Random(seed)
     rows = []
     for i in range(n):
         leaf, template = templates[i % len(templates)]
         district, township, village = rng.choice(PLACES)
         received = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
-        slots = content.Slots(rng, place=village, township=township, district=district, received=received)
-        title, text, request = content.compose(slots, template)
+        slots = examples.Slots(rng, place=village, township=township, district=district, received=received)
+        title, text, request = examples.compose(slots, template)
         label = top_of.get(leaf, "其他") if level == "top" else leaf
         rows.append(classify.Row(f"g{i}", title, text + request, label))
     rng.shuffle(rows)
@@ -129,7 +128,7 @@ def main(argv=None) -> int:
     else:
         rows = generated_rows(args.limit or 3000, args.seed)
         source = (
-            f"NOTE: {path} not found; using {len(rows):,} petitions generated from the demo templates "
+            f"NOTE: {path} not found; using {len(rows):,} petitions generated from the project's example templates "
             "(first-level categories). These are far easier than real messages: the figures below do "
             "not measure the goal."
         )

@@ -8,8 +8,8 @@ Four test sets, each read by both methods in the same run:
   full and partial chains, short forms, names alone (unique and repeated), ancestors elsewhere in the
   text, landmarks, address against body, conflicting places, no place at all (with road, estate and
   school names built from place names as noise);
-* demo petitions: the demo's own petition templates (xinfang/demo/content.py) filled for a random
-  place, once with the demo's address field (expected: that place) and once body only (expected: the
+* demo petitions: the project's example petition templates (xinfang/intelligence/examples.py, from
+  which the demo's matters are written) filled for a random place, once with the demo's address field (expected: that place) and once body only (expected: the
   deepest of the place's chain whose full name the text contains, or the readings when that name is
   repeated in the tree);
 * real messages: citizen messages from shared/data/tipdm2020c (read at run time, if present). None of
@@ -101,16 +101,17 @@ def demo_rows():
 def demo_petitions(index: PlaceIndex, n: int, seed: int):
     """(body-only cases, cases with the demo's address field), from the demo's petition templates."""
     from xinfang.demo import content
+    from xinfang.intelligence import examples
 
     rng = random.Random(seed)
     places = [code for code, d in index.divisions.items() if d.level == 5]
-    templates = [t for category in sorted(content.T) for t in content.T[category]]
+    templates = [t for category in sorted(examples.T) for t in examples.T[category]]
     body_only, with_address = [], []
     while len(body_only) < n:
         code = rng.choice(places)
         chain = [index.divisions[c] for c in index.divisions[code].chain]  # place, township, district, city…
         place, township, district = chain[0].name, chain[1].name, chain[2].name
-        slots = content.Slots(
+        slots = examples.Slots(
             rng, place=place, township=township, district=district, received=date(2026, 5, 1)
         )
         try:

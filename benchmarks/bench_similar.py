@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_similar.py [--n 1000000] [--queries 1000] [--smoke] [--seed 1]
 
-Generates N matter texts from the project's demo templates (xinfang/demo/content.py: appeals per
-category, accusations and suggestions, filled by `Slots` with invented places), of which about 5 %
+Generates N matter texts from the project's example templates (xinfang/intelligence/examples.py:
+appeals per category, accusations and suggestions, filled by `Slots` with invented places), of which about 5 %
 are re-filings of an earlier matter with small edits, as happens in practice. The texts stream into
 `similar.build` (document frequencies from the first rows, vectors, k-means lists) and are not kept.
 Then, for held-out queries — half light edits of indexed matters, half new matters — it times the
@@ -39,8 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from xinfang.demo import content  # noqa: E402
-from xinfang.intelligence import similar  # noqa: E402
+from xinfang.intelligence import examples, similar  # noqa: E402
 
 # Invented demo places: 8 districts × 6 townships × 10 villages or communities.
 DISTRICTS = ["东城区", "西山区", "南湖区", "北岭县", "江口县", "高新区", "白鹭区", "云峰县"]
@@ -112,25 +111,25 @@ class MatterTexts:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
         self.places = places(self.rng)
-        self.appeals = [t for templates in content.T.values() for t in templates]
-        self.accusations = [t for templates in content.ACCUSATIONS.values() for t in templates]
-        self.advice = [t[1:] for templates in content.ADVICE.values() for t in templates]
+        self.appeals = [t for templates in examples.T.values() for t in templates]
+        self.accusations = [t for templates in examples.ACCUSATIONS.values() for t in templates]
+        self.advice = [t[1:] for templates in examples.ADVICE.values() for t in templates]
         self.recent: list[tuple[str, str]] = []  # what a re-filing can repeat
 
     def fresh(self) -> tuple[str, str]:
         rng = self.rng
         district, township, village = rng.choice(self.places)
         received = date(2025, 1, 1) + timedelta(days=rng.randint(0, 600))
-        slots = content.Slots(rng, place=village, township=township, district=district, received=received)
+        slots = examples.Slots(rng, place=village, township=township, district=district, received=received)
         roll = rng.random()
         if roll < 0.80:
             opening = "collective" if rng.random() < 0.05 else "person"
-            title, body, request = content.compose(slots, rng.choice(self.appeals), opening_kind=opening)
+            title, body, request = examples.compose(slots, rng.choice(self.appeals), opening_kind=opening)
         elif roll < 0.88:
             opening = "anonymous" if rng.random() < 0.5 else "person"
-            title, body, request = content.compose(slots, rng.choice(self.accusations), opening_kind=opening)
+            title, body, request = examples.compose(slots, rng.choice(self.accusations), opening_kind=opening)
         else:
-            title, body, request = content.compose(slots, rng.choice(self.advice), advice=True)
+            title, body, request = examples.compose(slots, rng.choice(self.advice), advice=True)
         return title, f"{body}\n{request}"
 
     def next(self) -> tuple[str, str]:

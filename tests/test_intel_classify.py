@@ -1,5 +1,5 @@
 """The category / unit classifier (xinfang/intelligence/classify.py), on petitions generated from the
-project's own demo templates: no database, no shared data."""
+project's own example petitions: no database, no shared data."""
 
 import io
 import json
@@ -10,8 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from xinfang.demo import content
-from xinfang.intelligence import classify
+from xinfang.intelligence import classify, examples
 from xinfang.petitions.categories import NATIONAL_CATEGORIES
 
 TOPS = ["城乡建设", "劳动和社会保障", "环境保护", "教育文体", "交通运输"]
@@ -24,13 +23,13 @@ def generate(per_template: int, seed: int) -> list[classify.Row]:
     rows = []
     for top in TOPS:
         for leaf in NATIONAL_CATEGORIES[top]:
-            for template in content.T.get(leaf, []):
+            for template in examples.T.get(leaf, []):
                 for _ in range(per_template):
                     district, township, village = rng.choice(PLACES)
-                    slots = content.Slots(
+                    slots = examples.Slots(
                         rng, place=village, township=township, district=district, received=date(2026, 3, 1)
                     )
-                    title, text, request = content.compose(slots, template)
+                    title, text, request = examples.compose(slots, template)
                     rows.append(classify.Row(f"r{len(rows)}", title, text + request, top))
     return rows
 

@@ -1,6 +1,6 @@
 """Similar and repeat matters (xinfang/intelligence/similar.py) and collective petitions (collective.py).
 
-Plain Python: no database. Texts come from the project's demo templates with invented places.
+Plain Python: no database. Texts come from the project's example petitions with invented places.
 """
 
 import math
@@ -14,8 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from xinfang.demo import content
-from xinfang.intelligence import similar
+from xinfang.intelligence import examples, similar
 from xinfang.intelligence.collective import Filing, find_collective
 from xinfang.intelligence.similar import (
     CandidateFeatures,
@@ -38,14 +37,14 @@ PLACES = [
 
 def demo_texts(count: int, seed: int = 7) -> list[tuple[str, str]]:
     rng = random.Random(seed)
-    templates = [t for group in content.T.values() for t in group]
+    templates = [t for group in examples.T.values() for t in group]
     rows = []
     for _ in range(count):
         district, township, village = rng.choice(PLACES)
-        slots = content.Slots(
+        slots = examples.Slots(
             rng, place=village, township=township, district=district, received=date(2026, 3, 1)
         )
-        title, body, request = content.compose(slots, rng.choice(templates))
+        title, body, request = examples.compose(slots, rng.choice(templates))
         rows.append((title, f"{body}\n{request}"))
     return rows
 

@@ -26,7 +26,7 @@ WATER = [
 
 @pytest.fixture(scope="module")
 def background() -> list[str]:
-    """Varied petitions: the demo templates filled with random places, names and amounts."""
+    """Varied petitions: the example petitions filled with random places, names and amounts."""
     rows = default_corpus(per_template=4, seed=11)
     texts = [f"{title}\n{text}" for title, text, _ in rows]
     random.Random(5).shuffle(texts)

@@ -2,7 +2,8 @@
 
 * `city` — the city's divisions (imported through xinfang.org.importers from an in-memory CSV),
   units and one account per job;
-* `content` — the Chinese text the generator writes: titles, contents, requests, replies, notes,
+* `content` — the Chinese text the generator writes besides the petitions themselves (those come
+  from the project's example petitions, xinfang/intelligence/examples.py): replies, notes,
   petitioners (names, ID numbers with the fictional area codes, phone numbers);
 * `generate` — creates matters and drives each one through the real write path
   (services.register_matter / services.perform) into every state of the workflow.

@@ -1,14 +1,14 @@
 """The labelled corpus of the default (cold-start) model: example petitions the project wrote itself.
 
-They are the per-category templates of the demo data (xinfang/demo/content.py) filled with invented
-places, amounts and names. A deployment's first model is trained on these; once it has its own history
+They are the per-category templates of examples.py (from which the demo city's matters are written
+too) filled with invented places, amounts and names. A deployment's first model is trained on these; once it has its own history
 `xinfang model train` replaces it. The labels are second-level category names of the national scheme.
 """
 
 import random
 from datetime import date, timedelta
 
-from xinfang.demo import content
+from . import examples
 
 # Invented places: (district, township, village or community).
 PLACES = [
@@ -26,23 +26,23 @@ def default_corpus(per_template: int = 8, seed: int = 2026) -> list[tuple[str, s
     """(title, text, second-level category) rows, `per_template` fillings of every template."""
     rng = random.Random(seed)
     templates = []
-    for leaf, items in content.T.items():
+    for leaf, items in examples.T.items():
         templates += [(leaf, t, "person") for t in items]
-    for leaf, items in content.ACCUSATIONS.items():
+    for leaf, items in examples.ACCUSATIONS.items():
         templates += [(leaf, t, "anonymous") for t in items]
-    for items in content.ADVICE.values():
+    for items in examples.ADVICE.values():
         templates += [(leaf, tuple(t), "person") for leaf, *t in items]
     rows = []
     for leaf, template, opening in templates:
         for _ in range(per_template):
             district, township, village = rng.choice(PLACES)
-            slots = content.Slots(
+            slots = examples.Slots(
                 rng,
                 place=village,
                 township=township,
                 district=district,
                 received=date(2026, 1, 1) + timedelta(days=rng.randint(0, 365)),
             )
-            title, text, request = content.compose(slots, template, opening_kind=opening)
+            title, text, request = examples.compose(slots, template, opening_kind=opening)
             rows.append((title, f"{text}{request}", leaf))
     return rows
