@@ -1,5 +1,5 @@
 """Unit scoring benchmark: every unit's score for a year over N matters, from the GROUP BY counts of
-`xinfang.supervision.scores`, next to the same counts taken by per-matter Python loops in the same run.
+`xinfang.supervision.score_counts`, next to the same counts taken by per-matter Python loops in the same run.
 
     .venv/bin/python benchmarks/bench_scoring.py [--matters 1000000] [--year YYYY] [--smoke]
         [--keep DIR] [--load-workers 2] [--seed 1]
@@ -15,11 +15,11 @@ nine in ten resolved within three months).
 
 Then, for the year (default: the last full calendar year the data covers):
 
-* group: `scores.unit_counts(start, end, today)` for all units, then `scorecard.score` for each
-  with `scores.active_weights()` — run twice, the first run on whatever the page cache holds;
+* group: `score_counts.unit_counts(start, end, today)` for all units, then `scorecard.score` for each
+  with `score_counts.active_weights()` — run twice, the first run on whatever the page cache holds;
 * loops: the same Counts from every Matter, MatterEvent and CaseOwnership row streamed into Python
   (`values_list(...).iterator()`, no WHERE, no GROUP BY) and tested one at a time against the
-  definitions in the docstring of scores.py, then scored the same way.
+  definitions in the docstring of score_counts.py, then scored the same way.
 
 The two {unit: Counts} must be equal (MATCH; otherwise the first differences are listed and the
 exit status is 1). Printed: seconds, units scored, queries, rows read and peak RSS per method, the
@@ -56,7 +56,7 @@ REPEAT_SHARE = 0.03
 OWNED_SHARE = 0.005
 CHUNK = 20_000  # rows per fetch when streaming
 
-# The definitions of scores.py's docstring, written out again for the loops (not imported from it).
+# The definitions of score_counts.py's docstring, written out again for the loops (not imported from it).
 TIMELY = frozenset({"dispatch", "acceptance"})  # 转送交办, 受理告知
 REPLY = frozenset({"handling", "review_decision", "rereview_decision"})  # 处理意见, 复查, 复核
 GOOD = frozenset({"satisfied", "basically"})
@@ -294,11 +294,11 @@ class QueryCounter:
 
 
 def by_group(start: date, end: date, today: date):
-    """What the product does: the GROUP BY counts of scores.py, then the pure scoring."""
-    from xinfang.supervision import scorecard, scores
+    """What the product does: the GROUP BY counts of score_counts.py, then the pure scoring."""
+    from xinfang.supervision import score_counts, scorecard
 
-    counts = scores.unit_counts(start, end, today)
-    weights = scores.active_weights()
+    counts = score_counts.unit_counts(start, end, today)
+    weights = score_counts.active_weights()
     return counts, {unit: scorecard.score(c, weights) for unit, c in counts.items()}, None
 
 
@@ -307,7 +307,7 @@ def by_loops(start: date, end: date, today: date):
     from django.utils import timezone
 
     from xinfang.petitions.models import Matter, MatterEvent
-    from xinfang.supervision import scorecard, scores
+    from xinfang.supervision import score_counts, scorecard
     from xinfang.supervision.models import CaseOwnership
     from xinfang.supervision.scorecard import Counts
 
@@ -401,7 +401,7 @@ def by_loops(start: date, end: date, today: date):
         if resolved_on is not None and start <= resolved_on <= end:
             c.owned_resolved += 1
 
-    weights = scores.active_weights()
+    weights = score_counts.active_weights()
     counts = dict(counts)
     return counts, {unit: scorecard.score(c, weights) for unit, c in counts.items()}, rows
 
@@ -510,7 +510,7 @@ def print_ranking(results, units):
 
 def drill_down(counts, units, start, end, today) -> int:
     """matters_behind(part, unit).count() for the unit with the largest count of each part."""
-    from xinfang.supervision import scores
+    from xinfang.supervision import score_counts
     from xinfang.supervision.scorecard import PARTS
 
     def value(c, part):
@@ -528,7 +528,7 @@ def drill_down(counts, units, start, end, today) -> int:
     for part in PARTS:
         unit, expected = max(((u, value(c, part)) for u, c in counts.items()), key=lambda x: (x[1], -x[0]))
         started = time.perf_counter()
-        got = scores.matters_behind(part, unit, start, end, today).count()
+        got = score_counts.matters_behind(part, unit, start, end, today).count()
         ms = (time.perf_counter() - started) * 1000
         flag = "" if got == expected else "  ≠ (matters, not rows: or a different definition)"
         mismatched += got != expected

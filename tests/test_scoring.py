@@ -10,7 +10,7 @@ import pytest
 from conftest import Driver, at
 
 from xinfang.petitions.services import link_repeat, perform
-from xinfang.supervision import scores, services
+from xinfang.supervision import score_counts, services
 from xinfang.supervision.models import ScoreScheme
 from xinfang.supervision.scorecard import PARTS, Counts, Weights, score
 
@@ -148,7 +148,7 @@ EXPECTED = Counts(
 
 
 def test_unit_counts_field_by_field(world, book):
-    counts = scores.unit_counts(START, END, TODAY)
+    counts = score_counts.unit_counts(START, END, TODAY)
     got = counts[world.units.d1_dept.pk]
     for f in fields(Counts):
         assert (f.name, getattr(got, f.name)) == (f.name, getattr(EXPECTED, f.name))
@@ -157,7 +157,7 @@ def test_unit_counts_field_by_field(world, book):
 
 
 def test_score_of_the_fixture(world, book):
-    result = score(scores.unit_counts(START, END, TODAY)[world.units.d1_dept.pk], Weights())
+    result = score(score_counts.unit_counts(START, END, TODAY)[world.units.d1_dept.pk], Weights())
     # 及时受理率 5 × 4/(4+3+1) = 2.5; 按期答复率 10 × 4/(4+1+1) = 6.67; 满意率 10 × 2/3 = 6.67;
     # 参评率 5 × 3/(3+1) = 3.75; 重复信访 −1 × 2 = −2; 包案化解率 1/2 = 50% < 85% → −5.
     # 2.5 + 6.67 + 6.67 + 3.75 − 2 − 5 = 12.59
@@ -185,10 +185,10 @@ def test_score_of_the_fixture(world, book):
 def test_judging_day_decides_what_is_open(world, book):
     unit = world.units.d1_dept.pk
     # E's 受理 is due 06-19: on that day it is not yet open; the next day it is.
-    assert scores.unit_counts(START, END, date(2025, 6, 19))[unit].timely_open == 0
-    assert scores.unit_counts(START, END, date(2025, 6, 20))[unit].timely_open == 1
+    assert score_counts.unit_counts(START, END, date(2025, 6, 19))[unit].timely_open == 0
+    assert score_counts.unit_counts(START, END, date(2025, 6, 20))[unit].timely_open == 1
     # F's 办理 is due 06-16 and D's 评价 window 05-29: both passed by 06-17, B's 06-19 not yet.
-    early = scores.unit_counts(START, END, date(2025, 6, 17))[unit]
+    early = score_counts.unit_counts(START, END, date(2025, 6, 17))[unit]
     assert (early.reply_open, early.unrated_expired, early.reply_late) == (1, 1, 1)
 
 
@@ -214,10 +214,10 @@ def test_matters_behind_every_part(world, book):
     assert set(expected) == set(PARTS)
     unit = world.units.d1_dept.pk
     for part, matters in expected.items():
-        got = set(scores.matters_behind(part, unit, START, END, TODAY).values_list("pk", flat=True))
+        got = set(score_counts.matters_behind(part, unit, START, END, TODAY).values_list("pk", flat=True))
         assert (part, got) == (part, {x.pk for x in matters})
     with pytest.raises(KeyError):
-        scores.matters_behind("bogus", unit, START, END, TODAY)
+        score_counts.matters_behind("bogus", unit, START, END, TODAY)
 
 
 def test_a_paused_step_counts_again_once_the_hearing_ends(world, book):
@@ -225,11 +225,11 @@ def test_a_paused_step_counts_again_once_the_hearing_ends(world, book):
     j = perform(book.J.pk, world.hope, "end_hearing", now=at(2025, 7, 1))
     assert (j.clock_paused, j.due_date) == (False, date(2025, 7, 11))
     unit = world.units.d1_dept.pk
-    assert scores.unit_counts(START, END, TODAY)[unit].reply_open == 1  # still only F
+    assert score_counts.unit_counts(START, END, TODAY)[unit].reply_open == 1  # still only F
     july = (date(2025, 7, 1), date(2025, 7, 31))
-    assert scores.unit_counts(*july, date(2025, 7, 11))[unit].reply_open == 0  # the last day
-    assert scores.unit_counts(*july, date(2025, 7, 12))[unit].reply_open == 1
-    behind = scores.matters_behind("reply_open", unit, *july, date(2025, 7, 12))
+    assert score_counts.unit_counts(*july, date(2025, 7, 11))[unit].reply_open == 0  # the last day
+    assert score_counts.unit_counts(*july, date(2025, 7, 12))[unit].reply_open == 1
+    behind = score_counts.matters_behind("reply_open", unit, *july, date(2025, 7, 12))
     assert list(behind.values_list("pk", flat=True)) == [j.pk]
 
 
@@ -302,7 +302,7 @@ def test_default_scheme_from_the_migration(db):
         scheme.ownership_threshold,
         scheme.ownership_penalty,
     ) == (5, 10, 10, 5, 1, 85, 5)
-    assert scores.active_weights() == Weights()
+    assert score_counts.active_weights() == Weights()
 
 
 def test_active_weights_read_the_edited_scheme(db):
@@ -310,24 +310,28 @@ def test_active_weights_read_the_edited_scheme(db):
     scheme.satisfaction = Decimal("15")
     scheme.per_repeat = Decimal("0.5")
     scheme.save()
-    assert scores.active_weights() == Weights(satisfaction=15, per_repeat=0.5)
+    assert score_counts.active_weights() == Weights(satisfaction=15, per_repeat=0.5)
     other = ScoreScheme.objects.create(name="市级方案", active=True, ownership_threshold=Decimal("90"))
     scheme.refresh_from_db()
     assert not scheme.active and ScoreScheme.objects.get(active=True) == other
-    assert scores.active_weights() == Weights(ownership_threshold=90)
+    assert score_counts.active_weights() == Weights(ownership_threshold=90)
     ScoreScheme.objects.update(active=False)
-    assert scores.active_weights() == Weights()
+    assert score_counts.active_weights() == Weights()
 
 
 def test_a_matter_received_at_midnight_belongs_to_one_year_only(world):
     d = Driver(world, start=at(2026, 1, 1, 0))  # 2026-01-01 00:00 Beijing time
     d.do(d.register(), "assign", unit=world.units.d1_dept)
     unit = world.units.d1_dept.pk
-    last_year = scores.unit_counts(date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)).get(unit, Counts())
-    this_year = scores.unit_counts(date(2026, 1, 1), date(2026, 12, 31), date(2026, 3, 1)).get(unit, Counts())
+    last_year = score_counts.unit_counts(date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)).get(
+        unit, Counts()
+    )
+    this_year = score_counts.unit_counts(date(2026, 1, 1), date(2026, 12, 31), date(2026, 3, 1)).get(
+        unit, Counts()
+    )
     assert (last_year.petitions, this_year.petitions) == (0, 1)
     assert (
-        scores.matters_behind(
+        score_counts.matters_behind(
             "petitions", unit, date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 1)
         ).count()
         == 0

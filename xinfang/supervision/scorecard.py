@@ -1,6 +1,7 @@
-"""Unit scoring (考核) formulas, DESIGN §4. Plain Python, no Django: the counts come from
-scores.py (one GROUP BY per measure); this module turns them into rates, points and the reasons
-a unit sees."""
+"""Unit scoring (考核) formulas: 及时受理率, 按期答复率, 群众满意率 and 参评率 weighted into points, a
+deduction per repeat petition (重复信访) and a penalty when 包案化解率 falls below a threshold. Plain
+Python, no Django: the counts come from score_counts.py (one GROUP BY per measure, in the database);
+this module turns them into rates, points and the reasons a unit sees."""
 
 from dataclasses import dataclass, field, fields
 
@@ -29,7 +30,9 @@ class Counts:
 
 @dataclass(frozen=True)
 class Weights:
-    """The published county scheme (DESIGN §4) is the default."""
+    """The default weights are those of a published county scheme: 及时受理率 5, 按期答复率 10,
+    群众满意率 10, 参评率 5 points, one point off per repeat petition, 5 points off when 包案化解率
+    is below 85 %. Deployments set their own in 系统管理「考核方案」 (ScoreScheme)."""
 
     timely_acceptance: float = 5
     on_time_reply: float = 10

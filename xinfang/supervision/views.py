@@ -18,7 +18,7 @@ from xinfang.petitions.models import Matter, normalize_tracking_code
 from xinfang.petitions.views import get_visible_matter
 from xinfang.petitions.workflow import OPEN_STATUSES
 
-from . import forms, scores, services
+from . import forms, score_counts, services
 from .models import (
     Campaign,
     CampaignCase,
@@ -558,10 +558,10 @@ def ranking(request):
     form, start, end = _period(request)
     root = oversight_root(user.unit)
     units = {u.pk: u for u in Unit.objects.filter(path__startswith=root.path)}
-    weights = scores.active_weights()
+    weights = score_counts.active_weights()
     rows = [
         (units[pk], score(c, weights))
-        for pk, c in scores.cached_unit_counts(start, end).items()
+        for pk, c in score_counts.cached_unit_counts(start, end).items()
         if pk in units
     ]
     rows.sort(key=lambda r: (-r[1].total, r[0].path))
@@ -587,7 +587,7 @@ def unit_score(request, unit):
     user = request.user
     unit = _scored_unit(user, unit)
     form, start, end = _period(request)
-    counts = scores.cached_unit_counts(start, end).get(unit.pk) or scores.Counts()
+    counts = score_counts.cached_unit_counts(start, end).get(unit.pk) or score_counts.Counts()
     return render(
         request,
         "supervision/unit_score.html",
@@ -596,7 +596,7 @@ def unit_score(request, unit):
             "form": form,
             "start": start,
             "end": end,
-            "score": score(counts, scores.active_weights()),
+            "score": score(counts, score_counts.active_weights()),
             "can_drill": user.role != Role.ANALYST,
         },
     )
@@ -612,7 +612,7 @@ def drill(request, unit, part):
     if part not in PARTS:
         raise PermissionDenied("未知的统计项。")
     form, start, end = _period(request)
-    matters = scores.matters_behind(part, unit.pk, start, end, clock.today())
+    matters = score_counts.matters_behind(part, unit.pk, start, end, clock.today())
     shown = matters.visible_to(user).select_related("holder_unit").order_by("-received_at")
     return render(
         request,

@@ -22,7 +22,7 @@ from xinfang.analytics.panels import Period, Scope
 from xinfang.core import clock
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import MatterEvent
-from xinfang.supervision import scores
+from xinfang.supervision import score_counts
 from xinfang.supervision.models import Supervision
 from xinfang.supervision.scorecard import Counts, score
 from xinfang.supervision.services import oversight_root
@@ -120,7 +120,7 @@ def _alerts(period: Period, division: Division) -> list[Alert]:
 
 def _rates(units: list[int], period: Period, today: date) -> dict:
     """The territory's rates as unit scoring defines them (the same score lines, summed counts)."""
-    counts = scores.unit_counts(period.first, period.last, today)
+    counts = score_counts.unit_counts(period.first, period.last, today)
     total = sum((counts.get(pk, Counts()) for pk in units), Counts())
     lines = {line.key: line for line in score(total).lines}
     return {

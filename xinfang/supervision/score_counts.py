@@ -1,4 +1,5 @@
-"""The counts behind unit scoring, straight from the records (DESIGN §4: never typed in).
+"""The counts behind unit scoring (考核), taken from the database: computed from the handling
+records, never typed in. scorecard.py turns them into rates and points.
 
 Each measure is one GROUP BY over an indexed column, so scoring every unit for a year reads each
 relevant row once. `matters_behind` lists the matters behind any one count (the drill-down).
