@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from xinfang.cases.models import ReminderLevel
 from xinfang.core import clock
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
@@ -25,6 +26,7 @@ def test_reminders_fire_once_at_warning_and_once_when_overdue(world):
 
     assert sweep(date(2025, 9, 26)) == {"warning": 0, "overdue": 0, "closed": 0}
     assert sweep(date(2025, 9, 27))["warning"] == 1
+    assert Matter.objects.get(pk=matter.pk).reminded_level == ReminderLevel.WARNING
     assert sweep(date(2025, 9, 28))["warning"] == 0  # once
     reminders = Notification.objects.filter(matter=matter, kind="reminder_warning")
     assert {n.recipient_user for n in reminders} == {
@@ -42,8 +44,10 @@ def test_new_step_resets_reminders(world):
     d = Driver(world, start=at(2025, 9, 16))
     matter = d.register()
     sweep(date(2025, 10, 10))
+    matter.refresh_from_db()
+    assert matter.reminded_level == ReminderLevel.OVERDUE
     matter = d.do(matter, "assign", days=25)  # 2025-10-11, a 调休 Saturday
-    assert matter.reminded_level == 0 and matter.due_step == "acceptance"
+    assert matter.reminded_level == ReminderLevel.NONE and matter.due_step == "acceptance"
     assert matter.due_date == date(2025, 10, 27)  # 10-26 is a Sunday
 
 
