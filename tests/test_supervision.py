@@ -1,4 +1,4 @@
-"""Supervision (issue 6): 催办 on the right day, 督办 and 领导批示 with the units' answers, 领导包案,
+"""Supervision: 催办 on the right day, 督办 and 领导批示 with the units' answers, 领导包案,
 积案化解 campaigns, 化解措施 and 息诉罢访, all through the service write path."""
 
 from datetime import date

@@ -1,6 +1,6 @@
 """Legal deadline arithmetic on the Chinese working-day calendar. Plain Python, no Django.
 
-Rules (see DESIGN §3 and issue 2):
+Rules:
 - the start day is not counted;
 - calendar-day periods that end on a rest day or public holiday end on the next working day;
 - working days follow the State Council schedule including 调休 working weekends, with an

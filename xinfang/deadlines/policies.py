@@ -1,7 +1,9 @@
 """Deadline policies: each workflow step gets N days, calendar or working. Plain Python, no Django.
 
-The national defaults follow 《信访工作条例》 (2022); the Zhejiang set follows the local rules
-named in DESIGN §3. Deployments edit their own sets in the admin pages (PolicyRule rows override these).
+The national defaults follow 《信访工作条例》 (2022), whose "日" are calendar days except the one
+explicit "5 个工作日"; the Zhejiang set follows Zhejiang's local rules (register and decide within 5
+working days, handle in 30 days, extend by up to 60). Deployments edit their own sets in the admin
+pages (PolicyRule rows override these).
 """
 
 from .engine import Period

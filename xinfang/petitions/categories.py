@@ -1,4 +1,5 @@
-"""The national two-level content category scheme used to seed a new deployment (DESIGN §5).
+"""The national two-level content category scheme (17 first-level categories of the national petition
+information system, each with its second-level items) used to seed a new deployment.
 After seeding it is data: admins rename, add and retire categories in the admin pages."""
 
 NATIONAL_CATEGORIES = {

@@ -59,7 +59,9 @@ class ReplyOutcome(models.TextChoices):
 
 
 class Resolution(models.TextChoices):
-    """How the matter was resolved (四个到位, DESIGN §3): recorded with every reply."""
+    """How the matter was resolved, the four outcomes leaders ask for (四个到位): a reasonable
+    request solved, an unreasonable one explained, unlawful behaviour handled by law, hardship
+    helped. Recorded with every reply."""
 
     SOLVED = "solved", "问题解决到位"
     EXPLAINED = "explained", "解释疏导到位"

@@ -1,6 +1,7 @@
-"""How a petition filed online enters the workflow (DESIGN §3, art. 21): which bureau receives it,
-under which account, what counts as the same submission sent twice. Which files are accepted is
-decided with the staff's attachments, in xinfang/core/uploads.py."""
+"""How a petition filed online enters the workflow (《信访工作条例》 art. 21: petitions from every
+channel are entered into the information system): which bureau receives it, under which account,
+what counts as the same submission sent twice. Which files are accepted is decided with the staff's
+attachments, in xinfang/core/uploads.py."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Supervision and accountability (issue 6): 催办, 督办 and 领导批示 with the units' answers,
+"""Supervision and accountability: 催办, 督办 and 领导批示 with the units' answers,
 领导包案 with milestones, 领导接访 days, 积案化解 campaigns, the methods used on a matter
 (会商, 调解, 听证, 救助 …), 息诉罢访 follow-up, and the unit scoring (考核) schemes."""
 
@@ -326,8 +326,9 @@ class FollowUp(models.Model):
 
 
 class ScoreScheme(models.Model):
-    """The weights of unit scoring (考核). The default follows the published county scheme in
-    DESIGN §4; an administrator edits it or adds another and marks it active."""
+    """The weights of unit scoring (考核). The default is a published county scheme (及时受理率 5,
+    按期答复率 10, 群众满意率 10, 参评率 5 points, one point off per repeat petition, 5 off below 85 %
+    包案化解率); an administrator edits it or adds another and marks it active."""
 
     name = models.CharField("方案名称", max_length=100, unique=True)
     active = models.BooleanField("当前使用", default=False)
