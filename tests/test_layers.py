@@ -25,7 +25,7 @@ LAYERS = [
     ("org", ["xinfang.org"]),
     ("deadlines", ["xinfang.deadlines"]),
     ("audit", ["xinfang.audit"]),
-    ("kernel", ["xinfang.petitions"]),
+    ("kernel", ["xinfang.petitions", "xinfang.cases"]),  # cases: the kernel, being split out of petitions
     (
         "features",
         [
