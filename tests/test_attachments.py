@@ -33,13 +33,14 @@ SVG = (
 )
 HTML = b"<!doctype html><html><body><script>fetch('/matters/export/')</script></body></html>"
 REFUSED = [("report.pdf", EXE), ("图.svg", SVG), ("说明.html", HTML)]
+REFUSED_IDS = ["exe", "svg", "html"]
 
 
 def upload(name, content, content_type="application/pdf"):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.mark.parametrize("name, content", REFUSED)
+@pytest.mark.parametrize("name, content", REFUSED, ids=REFUSED_IDS)
 def test_registration_refuses_a_file_that_is_not_an_image_or_pdf(client, world, name, content):
     sign_in(client, "alice")
     response = client.post(
@@ -58,7 +59,7 @@ def test_registration_keeps_real_images_and_pdfs_with_the_type_found(client, wor
     assert stored == {"照片.jpg": "image/png", "来信.pdf": "application/pdf"}  # not the browser's word
 
 
-@pytest.mark.parametrize("name, content", REFUSED)
+@pytest.mark.parametrize("name, content", REFUSED, ids=REFUSED_IDS)
 def test_an_action_form_refuses_it_too(client, world, name, content):
     d = Driver(world)
     matter = d.do(d.register(), "assign")
@@ -71,7 +72,7 @@ def test_an_action_form_refuses_it_too(client, world, name, content):
     assert not Attachment.objects.exists()
 
 
-@pytest.mark.parametrize("name, content", REFUSED)
+@pytest.mark.parametrize("name, content", REFUSED, ids=REFUSED_IDS)
 def test_the_one_place_attachments_are_saved_refuses_it(world, name, content):
     matter = Driver(world).register()
     with pytest.raises(ValidationError, match="不是图片或PDF文件"):
@@ -98,6 +99,7 @@ def stored(world, name, content, content_type):
         ("来信.pdf", pdf(), "application/pdf"),
         ("扫描.pdf", png(), "image/png"),
     ],
+    ids=["png", "pdf", "png-named-pdf"],
 )
 def test_images_and_pdfs_open_in_the_browser_sandboxed(client, world, name, content, content_type):
     att = stored(world, name, content, "application/octet-stream")
@@ -110,7 +112,7 @@ def test_images_and_pdfs_open_in_the_browser_sandboxed(client, world, name, cont
     assert b"".join(response.streaming_content) == content
 
 
-@pytest.mark.parametrize("name, content", REFUSED)
+@pytest.mark.parametrize("name, content", REFUSED, ids=REFUSED_IDS)
 def test_anything_else_stored_earlier_is_a_sandboxed_download(client, world, name, content):
     att = stored(world, name, content, "application/pdf" if name.endswith(".pdf") else "text/html")
     sign_in(client, "alice")

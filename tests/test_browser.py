@@ -9,6 +9,7 @@ import pytest
 from conftest import PASSWORD, PETITIONER
 from django.db import connections
 
+from xinfang.core import clock
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
 
@@ -341,8 +342,6 @@ def test_registrar_accepts_and_corrects_suggestions(world, live_server, browser,
 def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, live_server, browser, driver):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from xinfang.supervision.models import Supervision
 
     base = live_server.url
@@ -350,7 +349,7 @@ def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, liv
     page = browser.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     matter = driver.to(Status.HANDLING)
-    due = timezone.localdate() + timedelta(days=7)
+    due = clock.today() + timedelta(days=7)
 
     # 督查员 issues a 红牌督办 from the matter's page.
     login(page, base, "sam")
@@ -390,7 +389,7 @@ def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, liv
 
     # A backlog campaign over this matter shows its burn-down chart (ECharts under the page's CSP).
     page.goto(f"{base}/supervision/campaigns/")
-    page.fill("#id_target_date", (timezone.localdate() + timedelta(days=30)).isoformat())
+    page.fill("#id_target_date", (clock.today() + timedelta(days=30)).isoformat())
     page.fill("#id_codes", matter.display_code)
     page.get_by_role("button", name="冻结清单").click()
     page.wait_for_url(f"{base}/supervision/campaigns/*/")
@@ -402,8 +401,6 @@ def test_supervisor_issues_red_card_the_unit_answers_and_it_is_closed(world, liv
 def test_dashboard_draws_its_charts_and_drills_down(world, live_server, browser, driver):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from xinfang.analytics import snapshot
     from xinfang.petitions.choices import Channel
 
@@ -413,8 +410,8 @@ def test_dashboard_draws_its_charts_and_drills_down(world, live_server, browser,
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    today = timezone.localdate()
-    driver.now = timezone.now() - timedelta(hours=2)
+    today = clock.today()
+    driver.now = clock.now() - timedelta(hours=2)
     letters = [driver.register() for _ in range(3)]
     south = [driver.register(channel=Channel.ONLINE, division=world.divisions.d2) for _ in range(2)]
     snapshot.refresh()

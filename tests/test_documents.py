@@ -12,6 +12,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from xinfang.core import clock
 from xinfang.documents import notices
 from xinfang.petitions.choices import Status
 from xinfang.supervision import services as supervision
@@ -146,7 +147,7 @@ def test_the_supervision_sheet_downloads_in_the_same_layout(client, world, drive
         level="red",
         reasons=["overdue"],
         text="请主要负责人亲自督办。",
-        due_on=timezone.localdate() + timedelta(days=5),
+        due_on=clock.today() + timedelta(days=5),
     )
     sign_in(client, "sam")
     doc = opened(client.get(reverse("documents:supervision", args=[sup.pk])))

@@ -9,8 +9,8 @@ from conftest import PETITIONER, Driver
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.petitions.choices import Channel, Status
 from xinfang.petitions.models import Matter
 
@@ -207,10 +207,10 @@ def test_timeline_shows_what_the_regulation_makes_public_and_nothing_internal(cl
 
 def replied_recently(world, days_ago=3):
     """A matter whose reply was delivered a few days ago, so the 30-day windows are open today."""
-    d = Driver(world, start=timezone.now() - timedelta(days=days_ago + 20))
+    d = Driver(world, start=clock.now() - timedelta(days=days_ago + 20))
     matter = d.do(d.do(d.to(Status.DISPATCHED), "accept"), "submit_reply")
-    d.now = timezone.now()
-    return d.do(matter, "approve_reply", days=0, delivered_on=timezone.localdate() - timedelta(days=days_ago))
+    d.now = clock.now()
+    return d.do(matter, "approve_reply", days=0, delivered_on=clock.today() - timedelta(days=days_ago))
 
 
 def test_rating_and_asking_for_review_inside_the_window(client, world):

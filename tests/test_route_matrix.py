@@ -24,6 +24,7 @@ from test_scoping import EXPECTED
 from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import ModelVersion
+from xinfang.core import clock
 from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
 from xinfang.org.models import Role
@@ -346,7 +347,7 @@ def objects(world):
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )
     version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
-    today = timezone.localdate()
+    today = clock.today()
     supervision = supervision_services.issue(
         world.sam,
         kind="supervise",

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from conftest import sign_in
 from django.urls import reverse
-from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.petitions.choices import Status
 from xinfang.supervision.models import Supervision
 
@@ -21,7 +21,7 @@ def test_supervisor_picks_matters_from_the_list_and_supervises_them_at_once(clie
     url = reverse("supervision:issue") + f"?matter={first.pk}&matter={second.pk}"
     page = client.get(url).content.decode()
     assert first.display_code in page and second.display_code in page
-    due = timezone.localdate() + timedelta(days=10)
+    due = clock.today() + timedelta(days=10)
     response = client.post(
         url,
         {
@@ -86,7 +86,7 @@ def test_a_supervision_over_several_units_shows_each_unit_only_its_own_matters(c
         level="normal",
         reasons=["overdue"],
         text="请加快办理",
-        due_on=timezone.localdate() + timedelta(days=3),
+        due_on=clock.today() + timedelta(days=3),
     )
     assert set(sup.tasks.values_list("unit__name", flat=True)) == {
         world.units.d1_dept.name,

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core import encrypted_files
+from xinfang.core import clock, encrypted_files
 from xinfang.core.tables import FileRefused, Limits, Table, open_table
 from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
@@ -138,7 +138,7 @@ def _run(job: ImportJob, progress):
     if problems:
         raise FileRefused("".join(problems))
     table = read(path)
-    now = timezone.now()
+    now = clock.now()  # the day the rows are checked against and registered on
     checker = RowChecker(
         job.user,
         {k: int(v) for k, v in job.mapping.items()},

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from xinfang.core import crypto
+from xinfang.core import clock, crypto
 from xinfang.core.tables import text_of as _text
 from xinfang.org.importers import CodeError, RowError, normalize_code
 from xinfang.org.models import Division, Unit
@@ -67,7 +67,7 @@ class RowChecker:
     mapping: dict[str, int]
     default_nature: str = Nature.APPEAL
     default_request_type: str = RequestType.COMPLAINT
-    now: datetime = field(default_factory=timezone.now)
+    now: datetime = field(default_factory=clock.now)
     _cache: dict = field(default_factory=dict)
 
     def check(self, number: int, cells: list) -> tuple[LedgerRow | None, list[RowError]]:
