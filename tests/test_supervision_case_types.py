@@ -89,7 +89,7 @@ def test_a_supervision_on_a_case_of_another_type(client, world, grievance_type):
     sup = supervisions.issue(
         world.leo,
         kind=Supervision.Kind.INSTRUCT,
-        cases=[grievance],
+        cases=[grievance, grievance],  # named twice, supervised once
         text="请区住建局会同街道妥善处理。",
         due_on=date(2025, 3, 28),
         units=[world.units.d1_dept, world.units.t1],

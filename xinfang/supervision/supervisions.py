@@ -117,7 +117,7 @@ def issue(
     now = now or clock.now()
     today = timezone.localdate(now)
     level, reasons = _check_issue(actor, kind, level, reasons, units, text, due_on, today)
-    cases = list(cases)
+    cases = list({(case_refs.key_of(case), case.pk): case for case in cases}.values())  # each once
     if not cases:
         raise SupervisionError("请至少选择一件事项。")
     for case in cases:
