@@ -316,7 +316,7 @@ def test_days_are_local_dates(world, october):
 
 def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
     from xinfang.analytics.models import Warning
-    from xinfang.supervision import services as supervision
+    from xinfang.supervision import supervisions
 
     snapshot.refresh()
     today = clock.today()
@@ -326,8 +326,8 @@ def test_the_cockpit_shows_what_needs_a_leader_first(client, world, october):
         title="东城区「物业管理」当日信访量异常：20件（预期0～6件）", detail="…", fingerprint="c1",
     )  # fmt: skip
     matter = october["assigned"]
-    sup = supervision.issue(
-        world.sam, kind="supervise", matters=[matter], level="red", reasons=["overdue"],
+    sup = supervisions.issue(
+        world.sam, kind="supervise", cases=[matter], level="red", reasons=["overdue"],
         text="请加快办理物业收费问题", due_on=today + timedelta(days=2),
     )  # fmt: skip
     sign_in(client, "leo")

@@ -44,7 +44,7 @@ def check_supervision_records_went_through_their_write_path():
     assert {"open", "answered", "closed"} <= states
     for sup in Supervision.objects.all():
         assert sup.events.first().action == "issue"
-        assert sup.matters.get().events.filter(action="supervise").exists()
+        assert sup.cases()[0].events.filter(action="supervise").exists()
     assert CaseOwnership.objects.filter(milestones__isnull=False).exists()
     campaign = Campaign.objects.get()
     resolved = campaign.cases.exclude(outcome="")

@@ -15,7 +15,7 @@ from docx.shared import Mm, Pt
 from xinfang.core import clock
 from xinfang.documents import notices
 from xinfang.petitions.choices import Status
-from xinfang.supervision import services as supervision
+from xinfang.supervision import supervisions
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -140,10 +140,10 @@ def test_the_petitioner_downloads_their_own_notices_in_the_portal(client, world,
 
 def test_the_supervision_sheet_downloads_in_the_same_layout(client, world, driver):
     matter = driver.to(Status.HANDLING)
-    sup = supervision.issue(
+    sup = supervisions.issue(
         world.sam,
         kind="supervise",
-        matters=[matter],
+        cases=[matter],
         level="red",
         reasons=["overdue"],
         text="请主要负责人亲自督办。",

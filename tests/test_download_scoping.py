@@ -37,7 +37,7 @@ from xinfang.ledger.models import ImportJob
 from xinfang.org.models import Role, User
 from xinfang.petitions.models import Attachment, ExportJob, Matter
 from xinfang.petitions.tasks import run_export
-from xinfang.supervision import services as supervision
+from xinfang.supervision import supervisions
 
 TITLES = {
     "M1": "湖滨社区物业擅自提高停车费",
@@ -302,10 +302,10 @@ def objects(world, settings):
     assert seen == VISIBLE["tara"]
 
     today = clock.today()
-    o.supervision = supervision.issue(
+    o.supervision = supervisions.issue(
         w.sam,
         kind="supervise",
-        matters=[o.matters["M1"], o.matters["M2"]],
+        cases=[o.matters["M1"], o.matters["M2"]],
         level="yellow",
         reasons=["overdue"],
         text="请加快办理",

@@ -231,6 +231,7 @@ NO_QUERY = {
     "supervision:answer",
     "supervision:return",
     "supervision:matter_panel",
+    "supervision:case_panel",
     "supervision:remind",
     "supervision:measure",
     "supervision:own",

@@ -31,7 +31,7 @@ from xinfang.org.models import Role
 from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
-from xinfang.supervision import services as supervision_services
+from xinfang.supervision import backlog, ownership, reception_days, supervisions
 
 SIGNED_IN = sorted(EXPECTED)
 M1_VISIBLE = {name for name, keys in EXPECTED.items() if "M1" in keys}
@@ -223,9 +223,10 @@ ROUTES = {
         data={"note": "请补充材料"},
     ),
     "supervision:matter_panel": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "supervision:case_panel": Route(on_m1, kwargs=lambda o: {"case_type": "matter", "pk": o.m1.pk}),
     "supervision:remind": Route(
         lambda u: on_m1(u, ok=302),
-        kwargs=lambda o: {"pk": o.m1.pk},
+        kwargs=lambda o: {"case_type": "matter", "pk": o.m1.pk},
         method="post",
         data={"note": "请加快办理"},
     ),
@@ -348,26 +349,26 @@ def objects(world):
     )
     version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
     today = clock.today()
-    supervision = supervision_services.issue(
+    supervision = supervisions.issue(
         world.sam,
         kind="supervise",
-        matters=[m1],
+        cases=[m1],
         level="red",
         reasons=["overdue"],
         text="请加快办理",
         due_on=today + timedelta(days=5),
     )
-    ownership = supervision_services.take_ownership(
+    owned = ownership.take_ownership(
         world.leo, m1, leader=world.leo, unit=world.units.d1_dept, plan="约谈物业", target_date=today
     )
-    campaign = supervision_services.freeze_campaign(
+    campaign = backlog.freeze_campaign(
         world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
     )
     return SimpleNamespace(
         supervision=supervision,
         task=supervision.tasks.get(),
-        ownership=ownership,
-        reception=supervision_services.schedule_reception(
+        ownership=owned,
+        reception=reception_days.schedule_reception(
             world.sam, leader=world.leo, date=today, place="市信访接待中心"
         ),
         campaign=campaign,

@@ -10,7 +10,7 @@ import pytest
 from conftest import Driver, at
 
 from xinfang.petitions.services import link_repeat, perform
-from xinfang.supervision import score_counts, services
+from xinfang.supervision import ownership, score_counts
 from xinfang.supervision.models import ScoreScheme
 from xinfang.supervision.scorecard import PARTS, Counts, Weights, score
 
@@ -28,7 +28,7 @@ def walk(world, received, *steps, **register):
 
 
 def own(world, matter, started, target, resolved=None):
-    ownership = services.take_ownership(
+    owned = ownership.take_ownership(
         world.sam,
         matter,
         leader=world.leo,
@@ -38,8 +38,8 @@ def own(world, matter, started, target, resolved=None):
         now=at(2025, *started),
     )
     if resolved:
-        services.resolve_ownership(world.leo, ownership, resolution="solved", result="已化解。", on=resolved)
-    return ownership
+        ownership.resolve_ownership(world.leo, owned, resolution="solved", result="已化解。", on=resolved)
+    return owned
 
 
 @pytest.fixture

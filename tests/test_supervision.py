@@ -14,7 +14,16 @@ from xinfang.org.models import Division, Role, User
 from xinfang.petitions.choices import Nature, Status
 from xinfang.petitions.models import AccusedParty, Matter, MatterEvent, MatterUnit
 from xinfang.petitions.services import TransitionError, link_repeat, perform, register_matter, sweep
-from xinfang.supervision import services
+from xinfang.supervision import (
+    backlog,
+    follow_up,
+    measures,
+    ownership,
+    reception_days,
+    reminders,
+    supervisions,
+)
+from xinfang.supervision.common import SupervisionError
 from xinfang.supervision.models import (
     Campaign,
     CaseOwnership,
@@ -25,7 +34,6 @@ from xinfang.supervision.models import (
     SupervisionEvent,
     SupervisionTask,
 )
-from xinfang.supervision.services import SupervisionError
 
 
 def act(d, matter, action, when, actor=None, **params):
@@ -34,8 +42,8 @@ def act(d, matter, action, when, actor=None, **params):
     return d.do(matter, action, actor=actor, days=0, **params)
 
 
-def reminders(matter):
-    return list(Reminder.objects.filter(matter=matter).order_by("id"))
+def reminders_of(matter):
+    return list(Reminder.objects.about(matter).order_by("id"))
 
 
 # ---------------------------------------------------------------- 催办 by the sweeper
@@ -46,19 +54,19 @@ def _sweep_fires_on(matter, *, unit, step, before_warn, warn, due, after_due):
     one 超期 the day after it."""
     assert (matter.due_step, matter.warn_date, matter.due_date) == (step, warn, due)
     sweep(before_warn)
-    assert reminders(matter) == []
+    assert reminders_of(matter) == []
     sweep(warn)
-    [warning] = reminders(matter)
+    [warning] = reminders_of(matter)
     assert (warning.kind, warning.unit, warning.step, warning.due_on) == ("warning", unit, step, due)
     assert warning.by is None
     sweep(date.fromordinal(warn.toordinal() + 1))
     sweep(due)  # the last day is still on time
-    assert len(reminders(matter)) == 1
+    assert len(reminders_of(matter)) == 1
     sweep(after_due)
-    kinds = [r.kind for r in reminders(matter)]
+    kinds = [r.kind for r in reminders_of(matter)]
     assert kinds == ["warning", "overdue"]
     sweep(date.fromordinal(after_due.toordinal() + 1))
-    assert len(reminders(matter)) == 2
+    assert len(reminders_of(matter)) == 2
 
 
 def test_builtin_zhejiang_dispatch_reminders_across_national_day(world):
@@ -113,7 +121,7 @@ def test_reply_sent_for_approval_and_returned_keeps_the_deadline(world):
     # → 05-06 (Tue); 临期 after 42 days → 04-16.
     assert (matter.due_date, matter.warn_date) == (date(2025, 5, 6), date(2025, 4, 16))
     sweep(date(2025, 4, 16))
-    assert [r.kind for r in reminders(matter)] == ["warning"]
+    assert [r.kind for r in reminders_of(matter)] == ["warning"]
     matter = act(d, matter, "submit_reply", at(2025, 4, 20))
     assert matter.status == Status.REPLY_PENDING
     assert (matter.due_step, matter.due_date, matter.step_started_on) == (
@@ -129,7 +137,7 @@ def test_reply_sent_for_approval_and_returned_keeps_the_deadline(world):
         date(2025, 3, 5),
     )
     sweep(date(2025, 4, 22))  # the 临期 催办 of this step was already sent
-    assert [r.kind for r in reminders(matter)] == ["warning"]
+    assert [r.kind for r in reminders_of(matter)] == ["warning"]
 
 
 # ---------------------------------------------------------------- event facts
@@ -190,7 +198,7 @@ def test_manual_reminder_by_oversight_and_dispatcher(world):
     d = Driver(world)
     matter = d.to(Status.HANDLING)
     for name in ("sam", "leo", "bob"):
-        r = services.remind(world.users[name], matter, f"{name}催办：请加快办理。", now=at(2025, 3, 10))
+        r = reminders.remind(world.users[name], matter, f"{name}催办：请加快办理。", now=at(2025, 3, 10))
         assert (r.kind, r.unit, r.step, r.due_on, r.by) == (
             "manual",
             world.units.d1_dept,
@@ -198,7 +206,7 @@ def test_manual_reminder_by_oversight_and_dispatcher(world):
             matter.due_date,
             world.users[name],
         )
-    assert Reminder.objects.filter(matter=matter, kind="manual").count() == 3
+    assert Reminder.objects.about(matter).filter(kind="manual").count() == 3
     notices = Notification.objects.filter(matter=matter, kind="supervision")
     assert sorted(n.recipient_user.username for n in notices) == [
         "hank",
@@ -215,17 +223,17 @@ def test_manual_reminder_refusals(world):
     d = Driver(world)
     handling = d.to(Status.HANDLING)
     with pytest.raises(SupervisionError, match="督查员|领导|交办员"):
-        services.remind(world.hank, handling, "请加快。")
+        reminders.remind(world.hank, handling, "请加快。")
     with pytest.raises(SupervisionError, match="工作范围"):
-        services.remind(world.nick, handling, "请加快。")  # 南山区 does not see a 东城区 matter
+        reminders.remind(world.nick, handling, "请加快。")  # 南山区 does not see a 东城区 matter
     with pytest.raises(SupervisionError, match="催办意见"):
-        services.remind(world.sam, handling, "  ")
+        reminders.remind(world.sam, handling, "  ")
     closed = Driver(world).to(Status.CLOSED)
     with pytest.raises(SupervisionError, match="无需催办"):
-        services.remind(world.sam, closed, "请加快。")
+        reminders.remind(world.sam, closed, "请加快。")
     replied = Driver(world).to(Status.REPLIED)  # waiting on the petitioner, not a unit
     with pytest.raises(SupervisionError, match="无需催办"):
-        services.remind(world.sam, replied, "请加快。")
+        reminders.remind(world.sam, replied, "请加快。")
     assert not Reminder.objects.exists()
 
 
@@ -233,10 +241,10 @@ def test_manual_reminder_refusals(world):
 
 
 def _supervise(world, matter, *, level="red", due_on=date(2025, 4, 10), now=None, **kw):
-    return services.issue(
+    return supervisions.issue(
         world.sam,
         kind=Supervision.Kind.SUPERVISE,
-        matters=[matter],
+        cases=[matter],
         text="请于期限内办结并报送办理情况。",
         due_on=due_on,
         level=level,
@@ -260,9 +268,9 @@ def test_supervision_lifecycle(world):
     assert Notification.objects.filter(kind="supervision", recipient_user=world.hank).exists()
 
     with pytest.raises(SupervisionError, match="尚有单位未反馈"):
-        services.close(sup.pk, world.sam, "办结", now=at(2025, 3, 21))
+        supervisions.close(sup.pk, world.sam, "办结", now=at(2025, 3, 21))
 
-    task = services.answer(task.pk, world.hank, "已约谈物业公司，正在整改。", now=at(2025, 3, 25))
+    task = supervisions.answer(task.pk, world.hank, "已约谈物业公司，正在整改。", now=at(2025, 3, 25))
     sup.refresh_from_db()
     assert (sup.state, task.state, task.on_time, task.answered_by) == (
         "answered",
@@ -271,17 +279,17 @@ def test_supervision_lifecycle(world):
         world.hank,
     )
     with pytest.raises(SupervisionError, match="已经反馈"):
-        services.answer(task.pk, world.hope, "补充。", now=at(2025, 3, 26))
+        supervisions.answer(task.pk, world.hope, "补充。", now=at(2025, 3, 26))
 
-    task = services.return_answer(task.pk, world.sam, "请附整改照片。", now=at(2025, 3, 26))
+    task = supervisions.return_answer(task.pk, world.sam, "请附整改照片。", now=at(2025, 3, 26))
     sup.refresh_from_db()
     assert (sup.state, task.state) == ("open", "pending")
 
-    task = services.answer(task.pk, world.hope, "整改完毕，附照片。", now=at(2025, 4, 11))  # a day late
+    task = supervisions.answer(task.pk, world.hope, "整改完毕，附照片。", now=at(2025, 4, 11))  # a day late
     sup.refresh_from_db()
     assert (sup.state, task.on_time) == ("answered", False)
 
-    sup = services.close(sup.pk, world.sam, "整改到位，予以办结。", now=at(2025, 4, 12))
+    sup = supervisions.close(sup.pk, world.sam, "整改到位，予以办结。", now=at(2025, 4, 12))
     assert sup.state == "closed" and sup.closed_at == at(2025, 4, 12)
     assert list(sup.tasks.values_list("state", flat=True)) == ["accepted"]
     assert list(sup.events.values_list("action", flat=True)) == [
@@ -292,17 +300,17 @@ def test_supervision_lifecycle(world):
         "close",
     ]
     with pytest.raises(SupervisionError, match="^该督办已办结。$"):
-        services.close(sup.pk, world.sam, "再次办结")
+        supervisions.close(sup.pk, world.sam, "再次办结")
 
 
 def test_supervision_refusals(world):
     d = Driver(world)
     matter = d.to(Status.HANDLING)
     with pytest.raises(SupervisionError, match="督查员|领导"):
-        services.issue(
+        supervisions.issue(
             world.hank,
             kind="supervise",
-            matters=[matter],
+            cases=[matter],
             text="督办",
             due_on=date(2025, 4, 10),
             level="red",
@@ -322,12 +330,12 @@ def test_supervision_refusals(world):
     sup = _supervise(world, matter)
     [task] = sup.tasks.all()
     with pytest.raises(SupervisionError, match="东城区住房和城乡建设局"):
-        services.answer(task.pk, world.tom, "街道代为反馈。", now=at(2025, 3, 25))
+        supervisions.answer(task.pk, world.tom, "街道代为反馈。", now=at(2025, 3, 25))
     with pytest.raises(SupervisionError, match="只有签发单位"):
-        services.return_answer(task.pk, world.leo, "退回")  # leo is not within 市信访局
+        supervisions.return_answer(task.pk, world.leo, "退回")  # leo is not within 市信访局
     for level in ("yellow", "red"):
         with pytest.raises(SupervisionError, match="更高的督办等级"):
-            services.escalate(
+            supervisions.escalate(
                 sup.pk, world.sam, level=level, due_on=date(2025, 4, 30), note="升级", now=at(2025, 4, 11)
             )
     sup.refresh_from_db()
@@ -338,20 +346,20 @@ def test_escalation_and_overdue_sweep(world):
     d = Driver(world)
     matter = d.to(Status.HANDLING)
     sup = _supervise(world, matter, level="yellow", due_on=date(2025, 4, 10))
-    assert services.sweep_supervision(today=date(2025, 4, 10)) == 0  # the last day is on time
-    assert services.sweep_supervision(today=date(2025, 4, 11)) == 1
-    assert services.sweep_supervision(today=date(2025, 4, 12)) == 0
+    assert supervisions.sweep_supervision(today=date(2025, 4, 10)) == 0  # the last day is on time
+    assert supervisions.sweep_supervision(today=date(2025, 4, 11)) == 1
+    assert supervisions.sweep_supervision(today=date(2025, 4, 12)) == 0
     overdue = Notification.objects.filter(kind="supervision", subject__startswith="督办反馈超期")
     assert sorted(n.recipient_user.username for n in overdue) == ["hank", "hope", "sam"]
     assert sup.events.filter(action="overdue").count() == 1
 
     with pytest.raises(SupervisionError, match="晚于今天"):  # the new supervision is refused …
-        services.escalate(
+        supervisions.escalate(
             sup.pk, world.sam, level="red", due_on=date(2025, 4, 12), note="升级", now=at(2025, 4, 12)
         )
     sup.refresh_from_db()
     assert sup.state == "open" and Supervision.objects.count() == 1  # … and the old one stays open
-    new = services.escalate(
+    new = supervisions.escalate(
         sup.pk,
         world.sam,
         level="listed",
@@ -362,13 +370,13 @@ def test_escalation_and_overdue_sweep(world):
     sup.refresh_from_db()
     assert sup.state == "escalated" and sup.closed_at == at(2025, 4, 12)
     assert new.escalated_from == sup and new.level == "listed" and new.state == "open"
-    assert list(new.matters.all()) == [matter]
+    assert new.cases() == [matter]
     assert [t.unit for t in new.tasks.all()] == [world.units.d1_dept]
     assert new.reasons == ["overdue"] and new.number == "督〔2025〕2号"
     with pytest.raises(SupervisionError, match="^该督办已升级督办，不能升级。$"):
-        services.escalate(sup.pk, world.sam, level="listed", due_on=date(2025, 4, 25), note="再升级")
+        supervisions.escalate(sup.pk, world.sam, level="listed", due_on=date(2025, 4, 25), note="再升级")
     with pytest.raises(SupervisionError, match="^该督办已升级督办，不能再反馈。$"):
-        services.answer(sup.tasks.get().pk, world.hank, "对旧督办反馈。", now=at(2025, 4, 13))
+        supervisions.answer(sup.tasks.get().pk, world.hank, "对旧督办反馈。", now=at(2025, 4, 13))
 
 
 # ---------------------------------------------------------------- 领导批示 and accusations
@@ -378,10 +386,10 @@ def test_leader_instruction_reaches_named_units(world):
     d = Driver(world)
     matter = d.to(Status.HANDLING, division=world.divisions.other_township)  # 西岭镇: not 东湖街道's
     assert not Matter.objects.visible_to(world.tom).filter(pk=matter.pk).exists()
-    sup = services.issue(
+    sup = supervisions.issue(
         world.leo,
         kind=Supervision.Kind.INSTRUCT,
-        matters=[matter],
+        cases=[matter],
         text="请区住建局会同街道妥善处理，一周内报结果。",
         due_on=date(2025, 3, 28),
         units=[world.units.d1_dept, world.units.t1],
@@ -391,25 +399,25 @@ def test_leader_instruction_reaches_named_units(world):
     assert {t.unit for t in sup.tasks.all()} == {world.units.d1_dept, world.units.t1}
     assert Matter.objects.visible_to(world.tom).filter(pk=matter.pk).exists()
     assert MatterEvent.objects.filter(matter=matter, action="instruct", public=False).count() == 1
-    assert sup in services.supervisions_visible_to(world.tom)
+    assert sup in supervisions.supervisions_visible_to(world.tom)
     t1_task = sup.tasks.get(unit=world.units.t1)
-    services.answer(t1_task.pk, world.tom, "街道已配合入户。", now=at(2025, 3, 22))
+    supervisions.answer(t1_task.pk, world.tom, "街道已配合入户。", now=at(2025, 3, 22))
     sup.refresh_from_db()
     assert sup.state == "open"  # 区住建局 has not answered yet
     with pytest.raises(SupervisionError, match="批示送达的单位"):
-        services.issue(
+        supervisions.issue(
             world.leo,
             kind="instruct",
-            matters=[matter],
+            cases=[matter],
             text="阅。",
             due_on=date(2025, 3, 28),
             now=at(2025, 3, 20),
         )
     with pytest.raises(SupervisionError, match="领导"):
-        services.issue(
+        supervisions.issue(
             world.sam,
             kind="instruct",
-            matters=[matter],
+            cases=[matter],
             text="阅。",
             due_on=date(2025, 3, 28),
             units=[world.units.t1],
@@ -425,10 +433,10 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
     for kind, extra in (("instruct", {}), ("supervise", {"level": "red", "reasons": ["procedure"]})):
         actor = world.leo if kind == "instruct" else world.sam
         with pytest.raises(SupervisionError, match="检举控告"):
-            services.issue(
+            supervisions.issue(
                 actor,
                 kind=kind,
-                matters=[accusation],
+                cases=[accusation],
                 text="请核查。",
                 due_on=date(2025, 3, 28),
                 units=[world.units.d1_dept],
@@ -436,10 +444,10 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
                 **extra,
             )
     assert not Supervision.objects.exists()
-    sup = services.issue(
+    sup = supervisions.issue(
         world.sam,
         kind="supervise",
-        matters=[accusation],
+        cases=[accusation],
         text="请街道核查。",
         due_on=date(2025, 3, 28),
         level="normal",
@@ -447,13 +455,13 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
         now=at(2025, 3, 20),
     )
     assert [t.unit for t in sup.tasks.all()] == [world.units.t1]
-    assert sup in services.supervisions_visible_to(world.tom)
-    assert sup not in services.supervisions_visible_to(world.hank)
+    assert sup in supervisions.supervisions_visible_to(world.tom)
+    assert sup not in supervisions.supervisions_visible_to(world.hank)
 
     # A supervision addressed to 区住建局 about a matter later corrected to an accusation against it
     other = Driver(world).to(Status.HANDLING)
     addressed = _supervise(world, other)
-    assert addressed in services.supervisions_visible_to(world.hank)
+    assert addressed in supervisions.supervisions_visible_to(world.hank)
     Matter.objects.filter(pk=other.pk).update(
         nature=Nature.ACCUSATION,
         complained_unit=world.units.d1_dept,
@@ -462,10 +470,10 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
     )
     AccusedParty.objects.create(matter=other, unit=world.units.d1_dept, unit_path=world.units.d1_dept.path)
     for name in ("hank", "hope"):
-        assert addressed not in services.supervisions_visible_to(world.users[name])
-    assert addressed in services.supervisions_visible_to(world.sam)
+        assert addressed not in supervisions.supervisions_visible_to(world.users[name])
+    assert addressed in supervisions.supervisions_visible_to(world.sam)
     with pytest.raises(SupervisionError, match="回避"):
-        services.answer(addressed.tasks.get().pk, world.hope, "已核查。", now=at(2025, 3, 25))
+        supervisions.answer(addressed.tasks.get().pk, world.hope, "已核查。", now=at(2025, 3, 25))
 
 
 # ---------------------------------------------------------------- 领导包案
@@ -474,7 +482,7 @@ def test_accusation_is_never_supervised_by_or_shown_to_the_accused_unit(world):
 def test_case_ownership(world):
     first = Driver(world).to(Status.HANDLING)  # handling due 2025-05-06
     second = Driver(world).to(Status.HANDLING)
-    own = services.take_ownership(
+    own = ownership.take_ownership(
         world.leo,
         first,
         leader=world.leo,
@@ -493,7 +501,7 @@ def test_case_ownership(world):
     assert MatterEvent.objects.filter(matter=first, action="take_ownership", public=False).exists()
     assert Notification.objects.filter(kind="supervision", recipient_user=world.hope, matter=first).exists()
 
-    by_sam = services.take_ownership(
+    by_sam = ownership.take_ownership(
         world.sam,
         second,
         leader=world.leo,
@@ -506,58 +514,58 @@ def test_case_ownership(world):
 
     kwargs = dict(unit=world.units.d1_dept, plan="方案", target_date=date(2025, 4, 30), now=at(2025, 4, 1))
     with pytest.raises(SupervisionError, match="已有领导包案"):
-        services.take_ownership(world.sam, first, leader=world.leo, **kwargs)
+        ownership.take_ownership(world.sam, first, leader=world.leo, **kwargs)
     third = Driver(world).to(Status.HANDLING)
     with pytest.raises(SupervisionError, match="在岗的领导"):
-        services.take_ownership(world.sam, third, leader=world.hope, **kwargs)
+        ownership.take_ownership(world.sam, third, leader=world.hope, **kwargs)
     lena = User.objects.create_user(
         username="lena", password="x", unit=world.units.city_gov, role=Role.LEADER
     )
     with pytest.raises(SupervisionError, match="本人包案"):
-        services.take_ownership(world.leo, third, leader=lena, **kwargs)
+        ownership.take_ownership(world.leo, third, leader=lena, **kwargs)
     with pytest.raises(SupervisionError, match="督查员|领导"):
-        services.take_ownership(world.hope, third, leader=world.leo, **kwargs)
+        ownership.take_ownership(world.hope, third, leader=world.leo, **kwargs)
     with pytest.raises(SupervisionError, match="早于今天"):
-        services.take_ownership(
+        ownership.take_ownership(
             world.sam, third, leader=world.leo, **(kwargs | {"target_date": date(2025, 3, 31)})
         )
 
     first_step, second_step = own.milestones.all()
-    services.complete_milestone(world.hope, first_step, "已约谈。", on=date(2025, 4, 9))
+    ownership.complete_milestone(world.hope, first_step, "已约谈。", on=date(2025, 4, 9))
     with pytest.raises(SupervisionError, match="已完成"):
-        services.complete_milestone(world.hope, first_step, "再次完成。", on=date(2025, 4, 9))
-    extra = services.add_milestone(world.hank, own, "回访", date(2025, 4, 28))
+        ownership.complete_milestone(world.hope, first_step, "再次完成。", on=date(2025, 4, 9))
+    extra = ownership.add_milestone(world.hank, own, "回访", date(2025, 4, 28))
     with pytest.raises(SupervisionError, match="更新包案进展"):
-        services.add_milestone(world.tom, own, "街道回访", date(2025, 4, 28))
+        ownership.add_milestone(world.tom, own, "街道回访", date(2025, 4, 28))
 
-    assert services.stuck_reasons(own, date(2025, 4, 20)) == []  # 业主协商会 is due today
-    assert services.stuck_reasons(own, date(2025, 4, 21)) == ["1个节点逾期未完成：业主协商会"]
-    assert services.stuck_reasons(own, date(2025, 5, 1)) == [
+    assert ownership.stuck_reasons(own, date(2025, 4, 20)) == []  # 业主协商会 is due today
+    assert ownership.stuck_reasons(own, date(2025, 4, 21)) == ["1个节点逾期未完成：业主协商会"]
+    assert ownership.stuck_reasons(own, date(2025, 5, 1)) == [
         "已超过目标化解日期（2025年04月30日）",
         "2个节点逾期未完成：业主协商会",
     ]
     assert extra.due_on == date(2025, 4, 28)
     # the matter's own handling deadline (05-06) has passed as well
-    assert services.stuck_reasons(own, date(2025, 5, 7)) == [
+    assert ownership.stuck_reasons(own, date(2025, 5, 7)) == [
         "已超过目标化解日期（2025年04月30日）",
         "2个节点逾期未完成：业主协商会",
         "事项办理并出具处理意见已超期",
     ]
 
     with pytest.raises(SupervisionError, match="包案领导或督查人员"):
-        services.resolve_ownership(world.hope, own, resolution="solved", result="已解决")
+        ownership.resolve_ownership(world.hope, own, resolution="solved", result="已解决")
     with pytest.raises(SupervisionError, match="四个到位"):
-        services.resolve_ownership(world.leo, own, resolution="maybe", result="已解决")
+        ownership.resolve_ownership(world.leo, own, resolution="maybe", result="已解决")
     with pytest.raises(SupervisionError, match="化解情况"):
-        services.resolve_ownership(world.leo, own, resolution="solved", result=" ")
-    own = services.resolve_ownership(
+        ownership.resolve_ownership(world.leo, own, resolution="solved", result=" ")
+    own = ownership.resolve_ownership(
         world.leo, own, resolution="solved", result="物业恢复原收费标准。", on=date(2025, 4, 29)
     )
     assert (own.state, own.resolved_on, own.resolution) == ("resolved", date(2025, 4, 29), "solved")
-    assert services.stuck_reasons(own, date(2025, 5, 7)) == []
+    assert ownership.stuck_reasons(own, date(2025, 5, 7)) == []
     with pytest.raises(SupervisionError, match="已化解"):
-        services.resolve_ownership(world.leo, own, resolution="solved", result="再次化解")
-    again = services.take_ownership(world.sam, first, leader=world.leo, **kwargs)  # no active one now
+        ownership.resolve_ownership(world.leo, own, resolution="solved", result="再次化解")
+    again = ownership.take_ownership(world.sam, first, leader=world.leo, **kwargs)  # no active one now
     assert again.state == "active"
     assert CaseOwnership.objects.filter(matter=first).count() == 2
 
@@ -590,7 +598,7 @@ def test_campaign(world):
             link_repeat(again.pk, world.alice, original, now=at(2025, 4, day))
     named = _registered(world, at(2025, 5, 15))
     named = act(Driver(world), named, "assign", at(2025, 5, 16))
-    services.take_ownership(
+    ownership.take_ownership(
         world.sam,
         old_open,
         leader=world.leo,
@@ -602,17 +610,17 @@ def test_campaign(world):
     rules = {"open_days": 90, "repeat_times": 2, "codes": [named.code]}
 
     with pytest.raises(SupervisionError, match="晚于今天"):
-        services.freeze_campaign(world.sam, name="积案清仓", target_date=today, rules=rules, today=today)
+        backlog.freeze_campaign(world.sam, name="积案清仓", target_date=today, rules=rules, today=today)
     with pytest.raises(SupervisionError, match="没有筛选到"):
-        services.freeze_campaign(
+        backlog.freeze_campaign(
             world.sam, name="积案清仓", target_date=date(2025, 6, 11), rules={"codes": ["NONE"]}, today=today
         )
     with pytest.raises(SupervisionError, match="督查员|领导"):
-        services.freeze_campaign(
+        backlog.freeze_campaign(
             world.bob, name="积案清仓", target_date=date(2025, 6, 11), rules=rules, today=today
         )
 
-    campaign = services.freeze_campaign(
+    campaign = backlog.freeze_campaign(
         world.sam, name="积案清仓", target_date=date(2025, 6, 11), rules=rules, today=today
     )
     cases = {c.matter_id: c for c in campaign.cases.all()}
@@ -624,31 +632,31 @@ def test_campaign(world):
     assert cases[named.pk].unit == world.units.d1_dept
 
     late = _registered(world, at(2025, 1, 15))  # an old matter registered after the freeze
-    assert late in services.campaign_candidates(world.sam, rules, today)
+    assert late in backlog.campaign_candidates(world.sam, rules, today)
     assert campaign.cases.count() == 4 and not campaign.cases.filter(matter=late).exists()
 
-    services.assign_case(world.sam, cases[named.pk], leader=world.leo)
+    backlog.assign_case(world.sam, cases[named.pk], leader=world.leo)
     with pytest.raises(SupervisionError, match="必须是领导"):
-        services.assign_case(world.sam, cases[named.pk], leader=world.hope)
+        backlog.assign_case(world.sam, cases[named.pk], leader=world.hope)
 
     case = cases[edge_in.pk]
     with pytest.raises(SupervisionError, match="四个到位"):
-        services.record_outcome(world.sam, case, outcome="partly", evidence="材料", on=date(2025, 6, 3))
+        backlog.record_outcome(world.sam, case, outcome="partly", evidence="材料", on=date(2025, 6, 3))
     with pytest.raises(SupervisionError, match="化解依据"):
-        services.record_outcome(world.sam, case, outcome="solved", evidence="  ", on=date(2025, 6, 3))
+        backlog.record_outcome(world.sam, case, outcome="solved", evidence="  ", on=date(2025, 6, 3))
     with pytest.raises(SupervisionError, match="化解日期"):
-        services.record_outcome(world.sam, case, outcome="solved", evidence="协议书", on=date(2025, 5, 31))
+        backlog.record_outcome(world.sam, case, outcome="solved", evidence="协议书", on=date(2025, 5, 31))
     with pytest.raises(SupervisionError, match="只有专项"):
-        services.record_outcome(world.tom, case, outcome="solved", evidence="协议书", on=date(2025, 6, 3))
-    services.record_outcome(world.sam, case, outcome="solved", evidence="调解协议书", on=date(2025, 6, 3))
+        backlog.record_outcome(world.tom, case, outcome="solved", evidence="协议书", on=date(2025, 6, 3))
+    backlog.record_outcome(world.sam, case, outcome="solved", evidence="调解协议书", on=date(2025, 6, 3))
     with pytest.raises(SupervisionError, match="已记录"):
-        services.record_outcome(world.sam, case, outcome="explained", evidence="再记", on=date(2025, 6, 4))
+        backlog.record_outcome(world.sam, case, outcome="explained", evidence="再记", on=date(2025, 6, 4))
     # 区住建局's head records the outcome of a case of her unit
-    services.record_outcome(
+    backlog.record_outcome(
         world.hope, cases[named.pk], outcome="by_law", evidence="依法处理决定书", on=date(2025, 6, 5)
     )
 
-    chart = services.burn_down(campaign, date(2025, 6, 6))
+    chart = backlog.burn_down(campaign, date(2025, 6, 6))
     assert chart["days"][0] == "2025-06-01" and chart["days"][-1] == "2025-06-11" and len(chart["days"]) == 11
     # 4 cases; one resolved 06-03, one 06-05; no value after today (06-06)
     assert chart["remaining"] == [4, 4, 3, 3, 2, 2, None, None, None, None, None]
@@ -658,12 +666,12 @@ def test_campaign(world):
 
     by_unit = {
         r["name"]: (r["total"], r["resolved"], r["remaining"])
-        for r in services.campaign_table(campaign, "unit")
+        for r in backlog.campaign_table(campaign, "unit")
     }
     assert by_unit == {"青溪市信访局": (2, 0, 2), "东城区住房和城乡建设局": (2, 2, 0)}
     by_leader = {
         r["name"]: (r["total"], r["resolved"], r["remaining"])
-        for r in services.campaign_table(campaign, "leader")
+        for r in backlog.campaign_table(campaign, "leader")
     }
     assert by_leader == {str(world.leo): (2, 1, 1), "（未指定）": (2, 1, 1)}
     assert Campaign.objects.get().frozen_on == today
@@ -678,10 +686,10 @@ def test_hearing_measure_pauses_the_clock(world):
     # 60 days from 06-05: 06-30 is +25, 07-31 is +56, 08-04 (Mon) is +60. 临期 +42 → 07-17.
     assert (matter.due_date, matter.warn_date) == (date(2025, 8, 4), date(2025, 7, 17))
     with pytest.raises(SupervisionError, match="举行当天"):
-        services.record_measure(
+        measures.record_measure(
             world.hope, matter, kind="hearing", held_on=date(2025, 6, 9), note="听证", now=at(2025, 6, 10)
         )
-    measure = services.record_measure(
+    measure = measures.record_measure(
         world.hope,
         matter,
         kind="hearing",
@@ -696,7 +704,7 @@ def test_hearing_measure_pauses_the_clock(world):
     # While paused, the day of the sweep is after the due date and after 临期, yet nothing fires.
     assert matter.due_date < date(2025, 8, 20)
     assert sweep(date(2025, 8, 20)) == {"warning": 0, "overdue": 0, "closed": 0}
-    assert reminders(matter) == []
+    assert reminders_of(matter) == []
     with pytest.raises(TransitionError, match="听证尚未结束"):
         perform(
             matter.pk,
@@ -713,7 +721,7 @@ def test_hearing_measure_pauses_the_clock(world):
     measure.refresh_from_db()
     assert measure.pause.last == date(2025, 6, 16)
     sweep(date(2025, 8, 6))  # the clock runs again: past 临期, not yet overdue
-    assert [r.kind for r in reminders(matter)] == ["warning"]
+    assert [r.kind for r in reminders_of(matter)] == ["warning"]
 
 
 def test_assistance_measure_needs_an_amount(world):
@@ -721,14 +729,14 @@ def test_assistance_measure_needs_an_amount(world):
     base = dict(kind="assistance", held_on=date(2025, 3, 10), note="困难救助。", now=at(2025, 3, 10))
     for amount in (None, "", 0, "-5", "abc"):
         with pytest.raises(SupervisionError, match="救助金额"):
-            services.record_measure(world.hope, matter, amount=amount, **base)
+            measures.record_measure(world.hope, matter, amount=amount, **base)
     with pytest.raises(SupervisionError, match="晚于今天"):
-        services.record_measure(world.hope, matter, **(base | {"held_on": date(2025, 3, 11)}), amount=100)
+        measures.record_measure(world.hope, matter, **(base | {"held_on": date(2025, 3, 11)}), amount=100)
     with pytest.raises(SupervisionError, match="工作范围"):
-        services.record_measure(world.nora, matter, amount=100, **base)
-    measure = services.record_measure(world.hope, matter, amount="2000", **base)
+        measures.record_measure(world.nora, matter, amount=100, **base)
+    measure = measures.record_measure(world.hope, matter, amount="2000", **base)
     assert measure.amount == Decimal("2000.00") and measure.pause is None
-    mediation = services.record_measure(
+    mediation = measures.record_measure(
         world.hank,
         matter,
         kind="mediation",
@@ -758,21 +766,21 @@ def test_follow_ups(world, settings):
     link_repeat(before.pk, world.alice, early, now=at(2025, 3, 5))
 
     # 03-07 + 30 days = 04-06: decided on the sweep of that day, not before
-    assert services.sweep_follow_ups(date(2025, 4, 5)) == 0
-    assert services.sweep_follow_ups(date(2025, 4, 6)) == 3
+    assert follow_up.sweep_follow_ups(date(2025, 4, 5)) == 0
+    assert follow_up.sweep_follow_ups(date(2025, 4, 6)) == 3
     results = {f.matter_id: f for f in FollowUp.objects.all()}
     assert results[quiet.pk].stopped is True and results[early.pk].stopped is True
     assert results[again.pk].stopped is False and results[again.pk].basis == "答复后重复信访1次"
     assert results[quiet.pk].due_on == date(2025, 4, 6) and results[quiet.pk].checked_on == date(2025, 4, 6)
-    assert services.sweep_follow_ups(date(2025, 4, 7)) == 0  # decided once
+    assert follow_up.sweep_follow_ups(date(2025, 4, 7)) == 0  # decided once
 
 
 def test_follow_up_with_review_request(world, settings):
     settings.XINFANG_FOLLOW_UP_DAYS = 30
     matter = Driver(world).to(Status.REVIEW_REQUESTED)  # delivered 03-07, review asked 03-08
-    assert services.sweep_follow_ups(date(2025, 4, 6)) == 1
-    follow_up = FollowUp.objects.get(matter=matter)
-    assert follow_up.stopped is False and follow_up.basis == "答复后申请了复查"
+    assert follow_up.sweep_follow_ups(date(2025, 4, 6)) == 1
+    decided = FollowUp.objects.get(matter=matter)
+    assert decided.stopped is False and decided.basis == "答复后申请了复查"
 
 
 def test_supervision_events_are_append_only(world):
@@ -794,12 +802,12 @@ def test_accusation_against_a_person_is_not_shown_to_them(world):
     sup = _supervise(world, matter)
     for accused_side in (world.hank, world.hope):
         assert not Matter.objects.visible_to(accused_side).filter(pk=matter.pk).exists()
-        assert sup not in services.supervisions_visible_to(accused_side)
-    assert sup in services.supervisions_visible_to(world.tina)
+        assert sup not in supervisions.supervisions_visible_to(accused_side)
+    assert sup in supervisions.supervisions_visible_to(world.tina)
     [task] = sup.tasks.all()
     with pytest.raises(SupervisionError, match="反馈"):
-        services.answer(task.pk, world.hank, "已核查。", now=at(2025, 3, 25))
-    assert services.answer(task.pk, world.tina, "已核查。", now=at(2025, 3, 25)).state == "answered"
+        supervisions.answer(task.pk, world.hank, "已核查。", now=at(2025, 3, 25))
+    assert supervisions.answer(task.pk, world.tina, "已核查。", now=at(2025, 3, 25)).state == "answered"
 
 
 def test_campaign_rule_after_rereview(world):
@@ -810,28 +818,28 @@ def test_campaign_rule_after_rereview(world):
     link_repeat(same_day.pk, world.alice, quiet, now=at(2025, 3, 11))
     later = _registered(world, at(2025, 4, 1))
     link_repeat(later.pk, world.alice, final, now=at(2025, 4, 1))
-    picked = services.campaign_candidates(world.sam, {"after_rereview": True}, date(2025, 6, 1))
+    picked = backlog.campaign_candidates(world.sam, {"after_rereview": True}, date(2025, 6, 1))
     assert list(picked) == [final]
 
 
 def test_reception_day(world):
     with pytest.raises(SupervisionError, match="必须是领导"):
-        services.schedule_reception(
+        reception_days.schedule_reception(
             world.bob, leader=world.sam, date=date(2025, 3, 3), place="市信访接待中心"
         )
     with pytest.raises(SupervisionError, match="只能由"):
-        services.schedule_reception(
+        reception_days.schedule_reception(
             world.hank, leader=world.leo, date=date(2025, 3, 3), place="市信访接待中心"
         )
-    day = services.schedule_reception(
+    day = reception_days.schedule_reception(
         world.bob, leader=world.leo, date=date(2025, 3, 3), place="市信访接待中心", topic="物业管理"
     )
     assert (day.unit, day.leader) == (world.units.city_bureau, world.leo)
     received = Driver(world).register(channel="leader")  # 2025-03-03
     other_day = Driver(world, start=at(2025, 3, 4)).register()
-    services.receive_at(world.alice, day, received)
+    reception_days.receive_at(world.alice, day, received)
     with pytest.raises(SupervisionError, match="不是在2025年03月03日收到的"):
-        services.receive_at(world.alice, day, other_day)
+        reception_days.receive_at(world.alice, day, other_day)
     with pytest.raises(SupervisionError, match="工作范围"):
-        services.receive_at(world.nick, day, received)
+        reception_days.receive_at(world.nick, day, received)
     assert list(day.matters.all()) == [received]

@@ -38,7 +38,7 @@ def test_supervisor_picks_matters_from_the_list_and_supervises_them_at_once(clie
     assert response.status_code == 302 and response["Location"] == reverse(
         "supervision:detail", args=[sup.pk]
     )
-    assert set(sup.matters.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert {c.pk for c in sup.cases()} == {first.pk, second.pk}
     assert list(sup.tasks.values_list("unit__name", flat=True)) == [world.units.d1_dept.name]
     board = client.get(reverse("supervision:board")).content.decode()
     assert sup.number in board and "黄牌督办" in board
@@ -75,14 +75,14 @@ def test_unit_sees_its_score_with_reasons_and_the_matters_behind_each_count(clie
 
 def test_a_supervision_over_several_units_shows_each_unit_only_its_own_matters(client, world, driver):
     from xinfang.petitions.models import Matter
-    from xinfang.supervision import services
+    from xinfang.supervision import supervisions
 
     here = driver.to(Status.DISPATCHED)  # at 东城区住建局
     there = driver.do(driver.register(), "assign", unit=world.units.t1)  # at 东湖街道办
-    sup = services.issue(
+    sup = supervisions.issue(
         world.sam,
         kind="supervise",
-        matters=[here, there],
+        cases=[here, there],
         level="normal",
         reasons=["overdue"],
         text="请加快办理",

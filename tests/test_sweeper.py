@@ -102,7 +102,7 @@ def test_sweep_command_acts_on_the_given_day_throughout(world, capsys):
     assert capsys.readouterr().out.strip() == "临期提醒 1 件，超期提醒 1 件，期限届满办结 2 件"
     for matter, kind in [(overdue, "overdue"), (warned, "warning")]:
         assert Notification.objects.filter(matter=matter, kind=f"reminder_{kind}").exists()
-        reminder = Reminder.objects.get(matter=matter)
+        reminder = Reminder.objects.about(matter).get()
         assert reminder.kind == kind and timezone.localdate(reminder.at) == day
     for matter in (review_over, rereview_over):
         matter.refresh_from_db()

@@ -22,8 +22,10 @@ from xinfang.org.access import staff_required
 from xinfang.org.models import Division, Role, Unit
 from xinfang.petitions.choices import Channel, Nature
 from xinfang.petitions.models import Category, Matter
+from xinfang.supervision.common import oversight_root
 from xinfang.supervision.models import CaseOwnership, Supervision
-from xinfang.supervision.services import oversight_root, stuck_reasons, supervisions_visible_to
+from xinfang.supervision.ownership import stuck_reasons
+from xinfang.supervision.supervisions import supervisions_visible_to
 
 from . import display, panels, situation_report, snapshot
 from .display import Table

@@ -32,6 +32,8 @@ class CaseType:
     pause_model: type | None = None
     # The Notification field that refers to cases of this type ("" if notices name no case).
     notification_field: str = ""
+    # The staff page of one case: function(case) → its path (feature pages link cases with it).
+    detail_url: Callable | None = None
 
     def __post_init__(self):
         missing = set(self.workflow.transitions) ^ set(self.apply)

@@ -15,7 +15,7 @@ from xinfang.org.models import Role, User
 from xinfang.petitions.choices import Channel, Resolution, Status
 from xinfang.petitions.models import Matter
 from xinfang.petitions.workflow import OPEN_STATUSES
-from xinfang.supervision import services
+from xinfang.supervision import backlog, follow_up, measures, ownership, reception_days, supervisions
 from xinfang.supervision.models import Measure
 
 
@@ -51,10 +51,10 @@ def _seed(rng) -> dict:
     overdue = [m for m in candidates if _staff(m.holder_unit)][:8]
     for i, matter in enumerate(overdue):
         level = ["red", "yellow", "normal", "listed"][i % 4]
-        sup = services.issue(
+        sup = supervisions.issue(
             supervisor,
             kind="supervise",
-            matters=[matter],
+            cases=[matter],
             level=level,
             reasons=["overdue"] + (["buck_passing"] if level == "red" else []),
             text="该事项已超过办理期限，请单位主要负责人督促办理，按期书面反馈。",
@@ -65,9 +65,9 @@ def _seed(rng) -> dict:
         if i % 3 < 2:
             task = sup.tasks.get()
             answer = "已成立工作专班，约谈相关责任人，预计十日内办结并书面答复。"
-            services.answer(task.pk, _staff(matter.holder_unit), answer)
+            supervisions.answer(task.pk, _staff(matter.holder_unit), answer)
             if i % 3 == 0:
-                services.close(sup.pk, supervisor, "反馈情况属实，同意办结。")
+                supervisions.close(sup.pk, supervisor, "反馈情况属实，同意办结。")
     hard = list(
         Matter.objects.visible_to(leader)
         .filter(status__in=OPEN_STATUSES)
@@ -76,7 +76,7 @@ def _seed(rng) -> dict:
         .order_by("received_at")[:5]
     )
     for i, matter in enumerate(hard):
-        ownership = services.take_ownership(
+        owned = ownership.take_ownership(
             leader,
             matter,
             leader=leader,
@@ -92,12 +92,12 @@ def _seed(rng) -> dict:
             ],
         )
         counts["包案"] += 1
-        services.record_measure(
+        measures.record_measure(
             leader,
             matter,
             kind=Measure.Kind.CONSULTATION,
             held_on=today,
-            participants=f"{ownership.unit}、{matter.registering_unit}",
+            participants=f"{owned.unit}、{matter.registering_unit}",
             note="集体会商，明确由责任单位十日内提出解决方案。",
         )
         counts["化解措施"] += 1
@@ -109,7 +109,7 @@ def _seed(rng) -> dict:
         .first()
     )
     if received is not None:
-        day = services.schedule_reception(
+        day = reception_days.schedule_reception(
             supervisor,
             leader=leader,
             date=timezone.localdate(received.received_at),
@@ -118,10 +118,10 @@ def _seed(rng) -> dict:
         )
         same_day = Matter.objects.filter(channel=Channel.LEADER_RECEPTION, received_at__date=day.date)
         for matter in same_day.visible_to(supervisor)[:10]:
-            services.receive_at(supervisor, day, matter)
+            reception_days.receive_at(supervisor, day, matter)
     # Frozen a month ago and a third resolved since, so the burn-down has a course to show.
     frozen = today - timedelta(days=30)
-    campaign = services.freeze_campaign(
+    campaign = backlog.freeze_campaign(
         supervisor,
         name="信访积案化解专项行动",
         target_date=today + timedelta(days=30),
@@ -131,8 +131,8 @@ def _seed(rng) -> dict:
     cases = list(campaign.cases.select_related("matter"))
     rng.shuffle(cases)
     for case in cases[: len(cases) // 3]:
-        services.assign_case(supervisor, case, leader=leader)
-        services.record_outcome(
+        backlog.assign_case(supervisor, case, leader=leader)
+        backlog.record_outcome(
             supervisor,
             case,
             outcome=rng.choice(Resolution.values),
@@ -140,5 +140,5 @@ def _seed(rng) -> dict:
             on=frozen + timedelta(days=rng.randint(1, 30)),
         )
     counts["积案"] = len(cases)
-    counts["息诉罢访认定"] = services.sweep_follow_ups(today, limit=100000)
+    counts["息诉罢访认定"] = follow_up.sweep_follow_ups(today, limit=100000)
     return counts

@@ -10,6 +10,7 @@ from xinfang.core import crypto
 from xinfang.deadlines.service import policy
 from xinfang.petitions.choices import Channel, ReplyOutcome, ReviewDecision
 from xinfang.petitions.models import format_tracking_code
+from xinfang.supervision.case_refs import label_of
 
 from .gongwen import Gongwen
 
@@ -146,20 +147,20 @@ BODY = {
 assert set(BODY) == set(KINDS)
 
 
-def supervision_sheet(sup, matters) -> bytes:
-    """督办单 / 批示交办单 of a supervision, in the same layout."""
+def supervision_sheet(sup, cases) -> bytes:
+    """督办单 / 批示交办单 of a supervision on cases of any type, in the same layout."""
     doc = Gongwen()
-    doc.title("信访事项督办单" if sup.kind == "supervise" else "领导批示交办单")
+    doc.title(sup.sheet_title)
     doc.subtitle(sup.number)
     doc.salutation("、".join(t.unit.name for t in sup.tasks.select_related("unit")) + "：")
     if sup.kind == "supervise":
         reasons = "、".join(sup.reason_labels())
-        doc.paragraph(f"现对下列信访事项{sup.get_level_display()}（督办事由：{reasons}）。")
+        doc.paragraph(f"现对下列{sup.cases_label}{sup.get_level_display()}（督办事由：{reasons}）。")
     else:
         doc.paragraph("现将领导批示转交你单位办理。")
     doc.table(
-        ["查询码", "事项", "收到日期"],
-        [(format_tracking_code(m.code), m.title, _cn(timezone.localdate(m.received_at))) for m in matters],
+        ["编号", "事项", "类别", "属地"],
+        [(c.display_code, c.title, label_of(c), c.division.full_name()) for c in cases],
     )
     doc.heading1("一、督办要求" if sup.kind == "supervise" else "一、批示内容")
     doc.paragraph(sup.text)

@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponse
 from xinfang.audit import api as audit
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
-from xinfang.petitions.models import Matter
 from xinfang.petitions.views import get_visible_matter
 from xinfang.supervision.views import visible_supervision
 
@@ -52,5 +51,5 @@ def matter_document(request, pk, kind):
 @casework_required
 def supervision_document(request, pk):
     sup = visible_supervision(request.user, pk)
-    matters = Matter.objects.visible_to(request.user).filter(supervisions=sup)
-    return docx_response(notices.supervision_sheet(sup, matters), f"{sup.number}.docx")
+    cases = sup.cases(visible_to=request.user)
+    return docx_response(notices.supervision_sheet(sup, cases), f"{sup.number}.docx")

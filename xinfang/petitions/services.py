@@ -11,6 +11,7 @@ import functools
 from datetime import date, time
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -51,7 +52,7 @@ from .scoping import hidden_from, hidden_q
 from .workflow import WORKFLOW
 
 __all__ = ["StaleMatter", "TransitionError", "can_perform", "check_actor", "grant_access", "perform"]
-__all__ += ["record_internal_event", "register_matter", "save_attachment", "sweep", "window_end"]
+__all__ += ["register_matter", "save_attachment", "sweep", "window_end"]
 
 StaleMatter = StaleCase
 
@@ -417,6 +418,7 @@ MATTER = register(
         check_reviewer=_check_reviewer,
         pause_model=Pause,
         notification_field="matter",
+        detail_url=lambda matter: reverse("petitions:detail", args=[matter.pk]),
     )
 )
 
@@ -438,20 +440,6 @@ def perform(matter_id, actor, action, *, files=(), **kwargs) -> Matter:
     for f in files:
         save_attachment(act.case, f, actor, act.event)
     return act.case
-
-
-def record_internal_event(matter, action, actor, now, note, *, data=None, grant=()):
-    """An internal (non-public) event that changes no status or deadline — a 督办, a 包案 — noted on
-    the matter, with access for the units in `grant`; like every event it moves the matter's
-    version."""
-
-    def apply(a: Act):
-        for unit in grant:
-            a.grant_access(unit)
-
-    act = engine.record(MATTER, matter.pk, actor, action, now=now, note=note, data=data, apply=apply)
-    matter.version = act.case.version
-    return act.event
 
 
 def is_final(matter) -> bool:

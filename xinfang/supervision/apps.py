@@ -9,6 +9,6 @@ class SupervisionConfig(AppConfig):
     def ready(self):
         from xinfang.cases import hooks
 
-        from .services import on_reminded
+        from .reminders import on_reminded
 
         hooks.subscribe("reminded", on_reminded)

@@ -1,4 +1,5 @@
-"""Forms of the supervision pages: they check types and choices; the rules are in services.py."""
+"""Forms of the supervision pages: they check types and choices; the rules are in the service modules
+(supervisions.py, ownership.py, campaigns.py …)."""
 
 from django import forms
 

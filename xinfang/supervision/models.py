@@ -1,14 +1,19 @@
-"""Supervision and accountability: 催办, 督办 and 领导批示 with the units' answers,
-领导包案 with milestones, 领导接访 days, 积案化解 campaigns, the methods used on a matter
-(会商, 调解, 听证, 救助 …), 息诉罢访 follow-up, and the unit scoring (考核) schemes."""
+"""Supervision and accountability: 催办, 督办 and 领导批示 with the units' answers, on cases of any
+registered type (a 督办 names its cases by type key and id: SupervisedCase; so does a Reminder);
+and, on petition matters only, 领导包案 with milestones, 领导接访 days, 积案化解 campaigns, the
+methods used on a matter (会商, 调解, 听证, 救助 …), 息诉罢访 follow-up, and the unit scoring (考核)
+schemes."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from xinfang.cases import registry
 from xinfang.org.models import Unit
 from xinfang.petitions.choices import Resolution
 from xinfang.petitions.models import Attachment, Matter, Pause
+
+from . import case_refs
 
 
 class Level(models.TextChoices):
@@ -32,15 +37,23 @@ class Reason(models.TextChoices):
     OTHER = "other", "其他"
 
 
+class ReminderQuerySet(models.QuerySet):
+    def about(self, case):
+        return self.filter(case_type=case_refs.key_of(case), case_id=case.pk)
+
+
 class Reminder(models.Model):
-    """A 催办 sent to the unit responsible for a matter: automatic at 临期 and 超期, or by hand."""
+    """A 催办 sent to the unit responsible for a case of any type: automatic at 临期 and 超期, or by
+    hand. The case is named by its type's registry key and its id (cases are never deleted: their
+    events protect them)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", "临期自动催办"
         OVERDUE = "overdue", "超期自动催办"
         MANUAL = "manual", "人工催办"
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="reminders")
+    case_type = models.CharField("案件类型", max_length=30)
+    case_id = models.BigIntegerField("案件")
     unit = models.ForeignKey(Unit, verbose_name="被催办单位", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("方式", max_length=10, choices=Kind.choices)
     step = models.CharField("期限环节", max_length=30, blank=True)
@@ -51,14 +64,27 @@ class Reminder(models.Model):
     )
     note = models.TextField("催办意见", blank=True)
 
+    objects = ReminderQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "催办记录"
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case_type", "case_id"], name="supervision_reminder_case")]
+
+    @property
+    def case(self):
+        return case_refs.load([(self.case_type, self.case_id)])[0]
+
+
+class SupervisionQuerySet(models.QuerySet):
+    def about(self, case):
+        return self.filter(case_refs__case_type=case_refs.key_of(case), case_refs__case_id=case.pk)
 
 
 class Supervision(models.Model):
-    """A 督办 issued by a supervisor, or a 领导批示 written by a leader, on one or more matters.
-    Each unit that must answer has a SupervisionTask; the issuing side closes or escalates."""
+    """A 督办 issued by a supervisor, or a 领导批示 written by a leader, on one or more cases (of any
+    registered type: SupervisedCase). Each unit that must answer has a SupervisionTask; the issuing
+    side closes or escalates."""
 
     class Kind(models.TextChoices):
         SUPERVISE = "supervise", "督办"
@@ -76,7 +102,6 @@ class Supervision(models.Model):
     reasons = models.JSONField("督办事由", default=list, blank=True)
     text = models.TextField("督办要求／批示内容")
     report_required = models.TextField("反馈要求", blank=True)
-    matters = models.ManyToManyField(Matter, verbose_name="所涉事项", related_name="supervisions")
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="签发人", on_delete=models.PROTECT, related_name="+"
     )
@@ -96,6 +121,8 @@ class Supervision(models.Model):
         related_name="escalated_to",
     )
 
+    objects = SupervisionQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "督办与批示"
         ordering = ["-issued_at", "-id"]
@@ -103,12 +130,47 @@ class Supervision(models.Model):
     def __str__(self):
         return self.number
 
+    def cases(self, visible_to=None) -> list:
+        """The case objects this supervision is about, in the order they were named; only those
+        user `visible_to` may see, when given."""
+        refs = self.case_refs.values_list("case_type", "case_id")
+        return case_refs.load(refs, visible_to=visible_to)
+
     @property
     def title(self):
         return self.get_level_display() if self.kind == self.Kind.SUPERVISE else "领导批示"
 
+    @property
+    def cases_label(self) -> str:
+        """What its cases are called: their type's name when all are of one type (信访事项)."""
+        keys = set(self.case_refs.values_list("case_type", flat=True))
+        return registry.get(keys.pop()).label if len(keys) == 1 else "事项"
+
+    @property
+    def sheet_title(self) -> str:
+        """The title of the printed 督办单 (信访事项督办单) or 批示交办单."""
+        return f"{self.cases_label}督办单" if self.kind == self.Kind.SUPERVISE else "领导批示交办单"
+
     def reason_labels(self):
         return [Reason(r).label for r in self.reasons if r in Reason.values]
+
+
+class SupervisedCase(models.Model):
+    """A case a supervision is about: its type's registry key (e.g. "matter") and its id."""
+
+    supervision = models.ForeignKey(Supervision, on_delete=models.CASCADE, related_name="case_refs")
+    case_type = models.CharField("案件类型", max_length=30)
+    case_id = models.BigIntegerField("案件")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督办所涉案件"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supervision", "case_type", "case_id"], name="supervision_case_once"
+            )
+        ]
+        indexes = [models.Index(fields=["case_type", "case_id"], name="supervision_case_ref")]
 
 
 class SupervisionTask(models.Model):

@@ -1,14 +1,17 @@
-"""Pages of supervision: the 督办 board and 督办单, a matter's supervision panel, leaders' cases,
-reception days, backlog campaigns and unit scores."""
+"""Pages of supervision: the 督办 board and 督办单 and the 督办 and 催办 panel of a case of any
+registered type; a matter's panel (with 包案, 化解措施 and 息诉罢访), leaders' cases, reception days,
+backlog campaigns and unit scores."""
 
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.cases import registry
 from xinfang.core import clock
 from xinfang.core.params import id_list, page_of
 from xinfang.org.access import casework_required, staff_required
@@ -16,20 +19,30 @@ from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
 from xinfang.petitions.views import get_visible_matter
-from xinfang.petitions.workflow import OPEN_STATUSES
 
-from . import forms, score_counts, services
+from . import (
+    backlog,
+    case_refs,
+    forms,
+    measures,
+    ownership,
+    reception_days,
+    reminders,
+    score_counts,
+    supervisions,
+)
+from .common import ANSWERING_ROLES, OVERSIGHT_ROLES, SupervisionError, oversight_root
 from .models import (
     Campaign,
     CampaignCase,
     CaseOwnership,
     Milestone,
     ReceptionDay,
+    Reminder,
     Supervision,
     SupervisionTask,
 )
 from .scorecard import PARTS, score
-from .services import OVERSIGHT_ROLES, SupervisionError, oversight_root
 
 RANKING_ROLES = {Role.LEADER, Role.SUPERVISOR, Role.ANALYST}
 
@@ -52,13 +65,25 @@ def _querystring(request):
     return query.urlencode()
 
 
+def _visible_case(user, case_type, pk):
+    """A case of any registered type that `user` may see, or 404."""
+    try:
+        t = registry.get(case_type)
+    except KeyError:
+        raise Http404("没有这种案件。") from None
+    case = t.model.objects.visible_to(user).select_related(*t.select_related).filter(pk=pk).first()
+    if case is None:
+        raise Http404("没有找到该事项，或该事项不在您的工作范围内。")
+    return case
+
+
 # ---------------------------------------------------------------- 督办 board
 
 
 @casework_required
 def board(request):
     user = request.user
-    qs = services.supervisions_visible_to(user).select_related("issuing_unit", "issued_by")
+    qs = supervisions.supervisions_visible_to(user).select_related("issuing_unit", "issued_by")
     state = request.GET.get("state", "active")
     if state == "active":
         qs = qs.filter(state__in=[Supervision.State.OPEN, Supervision.State.ANSWERED])
@@ -85,25 +110,35 @@ def board(request):
     )
 
 
+def _picked_cases(request, user) -> list:
+    """The cases named in the query or the form, each type by its registry key: ?matter=ID&matter=ID,
+    ?dispute=ID …; only those the user may see."""
+    picked = []
+    for t in registry.all_types():
+        ids = id_list(request.GET.getlist(t.key) or request.POST.getlist(t.key))
+        if ids:
+            picked += t.model.objects.visible_to(user).filter(pk__in=ids).select_related("holder_unit")
+    return picked
+
+
 @casework_required
 def issue(request):
-    """Issue a 督办 or write a 批示 on the matters named by ?matter=ID (one or more)."""
+    """Issue a 督办 or write a 批示 on the cases named by ?matter=ID, ?<type key>=ID (one or more)."""
     user = request.user
     if user.role not in OVERSIGHT_ROLES:
         raise PermissionDenied("只有督查员和领导可以督办或批示。")
-    ids = id_list(request.GET.getlist("matter") or request.POST.getlist("matter"))
-    matters = list(Matter.objects.visible_to(user).filter(pk__in=ids))
-    if not matters:
+    cases = _picked_cases(request, user)
+    if not cases:
         messages.error(request, "请先在事项页面选择要督办的事项。")
         return redirect("supervision:board")
     form = forms.IssueForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            sup = services.issue(
+            sup = supervisions.issue(
                 user,
                 kind=d["kind"],
-                matters=matters,
+                cases=cases,
                 level=d["level"],
                 reasons=d["reasons"],
                 text=d["text"],
@@ -116,12 +151,14 @@ def issue(request):
         else:
             messages.success(request, f"已签发{sup.title}（{sup.number}）。")
             return redirect("supervision:detail", pk=sup.pk)
-    return render(request, "supervision/issue.html", {"form": form, "matters": matters})
+    return render(request, "supervision/issue.html", {"form": form, "cases": cases})
 
 
 def visible_supervision(user, pk):
     return get_object_or_404(
-        services.supervisions_visible_to(user).select_related("issuing_unit", "issued_by", "escalated_from"),
+        supervisions.supervisions_visible_to(user).select_related(
+            "issuing_unit", "issued_by", "escalated_from"
+        ),
         pk=pk,
     )
 
@@ -138,7 +175,7 @@ def detail(request, pk):
         for t in tasks
         if open_
         and t.state == SupervisionTask.State.PENDING
-        and user.role in services.ANSWERING_ROLES
+        and user.role in ANSWERING_ROLES
         and user.unit.is_within(t.unit)
     ]
     return render(
@@ -147,7 +184,7 @@ def detail(request, pk):
         {
             "sup": sup,
             "tasks": tasks,
-            "matters": Matter.objects.visible_to(user).filter(supervisions=sup),
+            "cases": sup.cases(visible_to=user),
             "events": sup.events.select_related("actor", "actor_unit", "task__unit"),
             "answerable": answerable,
             "issuer_side": issuer_side,
@@ -168,16 +205,16 @@ def act(request, pk, action, task=None):
         get_object_or_404(SupervisionTask, pk=task, supervision=sup)
     try:
         if action == "answer":
-            services.answer(task, user, request.POST.get("report", ""))
+            supervisions.answer(task, user, request.POST.get("report", ""))
         elif action == "return":
-            services.return_answer(task, user, request.POST.get("note", ""))
+            supervisions.return_answer(task, user, request.POST.get("note", ""))
         elif action == "close":
-            services.close(sup.pk, user, request.POST.get("note", ""))
+            supervisions.close(sup.pk, user, request.POST.get("note", ""))
         elif action == "escalate":
             form = forms.EscalateForm(request.POST)
             if not form.is_valid():
                 raise SupervisionError("请选择升级后的等级，填写新的反馈期限和升级理由。")
-            new = services.escalate(sup.pk, user, **form.cleaned_data)
+            new = supervisions.escalate(sup.pk, user, **form.cleaned_data)
             messages.success(request, f"已升级为{new.title}（{new.number}）。")
             return redirect("supervision:detail", pk=new.pk)
         else:
@@ -201,50 +238,62 @@ def print_sheet(request, pk):
         {
             "sup": sup,
             "tasks": sup.tasks.select_related("unit"),
-            "matters": Matter.objects.visible_to(request.user)
-            .filter(supervisions=sup)
-            .select_related("division"),
+            "cases": sup.cases(visible_to=request.user),
         },
     )
 
 
-# ---------------------------------------------------------------- a matter's panel
+# ---------------------------------------------------------------- panels of a case
+
+
+def _supervision_of(user, case) -> dict:
+    """The 督办 and 催办 of a case of any type, and what the user may do about them."""
+    return {
+        "case": case,
+        "reminders": Reminder.objects.about(case).select_related("unit", "by")[:20],
+        "supervisions": supervisions.supervisions_visible_to(user).about(case),
+        "can_remind": reminders.can_remind(user, case),
+        "can_issue": user.role in OVERSIGHT_ROLES,
+    }
+
+
+@casework_required
+def case_panel(request, case_type, pk):
+    """The 督办 and 催办 panel of a case of any registered type (its page loads it)."""
+    case = _visible_case(request.user, case_type, pk)
+    return render(request, "supervision/_case_panel.html", _supervision_of(request.user, case))
 
 
 @casework_required
 def matter_panel(request, pk):
+    """A matter's panel: its 督办 and 催办, and the matter-only 领导包案, 化解措施 and 息诉罢访."""
     user = request.user
     matter = get_visible_matter(user, pk)
-    ownership = matter.ownerships.filter(state=CaseOwnership.State.ACTIVE).select_related("leader").first()
+    owned = matter.ownerships.filter(state=CaseOwnership.State.ACTIVE).select_related("leader").first()
     return render(
         request,
         "supervision/_matter_panel.html",
         {
+            **_supervision_of(user, matter),
             "matter": matter,
-            "reminders": matter.reminders.select_related("unit", "by")[:20],
-            "supervisions": services.supervisions_visible_to(user).filter(matters=matter),
-            "ownership": ownership,
+            "ownership": owned,
             "measures": matter.measures.select_related("recorded_by", "pause").prefetch_related("files"),
             "follow_up": getattr(matter, "follow_up", None),
-            "can_remind": user.role in OVERSIGHT_ROLES | {Role.DISPATCHER}
-            and matter.status in OPEN_STATUSES
-            and matter.due_step not in {"review_request", "rereview_request"},
-            "can_issue": user.role in OVERSIGHT_ROLES,
         },
     )
 
 
 @casework_required
 @require_POST
-def remind(request, pk):
-    matter = get_visible_matter(request.user, pk)
+def remind(request, case_type, pk):
+    case = _visible_case(request.user, case_type, pk)
     try:
-        services.remind(request.user, matter, request.POST.get("note", ""))
+        reminders.remind(request.user, case, request.POST.get("note", ""))
     except SupervisionError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, f"已向「{matter.holder_unit}」催办。")
-    return redirect("petitions:detail", pk=matter.pk)
+        messages.success(request, f"已向「{case.holder_unit}」催办。")
+    return redirect(case_refs.detail_url(case) or "supervision:board")
 
 
 @casework_required
@@ -254,7 +303,7 @@ def measure(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.record_measure(
+            measures.record_measure(
                 request.user,
                 matter,
                 kind=d["kind"],
@@ -289,7 +338,7 @@ def take_ownership(request, pk):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            ownership = services.take_ownership(
+            owned = ownership.take_ownership(
                 user,
                 matter,
                 leader=d["leader"],
@@ -301,8 +350,8 @@ def take_ownership(request, pk):
         except SupervisionError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"已由{ownership.leader}包案。")
-            return redirect("supervision:case", pk=ownership.pk)
+            messages.success(request, f"已由{owned.leader}包案。")
+            return redirect("supervision:case", pk=owned.pk)
     return render(request, "supervision/own.html", {"form": form, "matter": matter})
 
 
@@ -322,7 +371,7 @@ def cases(request):
     if user.role == Role.LEADER and request.GET.get("all") != "1":
         qs = qs.filter(leader=user)
     today = clock.today()
-    rows = [(o, services.stuck_reasons(o, today)) for o in qs[:500]]
+    rows = [(o, ownership.stuck_reasons(o, today)) for o in qs[:500]]
     rows.sort(key=lambda r: (r[0].state != CaseOwnership.State.ACTIVE, not r[1], r[0].target_date))
     counts = qs.aggregate(
         active=Count("id", filter=Q(state=CaseOwnership.State.ACTIVE)),
@@ -338,9 +387,7 @@ def cases(request):
 @casework_required
 def case(request, pk):
     user = request.user
-    ownership = get_object_or_404(
-        _ownerships_visible_to(user).select_related("matter", "leader", "unit"), pk=pk
-    )
+    owned = get_object_or_404(_ownerships_visible_to(user).select_related("matter", "leader", "unit"), pk=pk)
     if request.method == "POST":
         try:
             what = request.POST.get("what")
@@ -348,30 +395,28 @@ def case(request, pk):
                 form = forms.MilestoneForm(request.POST)
                 if not form.is_valid():
                     raise SupervisionError("请填写节点名称和计划完成日期。")
-                services.add_milestone(user, ownership, **form.cleaned_data)
+                ownership.add_milestone(user, owned, **form.cleaned_data)
             elif what == "done":
-                milestone = get_object_or_404(
-                    Milestone, pk=request.POST.get("milestone"), ownership=ownership
-                )
-                services.complete_milestone(user, milestone, request.POST.get("note", ""))
+                milestone = get_object_or_404(Milestone, pk=request.POST.get("milestone"), ownership=owned)
+                ownership.complete_milestone(user, milestone, request.POST.get("note", ""))
             elif what == "resolve":
                 form = forms.ResolveForm(request.POST)
                 if not form.is_valid():
                     raise SupervisionError("请选择化解方式并填写化解情况。")
-                services.resolve_ownership(user, ownership, **form.cleaned_data)
+                ownership.resolve_ownership(user, owned, **form.cleaned_data)
             else:
                 raise SupervisionError("未知的操作。")
         except SupervisionError as exc:
             _refused(request, exc)
         else:
             messages.success(request, "已更新。")
-        return redirect("supervision:case", pk=ownership.pk)
+        return redirect("supervision:case", pk=owned.pk)
     return render(
         request,
         "supervision/case.html",
         {
-            "o": ownership,
-            "stuck": services.stuck_reasons(ownership, clock.today()),
+            "o": owned,
+            "stuck": ownership.stuck_reasons(owned, clock.today()),
             "milestone_form": forms.MilestoneForm(),
             "resolve_form": forms.ResolveForm(),
             "today": clock.today(),
@@ -392,7 +437,7 @@ def receptions(request):
     form = forms.ReceptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            day = services.schedule_reception(user, **form.cleaned_data)
+            day = reception_days.schedule_reception(user, **form.cleaned_data)
         except SupervisionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -412,7 +457,7 @@ def reception(request, pk):
         try:
             if matter is None:
                 raise SupervisionError("查询码不正确，或该事项不在您的工作范围内。")
-            services.receive_at(user, day, matter)
+            reception_days.receive_at(user, day, matter)
         except SupervisionError as exc:
             _refused(request, exc)
         else:
@@ -444,7 +489,7 @@ def campaigns(request):
         try:
             rules = form.rules()
             if request.POST.get("freeze") == "1":
-                campaign = services.freeze_campaign(
+                campaign = backlog.freeze_campaign(
                     user,
                     name=form.cleaned_data["name"],
                     target_date=form.cleaned_data["target_date"],
@@ -452,7 +497,7 @@ def campaigns(request):
                 )
                 messages.success(request, f"已冻结积案清单，共{campaign.cases.count()}件。")
                 return redirect("supervision:campaign", pk=campaign.pk)
-            preview = services.campaign_candidates(user, rules, clock.today())
+            preview = backlog.campaign_candidates(user, rules, clock.today())
             preview = {"count": preview.count(), "sample": preview.select_related("holder_unit")[:20]}
         except (SupervisionError, forms.forms.ValidationError) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
@@ -477,7 +522,7 @@ def campaign(request, pk):
     cases = c.cases.filter(matter__in=visible).select_related("matter", "leader", "unit")
     if request.GET.get("open") == "1":
         cases = cases.filter(outcome="")
-    chart = services.burn_down(c, today)
+    chart = backlog.burn_down(c, today)
     return render(
         request,
         "supervision/campaign.html",
@@ -486,8 +531,8 @@ def campaign(request, pk):
             "chart": chart,
             "remaining": chart["total"] - chart["resolved"],
             "querystring": _querystring(request),
-            "by_unit": services.campaign_table(c, "unit"),
-            "by_leader": services.campaign_table(c, "leader"),
+            "by_unit": backlog.campaign_table(c, "unit"),
+            "by_leader": backlog.campaign_table(c, "leader"),
             "cases": page_of(cases, request),
             "today": today,
         },
@@ -511,7 +556,7 @@ def campaign_case(request, pk):
                 assign_form = forms.CaseForm(request.POST)
                 if not assign_form.is_valid():
                     raise SupervisionError("请选择包案领导或责任单位。")
-                services.assign_case(user, case, **assign_form.cleaned_data)
+                backlog.assign_case(user, case, **assign_form.cleaned_data)
             else:
                 outcome_form = forms.OutcomeForm(request.POST, request.FILES)
                 if not outcome_form.is_valid():
@@ -519,7 +564,7 @@ def campaign_case(request, pk):
                         "；".join(e for errs in outcome_form.errors.values() for e in errs)
                     )
                 d = outcome_form.cleaned_data
-                services.record_outcome(
+                backlog.record_outcome(
                     user,
                     case,
                     outcome=d["outcome"],

@@ -23,9 +23,9 @@ from xinfang.core import clock
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import MatterEvent
 from xinfang.supervision import score_counts
+from xinfang.supervision.common import oversight_root
 from xinfang.supervision.models import Supervision
 from xinfang.supervision.scorecard import Counts, score
-from xinfang.supervision.services import oversight_root
 
 from .figures import KINDS, Alert, AnnualItems, ReportData, ReportError
 
