@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from docx import Document
 
 from xinfang.audit.models import AuditEntry
@@ -213,7 +212,7 @@ def test_migrations_move_supervisions_and_reminders_both_ways(world):
         level="red",
         reasons=["overdue"],
         text="请办理。",
-        due_on=timezone.localdate() + timedelta(days=5),
+        due_on=clock.today() + timedelta(days=5),
     )
     reminders.remind(world.sam, first, "请加快。")
     sweep(registry.get("matter"), clock.local_datetime(second.warn_date, time(12)))
