@@ -115,7 +115,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     from django.utils import timezone
 
     from xinfang.analytics import display, panels, snapshot
-    from xinfang.analytics.panels import Period, Scope
+    from xinfang.analytics.panels import Period, Selection
     from xinfang.core import clock
     from xinfang.org.models import Division, Unit
     from xinfang.petitions.models import Category, Matter
@@ -155,8 +155,8 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     }
     channel_code = [c for c, _ in frame.channels].index(channel)
 
-    def scope(period, f):
-        return Scope(
+    def selection(period, f):
+        return Selection(
             frame=frame,
             period=period,
             today=today,
@@ -171,7 +171,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
     timings = {n: [] for n in names}
     for period in periods.values():
         for f in filters.values():
-            sc = scope(period, f)
+            sc = selection(period, f)
             for n in names:
                 display.table(n, sc)  # warm
                 for _ in range(repeats):
@@ -212,7 +212,7 @@ def measure(data_dir: Path, repeats: int, orm_repeats: int) -> dict:
                     orm_rows(period.previous(), f, dim)
                     orm_times[n].append(time.perf_counter() - t)
                 if n == "by_channel" and orm_repeats:
-                    ours = {r.key: r.count for r in panels.by_channel(scope(period, f)).rows if r.count}
+                    ours = {r.key: r.count for r in panels.by_channel(selection(period, f)).rows if r.count}
                     theirs = {k: v for k, v in now.items() if v}
                     if ours != theirs:
                         mismatches.append((pname, fname, ours, theirs))

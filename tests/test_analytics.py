@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from xinfang.analytics import panels, snapshot
 from xinfang.analytics.figures import Count, Lights, Point
 from xinfang.analytics.frame import Filter, Tree, day_number
-from xinfang.analytics.panels import Period, Scope
+from xinfang.analytics.panels import Period, Selection
 from xinfang.core import clock
 from xinfang.petitions.choices import Channel, Nature, Status
 from xinfang.petitions.models import Category, Matter
@@ -122,8 +122,8 @@ def october(world):
     return made
 
 
-def _scope(frame, first=date(2026, 10, 1), last=date(2026, 10, 31), **kw):
-    return Scope(
+def _selection(frame, first=date(2026, 10, 1), last=date(2026, 10, 31), **kw):
+    return Selection(
         frame=frame, period=Period(first, last), today=date(2026, 11, 22), visible=Matter.objects.all(), **kw
     )
 
@@ -132,31 +132,31 @@ def test_snapshot_counts_what_the_records_hold(world, october):
     result = snapshot.refresh()
     assert result["matters"] == Matter.objects.count() == 11
     frame = snapshot.current()
-    scope = _scope(frame)
-    summary = panels.summary(scope)
+    selection = _selection(frame)
+    summary = panels.summary(selection)
     # 3 letters + 2 online + midnight visit + collective + accusation = 8 in October 2026,
     # 2 in October 2025 (同比 +300%), 1 in September 2026 (环比 +700%)
     assert summary.matters == Count(8, previous=1, last_year=2)
     assert summary.people.current == 7 + 12
     assert summary.repeat_matters.current == 1
     assert summary.collective_matters.current == 1 and summary.collective_people.current == 12
-    channels = {r.name: r.count for r in panels.by_channel(scope).rows}
+    channels = {r.name: r.count for r in panels.by_channel(selection).rows}
     assert channels == {"来信": 4, "网上": 2, "来访": 2}
     divisions = {
         r.name: r.count
         for r in panels.by_division(
-            _scope(frame, division=frame.divisions.position()[world.divisions.city.pk])
+            _selection(frame, division=frame.divisions.position()[world.divisions.city.pk])
         ).rows
     }
     assert divisions == {"东城区": 6, "南山区": 2}
     # narrowed to 南山区 by the division filter, everything else follows
-    south = _scope(frame, division=frame.divisions.position()[world.divisions.d2.pk])
+    south = _selection(frame, division=frame.divisions.position()[world.divisions.d2.pk])
     assert panels.summary(south).matters.current == 2
     assert {r.name: r.count for r in panels.by_category(south).rows} == {"劳动和社会保障": 2}
-    units = {r.name: r.count for r in panels.by_unit(scope).rows}
+    units = {r.name: r.count for r in panels.by_unit(selection).rows}
     # the assigned matter counts for its handling unit, the rest for the registering bureau
     assert units == {"东城区住房和城乡建设局": 1, "青溪市信访局": 7}
-    trend = panels.trend(scope)
+    trend = panels.trend(selection)
     assert trend.by == "day" and len(trend.points) == 31
     assert trend.points[0] == Point(date(2026, 10, 1), 2, 0) and trend.points[4] == Point(
         date(2026, 10, 5), 2, 0
@@ -202,9 +202,9 @@ def test_backlog_lights_agree_with_the_queue_filters(client, world, driver):
     clock.travel_to(today)
     assert overdue.due_date < today <= warning.due_date and warning.warn_date <= today < fresh.warn_date
     snapshot.refresh()
-    scope = _scope(snapshot.current())
-    assert panels.backlog_totals(scope) == Lights(open=3, warning=1, overdue=1)
-    (held,) = panels.backlog(scope)
+    selection = _selection(snapshot.current())
+    assert panels.backlog_totals(selection) == Lights(open=3, warning=1, overdue=1)
+    (held,) = panels.backlog(selection)
     assert (held.name, held.open.current, held.warning.current, held.overdue.current) == (
         "东城区住房和城乡建设局", 3, 1, 1,
     )  # fmt: skip
@@ -234,7 +234,7 @@ def test_dashboard_drills_down_to_the_matters_behind_a_count(client, world, octo
         "办理时间最长",
     ):
         assert title in body
-    channel = panels.by_channel(_scope(snapshot.current()))
+    channel = panels.by_channel(_selection(snapshot.current()))
     letter = next(r.link for r in channel.rows if r.key == Channel.LETTER)
     assert letter.replace("&", "&amp;") in body
     listed = client.get(letter).content.decode()
@@ -430,9 +430,9 @@ def test_a_tree_of_40000_divisions_keeps_every_position(world):
         for m in matters:
             assert stored[m.pk] == positions[m.division_id]
     city = positions[world.divisions.city.pk]
-    scope = _scope(frame, division=city)
-    assert {r.name: r.count for r in panels.by_division(scope).rows} == {"东城区": 3, "南山区": 3}
-    south = _scope(frame, division=positions[world.divisions.d2.pk])
+    selection = _selection(frame, division=city)
+    assert {r.name: r.count for r in panels.by_division(selection).rows} == {"东城区": 3, "南山区": 3}
+    south = _selection(frame, division=positions[world.divisions.d2.pk])
     assert panels.summary(south).matters.current == 3
     assert position_dtype(32_768) == np.int16 and position_dtype(32_769) == np.int32
     with pytest.raises(ValueError, match="超出 int16"):

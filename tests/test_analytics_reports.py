@@ -43,7 +43,7 @@ def test_bad_report_periods_are_explained(kind, value):
 def test_the_monthly_numbers_are_the_dashboards(world, october):  # noqa: F811
     snapshot.refresh()
     data = gather("monthly", Period(date(2026, 10, 1), date(2026, 10, 31)), today=date(2026, 11, 22))
-    assert data.scope == "全市" and data.issuing_unit == "青溪市信访局"
+    assert data.area == "全市" and data.issuing_unit == "青溪市信访局"
     assert data.matters == Count(8, previous=1, last_year=2)
     assert data.people == Count(19, previous=1, last_year=2)
     assert data.collective_matters == Count(1, previous=0, last_year=0)

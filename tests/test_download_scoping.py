@@ -8,7 +8,7 @@ leader of 东湖街道办事处 (tara) reads the statistics of 东湖街道: M1 
 her unit, so she may see M1 only.
 
 The rule for every persona that gets a file: it names (by 查询码 or title) no matter outside the
-persona's scope, and none at all for a role without matter access (analysts, administrators,
+persona's selection, and none at all for a role without matter access (analysts, administrators,
 auditors); and it holds what the persona should get (`shows`, `marks`).
 """
 
@@ -223,7 +223,7 @@ DOWNLOADS = {
         shows=lambda u: VISIBLE[u] & {"M1", "M2"},
         marks=("信访事项督办单",),
     ),
-    # 全部事项 as .xlsx: every matter of the reader's scope, no other
+    # 全部事项 as .xlsx: every matter of the reader's selection, no other
     "list-export": Download(
         "petitions:export",
         lambda u: 200 if u.does_casework else 403,

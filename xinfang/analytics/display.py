@@ -59,7 +59,7 @@ def _month(d) -> str:
     return f"{d.year}-{d.month:02d}"
 
 
-def summary_table(s: Summary, scope) -> Table:
+def summary_table(s: Summary, selection) -> Table:
     t = Table("summary", "总体情况", ["指标", "本期", "同期", "同比(%)", "上期", "环比(%)"])
     lines = (
         ("matters", s.matters),
@@ -83,7 +83,7 @@ def summary_table(s: Summary, scope) -> Table:
     return t
 
 
-def trend_table(trend: Trend, scope) -> Table:
+def trend_table(trend: Trend, selection) -> Table:
     if trend.by == "month":
         t = Table("trend", "信访量走势（按月）", ["月份", "本期（件）", "同期（件）"])
         labels = [_month(p.first) for p in trend.points]
@@ -125,19 +125,19 @@ def _bars(b: Breakdown, kind="bar") -> dict:
     }
 
 
-def channel_table(b: Breakdown, scope) -> Table:
+def channel_table(b: Breakdown, selection) -> Table:
     t = _breakdown_table(b, "按信访方式")
     t.chart = _bars(b, "pie")
     return t
 
 
-def nature_table(b: Breakdown, scope) -> Table:
+def nature_table(b: Breakdown, selection) -> Table:
     t = _breakdown_table(b, "按事项性质")
     t.chart = _bars(b)
     return t
 
 
-def category_table(b: Breakdown, scope) -> Table:
+def category_table(b: Breakdown, selection) -> Table:
     t = _breakdown_table(b, "按内容分类")
     t.chart = {
         "type": "bar",
@@ -148,7 +148,7 @@ def category_table(b: Breakdown, scope) -> Table:
     return t
 
 
-def division_table(b: Breakdown, scope) -> Table:
+def division_table(b: Breakdown, selection) -> Table:
     """The divisions below the chosen one, and a treemap two levels deep: every block narrows the
     dashboard to its division."""
     t = _breakdown_table(b, "按问题属地")
@@ -156,9 +156,9 @@ def division_table(b: Breakdown, scope) -> Table:
         {
             "name": r.name,
             "value": r.count,
-            "link": scope.dashboard_link(division=r.key),
+            "link": selection.dashboard_link(division=r.key),
             "children": [
-                {"name": g.name, "value": g.count, "link": scope.dashboard_link(division=g.key)}
+                {"name": g.name, "value": g.count, "link": selection.dashboard_link(division=g.key)}
                 for g in r.parts
             ],
         }
@@ -169,14 +169,14 @@ def division_table(b: Breakdown, scope) -> Table:
     return t
 
 
-def unit_table(b: Breakdown, scope) -> Table:
+def unit_table(b: Breakdown, selection) -> Table:
     t = _breakdown_table(b, f"按承办单位（前{panels.TOP}位）")
     t.chart = _bars(b)
     t.note = "承办单位：已转送交办的为承办单位，未转送交办的为当前责任单位。"
     return t
 
 
-def backlog_table(held: list[Held], scope) -> Table:
+def backlog_table(held: list[Held], selection) -> Table:
     t = Table(
         "backlog", f"在办事项及期限（按当前责任单位，前{panels.TOP}位）", ["单位", "在办", "临期", "超期"]
     )
@@ -199,7 +199,7 @@ def backlog_table(held: list[Held], scope) -> Table:
     return t
 
 
-def repeat_table(months: list[Month], scope) -> Table:
+def repeat_table(months: list[Month], selection) -> Table:
     t = Table(
         "repeat", "重复信访与集体访（近12个月）", ["月份", "信访事项", "重复信访", "重复率(%)", "集体访"]
     )
@@ -226,7 +226,7 @@ def repeat_table(months: list[Month], scope) -> Table:
     return t
 
 
-def issues_table(issues: list[Issue], scope) -> Table:
+def issues_table(issues: list[Issue], selection) -> Table:
     t = Table("top", "本期突出问题", ["问题（二级分类）", "件数", "示例事项"])
     for i in issues:
         name = f"{i.parent}·{i.name}" if i.parent else i.name
@@ -234,7 +234,7 @@ def issues_table(issues: list[Issue], scope) -> Table:
     return t
 
 
-def longest_table(matters: list[OpenMatter], scope) -> Table:
+def longest_table(matters: list[OpenMatter], selection) -> Table:
     t = Table(
         "longest", "办理时间最长的在办事项", ["查询码", "标题", "当前责任单位", "收到日期", "已历时（天）"]
     )
@@ -266,7 +266,7 @@ DASHBOARD = [name for name in PANELS if name != "longest_open"]
 COCKPIT = ["summary", "backlog", "top_issues"]
 
 
-def table(name: str, scope) -> Table:
-    """Panel `name` for `scope`, laid out."""
+def table(name: str, selection) -> Table:
+    """Panel `name` for `selection`, laid out."""
     figures, layout = PANELS[name]
-    return layout(figures(scope), scope)
+    return layout(figures(selection), selection)

@@ -106,7 +106,7 @@ def readable(user) -> QuerySet | None:
 
 
 @dataclass
-class Scope:
+class Selection:
     """What a dashboard shows: the period, the filters (codes and tree positions) and the user's
     territory. `params` are the filters as they appear in the URL. `visible` is what `readable`
     gives for the reader: the matters a table may name (查询码, titles) and link to."""
@@ -146,7 +146,8 @@ class Scope:
             span(fr.units, self.unit),
         )
 
-    def selection(self, period=None, whole_history=False):
+    def rows(self, period=None, whole_history=False):
+        """The frame rows the selection covers in `period` (its own by default)."""
         return self.frame.select(self.filter(period), whole_history=whole_history)
 
     def dashboard_link(self, **changes) -> str:
@@ -177,20 +178,20 @@ class Scope:
         return reverse("petitions:queue") + "?" + urlencode(query)
 
 
-def _compare(scope: Scope, column: str, size: int, extra: str | None = None):
+def _compare(selection: Selection, column: str, size: int, extra: str | None = None):
     """Counts per code of `column`: (this period, the same period last year, the previous one)."""
     out = []
-    for period in (scope.period, scope.period.last_year(), scope.period.previous()):
-        sel = scope.selection(period)
-        mask = scope.frame.extra(sel, extra) if extra else None
-        out.append(scope.frame.count_by(column, sel, size, mask))
+    for period in (selection.period, selection.period.last_year(), selection.period.previous()):
+        sel = selection.rows(period)
+        mask = selection.frame.extra(sel, extra) if extra else None
+        out.append(selection.frame.count_by(column, sel, size, mask))
     return out
 
 
-def summary(scope: Scope) -> Summary:
-    fr = scope.frame
-    periods = (scope.period, scope.period.last_year(), scope.period.previous())
-    sels = [scope.selection(p) for p in periods]
+def summary(selection: Selection) -> Summary:
+    fr = selection.frame
+    periods = (selection.period, selection.period.last_year(), selection.period.previous())
+    sels = [selection.rows(p) for p in periods]
 
     def count(values, link=None):
         now, last_year, previous = (int(v) for v in values)
@@ -200,30 +201,32 @@ def summary(scope: Scope) -> Summary:
         return fr.values("heads", sel, extra).sum()
 
     return Summary(
-        matters=count([fr.count(s) for s in sels], scope.list_link()),
+        matters=count([fr.count(s) for s in sels], selection.list_link()),
         people=count([heads(s) for s in sels]),
-        repeat_matters=count([fr.count(s, fr.extra(s, "repeat")) for s in sels], scope.list_link(repeat=1)),
+        repeat_matters=count(
+            [fr.count(s, fr.extra(s, "repeat")) for s in sels], selection.list_link(repeat=1)
+        ),
         collective_matters=count(
-            [fr.count(s, fr.extra(s, "collective")) for s in sels], scope.list_link(collective=1)
+            [fr.count(s, fr.extra(s, "collective")) for s in sels], selection.list_link(collective=1)
         ),
         collective_people=count([heads(s, fr.extra(s, "collective")) for s in sels]),
     )
 
 
-def backlog_totals(scope: Scope) -> Lights:
+def backlog_totals(selection: Selection) -> Lights:
     """Open, 临期 and 超期 now, over the whole history (the period does not apply to a backlog)."""
-    sel = scope.selection(whole_history=True)
-    lights = scope.frame.deadline_lights(sel, day_number(scope.today))
+    sel = selection.rows(whole_history=True)
+    lights = selection.frame.deadline_lights(sel, day_number(selection.today))
     return Lights(**{name: int(np.count_nonzero(mask)) for name, mask in lights.items()})
 
 
-def trend(scope: Scope) -> Trend:
+def trend(selection: Selection) -> Trend:
     """Daily counts (monthly beyond three months), this period beside the same period last year."""
-    fr = scope.frame
-    p, ly = scope.period, scope.period.last_year()
+    fr = selection.frame
+    p, ly = selection.period, selection.period.last_year()
     first, last = day_number(p.first), day_number(p.last)
-    now = fr.per_day(scope.selection(), first, last)
-    before = fr.per_day(scope.selection(ly), day_number(ly.first), day_number(ly.last))
+    now = fr.per_day(selection.rows(), first, last)
+    before = fr.per_day(selection.rows(ly), day_number(ly.first), day_number(ly.last))
     before = np.resize(before, len(now)) if len(before) else np.zeros_like(now)
     days = [p.first + timedelta(days=i) for i in range(len(now))]
     if p.days <= 92:
@@ -244,11 +247,11 @@ def _breakdown(key: str, rows: list[Row], total: int) -> Breakdown:
     return Breakdown(key, kept, total)
 
 
-def _by_choice(scope: Scope, name: str) -> Breakdown:
+def _by_choice(selection: Selection, name: str) -> Breakdown:
     """A breakdown over a choice column (channel, nature): column, URL parameter and the frame's
     list of (code, label) share the name."""
-    choices = getattr(scope.frame, name + "s")
-    now, last_year, previous = _compare(scope, name, len(choices))
+    choices = getattr(selection.frame, name + "s")
+    now, last_year, previous = _compare(selection, name, len(choices))
     rows = [
         Row(
             label,
@@ -256,28 +259,28 @@ def _by_choice(scope: Scope, name: str) -> Breakdown:
             previous=int(previous[i]),
             last_year=int(last_year[i]),
             key=code,
-            link=scope.list_link(**{name: code}),
-            narrow=scope.dashboard_link(**{name: code}),
+            link=selection.list_link(**{name: code}),
+            narrow=selection.dashboard_link(**{name: code}),
         )
         for i, (code, label) in enumerate(choices)
     ]
     return _breakdown(name, rows, int(now.sum()))
 
 
-def by_channel(scope: Scope) -> Breakdown:
-    return _by_choice(scope, "channel")
+def by_channel(selection: Selection) -> Breakdown:
+    return _by_choice(selection, "channel")
 
 
-def by_nature(scope: Scope) -> Breakdown:
-    return _by_choice(scope, "nature")
+def by_nature(selection: Selection) -> Breakdown:
+    return _by_choice(selection, "nature")
 
 
-def _tree_breakdown(scope, key, tree, parent, param, parts=False) -> Breakdown:
+def _tree_breakdown(selection, key, tree, parent, param, parts=False) -> Breakdown:
     """The children of `parent` in a tree (or `parent` itself when it has none), each with its
     subtree's counts; a child with children of its own narrows the dashboard to it. `parts`: each
     line also carries its own children that have matters this period."""
     children = tree.children(parent) or ([parent] if parent >= 0 else [])
-    now, last_year, previous = (tree.subtree_totals(c) for c in _compare(scope, key, len(tree.ids)))
+    now, last_year, previous = (tree.subtree_totals(c) for c in _compare(selection, key, len(tree.ids)))
     rows = []
     for c in children:
         node = tree.ids[c]
@@ -293,30 +296,32 @@ def _tree_breakdown(scope, key, tree, parent, param, parts=False) -> Breakdown:
                 previous=int(previous[c]),
                 last_year=int(last_year[c]),
                 key=node,
-                link=scope.list_link(**{param: node}),
-                narrow=scope.dashboard_link(**{param: node}) if tree.end[c] - c > 1 else None,
+                link=selection.list_link(**{param: node}),
+                narrow=selection.dashboard_link(**{param: node}) if tree.end[c] - c > 1 else None,
                 parts=below,
             )
         )
     return _breakdown(key, rows, int(sum(now[c] for c in children)))
 
 
-def by_category(scope: Scope) -> Breakdown:
-    parent = scope.category if scope.category is not None else -1
-    return _tree_breakdown(scope, "category", scope.frame.categories, parent, "category")
+def by_category(selection: Selection) -> Breakdown:
+    parent = selection.category if selection.category is not None else -1
+    return _tree_breakdown(selection, "category", selection.frame.categories, parent, "category")
 
 
-def by_division(scope: Scope) -> Breakdown:
+def by_division(selection: Selection) -> Breakdown:
     """The divisions just below the chosen one, each with its own children (two levels deep)."""
-    return _tree_breakdown(scope, "division", scope.frame.divisions, scope.division, "division", parts=True)
+    return _tree_breakdown(
+        selection, "division", selection.frame.divisions, selection.division, "division", parts=True
+    )
 
 
-def _top_units(scope: Scope, column: str, limit: int, param: str | None = None) -> Breakdown:
+def _top_units(selection: Selection, column: str, limit: int, param: str | None = None) -> Breakdown:
     """The `limit` units with the most matters by `column` (unit: handling unit, complained: the
     unit complained about); `param`: the filter of the dashboard and matter list that narrows to
     one of them (no links without one)."""
-    units = scope.frame.units
-    now, last_year, previous = _compare(scope, column, len(units.ids))
+    units = selection.frame.units
+    now, last_year, previous = _compare(selection, column, len(units.ids))
     top = [int(i) for i in np.argsort(-now, kind="stable")[:limit] if now[i]]
     rows = [
         Row(
@@ -325,29 +330,29 @@ def _top_units(scope: Scope, column: str, limit: int, param: str | None = None) 
             previous=int(previous[i]),
             last_year=int(last_year[i]),
             key=units.ids[i],
-            link=scope.list_link(**{param: units.ids[i]}) if param else None,
-            narrow=scope.dashboard_link(**{param: units.ids[i]}) if param else None,
+            link=selection.list_link(**{param: units.ids[i]}) if param else None,
+            narrow=selection.dashboard_link(**{param: units.ids[i]}) if param else None,
         )
         for i in top
     ]
     return _breakdown(column, rows, int(now.sum()))
 
 
-def by_unit(scope: Scope) -> Breakdown:
+def by_unit(selection: Selection) -> Breakdown:
     """The handling units (已转送交办的为承办单位，未转送交办的为当前责任单位) with the most matters."""
-    return _top_units(scope, "unit", TOP, param="unit")
+    return _top_units(selection, "unit", TOP, param="unit")
 
 
-def by_complained(scope: Scope, limit=10) -> Breakdown:
+def by_complained(selection: Selection, limit=10) -> Breakdown:
     """The units complained about (被反映单位) most often."""
-    return _top_units(scope, "complained", limit)
+    return _top_units(selection, "complained", limit)
 
 
-def backlog(scope: Scope) -> list[Held]:
+def backlog(selection: Selection) -> list[Held]:
     """Open, 临期 and 超期 matters now by the unit holding them (whole history), most open first."""
-    fr = scope.frame
-    sel = scope.selection(whole_history=True)
-    lights = fr.deadline_lights(sel, day_number(scope.today))
+    fr = selection.frame
+    sel = selection.rows(whole_history=True)
+    lights = fr.deadline_lights(sel, day_number(selection.today))
     size = len(fr.units.ids)
     holder = np.asarray(fr.columns["holder"][sel[0]])
     counts = {
@@ -360,47 +365,49 @@ def backlog(scope: Scope) -> list[Held]:
             Held(
                 fr.units.names[i],
                 uid,
-                open=Count(int(counts["open"][i]), link=scope.list_link(holder=uid, open=1, whole_history=1)),
+                open=Count(
+                    int(counts["open"][i]), link=selection.list_link(holder=uid, open=1, whole_history=1)
+                ),
                 warning=Count(
                     int(counts["warning"][i]),
-                    link=scope.list_link(holder=uid, light="warning", whole_history=1),
+                    link=selection.list_link(holder=uid, light="warning", whole_history=1),
                 ),
                 overdue=Count(
                     int(counts["overdue"][i]),
-                    link=scope.list_link(holder=uid, light="overdue", whole_history=1),
+                    link=selection.list_link(holder=uid, light="overdue", whole_history=1),
                 ),
             )
         )
     return out
 
 
-def example_titles(scope: Scope, ids, count: int) -> list[str]:
+def example_titles(selection: Selection, ids, count: int) -> list[str]:
     """Titles of the last `count` of `ids` (column-store order: by receipt) that the reader may
     open; none for a reader without matter access."""
-    if scope.visible is None:
+    if selection.visible is None:
         return []
     ids = [int(x) for x in ids]
     found = []
     for end in range(len(ids), 0, -EXAMPLE_CHUNK):  # from the newest, until enough are readable
         piece = ids[max(0, end - EXAMPLE_CHUNK) : end]
-        titles = dict(scope.visible.filter(pk__in=piece).values_list("pk", "title"))
+        titles = dict(selection.visible.filter(pk__in=piece).values_list("pk", "title"))
         found = [titles[pk] for pk in piece if pk in titles] + found
         if len(found) >= count:
             break
     return found[-count:]
 
 
-def longest_open(scope: Scope, limit=10) -> list[OpenMatter]:
-    """The longest-open matters (oldest receipt among open ones) in the scope that the reader may
+def longest_open(selection: Selection, limit=10) -> list[OpenMatter]:
+    """The longest-open matters (oldest receipt among open ones) in the selection that the reader may
     open (none for a reader without matter access)."""
-    fr = scope.frame
-    sel = scope.selection(whole_history=True)
+    fr = selection.frame
+    sel = selection.rows(whole_history=True)
     opened = fr.open_mask(sel)
     if sel[1] is not None:
         opened &= sel[1]
     rows = np.flatnonzero(opened)[: limit * 3] + sel[0].start  # sorted by receipt already
     ids = [int(i) for i in np.asarray(fr.columns["id"])[rows]]
-    allowed = scope.visible if scope.visible is not None else Matter.objects.none()
+    allowed = selection.visible if selection.visible is not None else Matter.objects.none()
     matters = allowed.filter(pk__in=ids).select_related("holder_unit")
     out = []
     for m in sorted(matters, key=lambda m: (m.received_at, m.pk))[:limit]:
@@ -410,7 +417,7 @@ def longest_open(scope: Scope, limit=10) -> list[OpenMatter]:
                 m.display_code,
                 m.title,
                 m.holder_unit.short_name or m.holder_unit.name,
-                (scope.today - received).days,
+                (selection.today - received).days,
                 received=received,
                 link=reverse("petitions:detail", args=[m.pk]),
             )
@@ -418,12 +425,12 @@ def longest_open(scope: Scope, limit=10) -> list[OpenMatter]:
     return out
 
 
-def repeat_collective(scope: Scope, months=12) -> list[Month]:
+def repeat_collective(selection: Selection, months=12) -> list[Month]:
     """Matters, repeat and collective petitions per month over the last `months` months."""
-    fr = scope.frame
-    end = _month_end(scope.period.last)
+    fr = selection.frame
+    end = _month_end(selection.period.last)
     start = _add_months(end.replace(day=1), -(months - 1))
-    sel = scope.selection(Period(start, end))
+    sel = selection.rows(Period(start, end))
     first = day_number(start)
     days = fr.values("day", sel).astype(np.int64) - first
     repeat = np.asarray(fr.values("repeat", sel))
@@ -443,24 +450,24 @@ def repeat_collective(scope: Scope, months=12) -> list[Month]:
         out.append(
             Month(
                 month,
-                Count(total, link=scope.list_link(mp)),
-                Count(rep, link=scope.list_link(mp, repeat=1)),
-                Count(col, link=scope.list_link(mp, collective=1)),
+                Count(total, link=selection.list_link(mp)),
+                Count(rep, link=selection.list_link(mp, repeat=1)),
+                Count(col, link=selection.list_link(mp, collective=1)),
             )
         )
         month = _add_months(month, 1)
     return out
 
 
-def top_issues(scope: Scope, limit=10, examples=2, with_last_year=False) -> list[Issue]:
+def top_issues(selection: Selection, limit=10, examples=2, with_last_year=False) -> list[Issue]:
     """The most frequent second-level categories of the period, with example matters (and, when
     asked, last year's counts)."""
-    fr = scope.frame
+    fr = selection.frame
     tree = fr.categories
-    sel = scope.selection()
+    sel = selection.rows()
     counts = fr.count_by("category", sel, len(tree.ids))
     before = (
-        fr.count_by("category", scope.selection(scope.period.last_year()), len(tree.ids))
+        fr.count_by("category", selection.rows(selection.period.last_year()), len(tree.ids))
         if with_last_year
         else None
     )
@@ -478,8 +485,8 @@ def top_issues(scope: Scope, limit=10, examples=2, with_last_year=False) -> list
                 tree.names[parent] if parent >= 0 else "",
                 int(counts[i]),
                 last_year=None if before is None else int(before[i]),
-                examples=tuple(example_titles(scope, ids[cats == i], examples)),
-                link=scope.list_link(category=tree.ids[i]),
+                examples=tuple(example_titles(selection, ids[cats == i], examples)),
+                link=selection.list_link(category=tree.ids[i]),
             )
         )
     return out

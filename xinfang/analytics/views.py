@@ -30,7 +30,7 @@ from xinfang.supervision.supervisions import supervisions_visible_to
 from . import display, panels, situation_report, snapshot
 from .display import Table
 from .models import Warning
-from .panels import Period, Scope
+from .panels import Period, Selection
 from .warnings import WarningError, acknowledge, warnings_for
 
 VIEWER_ROLES = {Role.ANALYST, Role.SUPERVISOR, Role.LEADER}
@@ -76,7 +76,7 @@ def territory(user) -> Division:
     return top
 
 
-def build_scope(request) -> tuple[Scope | None, DashboardForm]:
+def build_selection(request) -> tuple[Selection | None, DashboardForm]:
     today = clock.today()
     form = DashboardForm(request.GET or None)
     frame = snapshot.current()
@@ -112,7 +112,7 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
     def code(choices, value):
         return next((i for i, (c, _l) in enumerate(choices) if c == value), None) if value else None
 
-    scope = Scope(
+    selection = Selection(
         frame=frame,
         period=Period(first, last),
         today=today,
@@ -126,7 +126,7 @@ def build_scope(request) -> tuple[Scope | None, DashboardForm]:
         unit_root=oversight_root(request.user.unit).path,
         params=params,
     )
-    return scope, form
+    return selection, form
 
 
 def taken_at(frame):
@@ -143,70 +143,68 @@ def xlsx_response(tables: list[Table], filename: str) -> HttpResponse:
     return response
 
 
-def _panels(scope, names):
+def _panels(selection, names):
     tables = []
     for name in names:
-        table = display.table(name, scope)
-        table.export = reverse("analytics:dashboard") + scope.dashboard_link(export=name)
+        table = display.table(name, selection)
+        table.export = reverse("analytics:dashboard") + selection.dashboard_link(export=name)
         tables.append(table)
     return tables
 
 
 @viewer_required
 def dashboard(request):
-    scope, form = build_scope(request)
-    if scope is None:
+    selection, form = build_selection(request)
+    if selection is None:
         return render(request, "analytics/dashboard.html", {"form": form, "empty": True})
     # the longest-open list names matters: for those who may read them
-    names = display.DASHBOARD + (["longest_open"] if scope.can_list else [])
+    names = display.DASHBOARD + (["longest_open"] if selection.can_list else [])
     wanted = request.GET.get("export")
     if wanted:
         chosen = [name for name in names if name == wanted] if wanted != "all" else names
         if not chosen:
             raise PermissionDenied("没有这个统计表。")
-        tables = _panels(scope, chosen)
-        return xlsx_response(tables, f"统计分析_{scope.period.first}_{scope.period.last}.xlsx")
-    tables = _panels(scope, names)
-    frame = scope.frame
+        tables = _panels(selection, chosen)
+        return xlsx_response(tables, f"统计分析_{selection.period.first}_{selection.period.last}.xlsx")
+    tables = _panels(selection, names)
+    frame = selection.frame
     context = {
         "form": form,
-        "scope": scope,
+        "selection": selection,
         "tables": tables,
-        "backlog": panels.backlog_totals(scope),
+        "backlog": panels.backlog_totals(selection),
         "taken_at": taken_at(frame),
-        "period_label": scope.period.label(),
-        "division_name": frame.divisions.names[scope.division],
+        "period_label": selection.period.label(),
+        "division_name": frame.divisions.names[selection.division],
         "breadcrumb": [
-            (frame.divisions.names[p], scope.dashboard_link(division=frame.divisions.ids[p]))
-            for p in frame.divisions.path(scope.division)
-            if p >= scope.home
+            (frame.divisions.names[p], selection.dashboard_link(division=frame.divisions.ids[p]))
+            for p in frame.divisions.path(selection.division)
+            if p >= selection.home
         ],
         "charts": {t.key: t.chart for t in tables if t.chart},
-        "export_all": scope.dashboard_link(export="all"),
+        "export_all": selection.dashboard_link(export="all"),
     }
     return render(request, "analytics/dashboard.html", context)
 
 
-def _yesterday(scope: Scope) -> tuple[int, float]:
+def _yesterday(selection: Selection) -> tuple[int, float]:
     """Matters received yesterday, and the mean of the same weekday over the four weeks before."""
-    frame = scope.frame
-    day = scope.today - timedelta(days=1)
-    counts = [
-        frame.count(scope.selection(Period(d, d))) for d in (day - timedelta(weeks=k) for k in range(5))
-    ]
+    frame = selection.frame
+    day = selection.today - timedelta(days=1)
+    counts = [frame.count(selection.rows(Period(d, d))) for d in (day - timedelta(weeks=k) for k in range(5))]
     return counts[0], sum(counts[1:]) / 4
 
 
 @viewer_required
 def cockpit(request):
     """领导驾驶舱: what a leader needs first thing in the morning, on one page."""
-    scope, _form = build_scope(request)
-    if scope is None:
+    selection, _form = build_selection(request)
+    if selection is None:
         return render(request, "analytics/cockpit.html", {"empty": True})
-    today = scope.today
-    scope.period = Period(today.replace(day=1), today)
+    today = selection.today
+    selection.period = Period(today.replace(day=1), today)
     user = request.user
-    yesterday, usual = _yesterday(scope)
+    yesterday, usual = _yesterday(selection)
     supervisions = (
         supervisions_visible_to(user)
         .filter(state=Supervision.State.OPEN, due_on__lte=today + timedelta(days=3))
@@ -222,12 +220,12 @@ def cockpit(request):
             reasons = stuck_reasons(case, today)
             if reasons:
                 cases.append((case, reasons))
-    tables = _panels(scope, display.COCKPIT + (["longest_open"] if scope.can_list else []))
+    tables = _panels(selection, display.COCKPIT + (["longest_open"] if selection.can_list else []))
     context = {
-        "scope": scope,
+        "selection": selection,
         "yesterday": yesterday,
         "usual": round(usual, 1),
-        "backlog": panels.backlog_totals(scope),
+        "backlog": panels.backlog_totals(selection),
         "warnings": warnings_for(user)
         .filter(acknowledged_at__isnull=True)
         .order_by("-severity", "-raised_on")[:10],
@@ -235,7 +233,7 @@ def cockpit(request):
         "cases": cases,
         "tables": tables,
         "charts": {t.key: t.chart for t in tables if t.chart},
-        "taken_at": taken_at(scope.frame),
+        "taken_at": taken_at(selection.frame),
     }
     return render(request, "analytics/cockpit.html", context)
 

@@ -5,7 +5,7 @@ dashboard for the same period and territory agree. The rates are unit scoring's 
 over the units of the territory.
 
 A report names matters (查询码, titles) only to a reader who does casework, and only matters in
-that reader's scope (`panels.readable`); for anyone else, and on the command line without a
+that reader's selection (`panels.readable`); for anyone else, and on the command line without a
 user, it is figures only.
 """
 
@@ -18,7 +18,7 @@ from django.db.models import Q
 from xinfang.analytics import panels, snapshot
 from xinfang.analytics.figures import Trend
 from xinfang.analytics.models import Warning
-from xinfang.analytics.panels import Period, Scope
+from xinfang.analytics.panels import Period, Selection
 from xinfang.core import clock
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import MatterEvent
@@ -56,7 +56,7 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
         or Unit.objects.filter(divisions=division).first()
     )
     position = frame.divisions.position()[division.pk]
-    scope = Scope(
+    selection = Selection(
         frame=frame,
         period=period,
         today=today,
@@ -64,8 +64,8 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
         home=position,
         visible=panels.readable(reader),
     )
-    summary = panels.summary(scope)
-    trend = panels.trend(scope)
+    summary = panels.summary(selection)
+    trend = panels.trend(selection)
     units = (
         Unit.objects.filter(path__startswith=oversight_root(issuing_unit).path)
         if issuing_unit
@@ -79,25 +79,25 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
         last_day=period.last,
         issuing_unit=str(issuing_unit) if issuing_unit else division.name,
         issued_on=today,
-        scope=f"全{division.name[-1]}" if division.name[-1] in "市县区省" else division.name,
+        area=f"全{division.name[-1]}" if division.name[-1] in "市县区省" else division.name,
         as_of=today,
         matters=summary.matters,  # the narrative leaves 环比 out of annual reports
         people=summary.people,
         volume=_volume(trend),
         volume_by="月" if trend.by == "month" else "日",
-        channels=panels.by_channel(scope).rows,
-        natures=panels.by_nature(scope).rows,
-        categories=panels.by_category(scope).rows,
-        divisions=panels.by_division(scope).rows,
-        handling_units=panels.by_unit(scope).rows,
-        top_issues=panels.top_issues(scope, limit=TOP_ISSUES, with_last_year=True),
+        channels=panels.by_channel(selection).rows,
+        natures=panels.by_nature(selection).rows,
+        categories=panels.by_category(selection).rows,
+        divisions=panels.by_division(selection).rows,
+        handling_units=panels.by_unit(selection).rows,
+        top_issues=panels.top_issues(selection, limit=TOP_ISSUES, with_last_year=True),
         collective_matters=summary.collective_matters,
         collective_people=summary.collective_people,
         repeat_matters=summary.repeat_matters,
-        overdue_open=panels.backlog_totals(scope).overdue,
-        longest_open=panels.longest_open(scope, limit=LONGEST_OPEN),
+        overdue_open=panels.backlog_totals(selection).overdue,
+        longest_open=panels.longest_open(selection, limit=LONGEST_OPEN),
         alerts=_alerts(period, division),
-        annual=_annual(scope, unit_ids, division.path) if kind == "annual" else None,
+        annual=_annual(selection, unit_ids, division.path) if kind == "annual" else None,
         **_rates(unit_ids, period, today),
     )
 
@@ -131,9 +131,9 @@ def _rates(units: list[int], period: Period, today: date) -> dict:
     }
 
 
-def _annual(scope: Scope, unit_ids: list[int], territory: str) -> AnnualItems:
+def _annual(selection: Selection, unit_ids: list[int], territory: str) -> AnnualItems:
     """The art. 41 items: the units most complained about, the year's 转送, 交办 and 督办."""
-    period = scope.period
+    period = selection.period
     events = MatterEvent.objects.filter(
         at__date__range=(period.first, period.last), matter__division__path__startswith=territory
     )
@@ -146,7 +146,7 @@ def _annual(scope: Scope, unit_ids: list[int], territory: str) -> AnnualItems:
     for state in sups.values_list("state", flat=True):
         states[state] += 1
     return AnnualItems(
-        organs=panels.by_complained(scope).rows,
+        organs=panels.by_complained(selection).rows,
         forwarded=events.filter(action="forward").count(),
         assigned=events.filter(action="assign").count(),
         supervised=sum(states.values()),

@@ -73,7 +73,7 @@ class ReportData:
 
     kind: "monthly" | "quarterly" | "annual"; period_label: as printed ("2026年10月",
     "2026年第三季度", "2026年"); first_day / last_day: the period, inclusive;
-    issuing_unit / issued_on: 发文机关署名 and 成文日期; scope: the area the figures cover as the
+    issuing_unit / issued_on: 发文机关署名 and 成文日期; area: the area the figures cover as the
     text names it (全市/全区/全县); addressee: 主送机关 ("市委、市政府"), or None for none;
     as_of: the day overdue_open and longest_open were counted (default: issued_on).
 
@@ -95,7 +95,7 @@ class ReportData:
     last_day: date
     issuing_unit: str
     issued_on: date
-    scope: str = "全市"
+    area: str = "全市"
     addressee: str | None = None
     as_of: date | None = None
     matters: Count
@@ -141,7 +141,7 @@ class ReportData:
 
     @property
     def title(self) -> str:
-        return f"关于{self.period_label}{self.scope}信访形势的分析报告"
+        return f"关于{self.period_label}{self.area}信访形势的分析报告"
 
     @property
     def annual_title(self) -> str:

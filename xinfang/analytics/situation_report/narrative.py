@@ -66,13 +66,11 @@ def _overview(data: ReportData) -> list[str]:
     m, p = data.matters, data.people
     yoy, mom = year_base(data), previous_base(data)
     if m.current == 0:
-        text = f"{data.period_label}，{data.scope}信访部门未受理信访事项"
+        text = f"{data.period_label}，{data.area}信访部门未受理信访事项"
         if m.last_year:
             text += f"（{yoy.name}为{num(m.last_year)}件）"
         return [text + "。"]
-    text = (
-        f"{data.period_label}，{data.scope}信访部门共受理信访事项{num(m.current)}件、{num(p.current)}人次。"
-    )
+    text = f"{data.period_label}，{data.area}信访部门共受理信访事项{num(m.current)}件、{num(p.current)}人次。"
     changes = []
     for what, c, unit in (("件数", m, "件"), ("人次", p, "人次")):
         parts = [change_text(c.current, c.last_year, yoy, unit)]
