@@ -214,7 +214,8 @@ pytest_other_day() { # index into OTHER_DAYS
     echo "    本机时钟 / machine clock: $day (faketime $offset s)"
     # Only the wall clock moves: with a faked monotonic clock, waits with a deadline (the job
     # queue's worker threads) would wait for the length of the offset.
-    XINFANG_DATA_DIR="$dir" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$offset" "$PY" -m pytest -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
+    # libfaketime then breaks time.sleep; scripts/faketime/sitecustomize.py makes it wait with select.
+    XINFANG_DATA_DIR="$dir" FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$ROOT/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}" faketime -f "$offset" "$PY" -m pytest -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
         --junitxml="$WORK/junit-day$1.xml" -o junit_family=xunit2 -n 2 -q -m "not browser" "${tests[@]}" \
         "${PYTEST_ARGS[@]}"
     local rc=$?

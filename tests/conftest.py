@@ -15,6 +15,7 @@
                                            └─ d2_dept (南山区住建局): nora 承办人
 """
 
+import os
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -324,3 +325,9 @@ def pytest_collection_modifyitems(items):
         mark = item.get_closest_marker("django_db")
         if mark and mark.kwargs.get("transaction") and not mark.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(f"{item.nodeid}: transaction=True needs serialized_rollback=True")
+
+
+def inherited_path() -> list[str]:
+    """The PYTHONPATH entries this run was given, for the servers and workers a test starts: the
+    runs on other days put scripts/faketime there, and the children must load it too."""
+    return [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

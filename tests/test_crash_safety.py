@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import TEST_KEYRING, Driver
+from conftest import TEST_KEYRING, Driver, inherited_path
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
@@ -59,7 +59,7 @@ def child_env(tmp_path):
         XINFANG_TOTP_REQUIRED="false",
         XINFANG_NOTIFICATION_BACKEND="xinfang.core.notifications.ConsoleBackend",
         XINFANG_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join([str(TESTS), str(TESTS.parent)]),
+        PYTHONPATH=os.pathsep.join([str(TESTS), str(TESTS.parent), *inherited_path()]),
     )
     return env
 

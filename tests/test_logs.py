@@ -11,6 +11,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from conftest import inherited_path
+
 from xinfang.core.logs import redact
 from xinfang.core.management.commands.run import web_command
 
@@ -77,7 +79,7 @@ def test_gunicorn_of_xinfang_run_logs_paths_without_query_strings(tmp_path):
         XINFANG_DATA_DIR=str(tmp_path / "data"),
         XINFANG_ENV_FILE="/dev/null",
         DJANGO_SETTINGS_MODULE="xinfang.settings",
-        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), *inherited_path()]),
         PYTHONUNBUFFERED="1",
     )
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"

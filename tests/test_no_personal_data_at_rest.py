@@ -34,6 +34,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from conftest import inherited_path
 from django.core import signing
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
@@ -97,7 +98,7 @@ def server_env(data_dir: Path) -> dict:
         # One matter is exported while the user waits, more by the worker.
         XINFANG_EXPORT_INLINE_ROWS="1",
         DJANGO_SETTINGS_MODULE="xinfang.settings",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=os.pathsep.join([str(ROOT), *inherited_path()]),
         PYTHONUNBUFFERED="1",
     )
     return env

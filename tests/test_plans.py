@@ -94,6 +94,9 @@ def snapshot() -> dict:
             for key in ("matter_id", "repeat_of_id"):
                 if row.get(key) is not None:
                     row[key] = place[row[key]]
+            data = row.get("data")
+            if isinstance(data, dict) and data.get("repeat_of") is not None:  # an event's note
+                row["data"] = data | {"repeat_of": place[data["repeat_of"]]}
             rows.append(row)
         tables[model.__name__] = rows
     return tables
