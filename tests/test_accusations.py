@@ -14,6 +14,7 @@ from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Nature
 from xinfang.petitions.forms import DispatchForm
 from xinfang.petitions.models import Category, Matter
+from xinfang.petitions.scoping import hidden_from, hidden_from_user, hidden_q
 from xinfang.petitions.screening import ScreeningError, hand_up, screen, suggestion_for
 
 # How the petitioner wrote the named parties, and who is then accused: units by key of
@@ -206,3 +207,39 @@ def test_the_text_naming_the_discipline_unit_sends_screening_up(w):
     matter = d.register(nature=Nature.ACCUSATION, request_type="report", complained_person="青溪市纪委监委")
     assert matter.screening_unit == province_jiwei
     assert not Matter.objects.visible_to(w.dora).filter(pk=matter.pk).exists()
+
+
+def test_the_query_and_the_check_in_memory_hide_the_same_matters(w):
+    """hidden_q (the lists' SQL) and hidden_from / hidden_from_user (dispatch targets, 督办
+    addressees, notices) decide alike for every unit and user of the world."""
+    d = Driver(w)
+    kinds = {"unit": [w.units.t1], "bureau": [w.units.d1_bureau], "none": []}
+    matters = [d.register(title="普通事项")]  # not an accusation: hidden from nobody
+    matters.append(d.register(nature=Nature.ACCUSATION, request_type="report", complained_person="彭刚"))
+    for units in kinds.values():
+        for users in ([], [w.peng], [w.users["leo"]]):  # a person of a unit with units below it
+            m = d.register(nature=Nature.ACCUSATION, request_type="report", complained_person="某某")
+            screen(m.pk, w.dora, units=units, users=users, note="未指向具体单位和人员")
+            matters.append(m)
+    ids = [m.pk for m in matters]
+    for unit in Unit.objects.all():
+        by_query = set(Matter.objects.filter(pk__in=ids).filter(hidden_q(unit)).values_list("pk", flat=True))
+        in_memory = {m.pk for m in Matter.objects.filter(pk__in=ids) if hidden_from(m, unit)}
+        assert by_query == in_memory, unit
+    for name, user in w.users.items():
+        if user.unit is None:
+            continue
+        by_query = set(
+            Matter.objects.filter(pk__in=ids).filter(hidden_q(user.unit, user)).values_list("pk", flat=True)
+        )
+        in_memory = {m.pk for m in Matter.objects.filter(pk__in=ids) if hidden_from_user(m, user)}
+        assert by_query == in_memory, name
+    assert (
+        len(
+            {
+                frozenset(Matter.objects.filter(hidden_q(u)).values_list("pk", flat=True))
+                for u in Unit.objects.all()
+            }
+        )
+        > 2
+    )
