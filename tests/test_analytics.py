@@ -347,6 +347,7 @@ def test_each_column_holds_what_its_one_definition_reads(world, october):
 
     from xinfang.petitions.workflow import PETITIONER_WINDOWS
 
+    complaint = Driver(world).register(request_type="complaint", complained_unit=world.units.d1_dept)
     snapshot.refresh()
     frame = snapshot.current()
     cols = snapshot.columns()
@@ -367,7 +368,8 @@ def test_each_column_holds_what_its_one_definition_reads(world, october):
 
     rows = {int(pk): i for i, pk in enumerate(np.asarray(frame.columns["id"]))}
     matters = Matter.objects.all()
-    assert len(matters) == len(rows) == 11
+    accused = october["accusation"][0]  # its 被反映单位 is never counted
+    assert len(matters) == len(rows) == 12
     for m in matters:
         expected = {
             "id": m.pk,
@@ -379,7 +381,7 @@ def test_each_column_holds_what_its_one_definition_reads(world, october):
             "division": div[m.division_id],
             "unit": unit[m.handling_unit_id or m.holder_unit_id],
             "holder": unit[m.holder_unit_id],
-            "complained": unit[m.complained_unit_id] if m.complained_unit_id else -1,
+            "complained": unit[m.complained_unit_id] if m.complained_unit_id and m != accused else -1,
             "repeat": int(m.repeat_of_id is not None),
             "collective": int(m.is_collective),
             "heads": m.headcount,
@@ -388,6 +390,7 @@ def test_each_column_holds_what_its_one_definition_reads(world, october):
         }
         got = {c.name: int(frame.columns[c.name][rows[m.pk]]) for c in cols}
         assert got == expected, m.pk
+    assert frame.columns["complained"][rows[complaint.pk]] == unit[world.units.d1_dept.pk]
     # the october fixture has a complained unit, a repeat, a collective visit and running deadlines
     assert {"complained", "repeat", "collective"} <= {
         name for name in ("complained", "repeat", "collective") if np.asarray(frame.columns[name]).max() > 0

@@ -95,8 +95,13 @@ def columns() -> list[Column]:
         # handling unit, else the unit holding it
         Column("unit", "COALESCE(handling_unit_id, holder_unit_id)", tree="units"),
         Column("holder", "holder_unit_id", tree="units"),  # the unit holding it now
-        # 被反映单位 (检举控告 and complaints), -1 none
-        Column("complained", "COALESCE(complained_unit_id, 0)", tree="units"),
+        # 被反映单位 of complaints, -1 none. Never a 检举控告's: whoever reads the statistics may be
+        # the accused, and a count by accused unit would tell them (art. 30).
+        Column(
+            "complained",
+            f"CASE WHEN nature = '{Nature.ACCUSATION}' THEN 0 ELSE COALESCE(complained_unit_id, 0) END",
+            tree="units",
+        ),
         Column("repeat", "CASE WHEN repeat_of_id IS NULL THEN 0 ELSE 1 END", np.bool_),
         Column("collective", "CASE WHEN is_collective THEN 1 ELSE 0 END", np.bool_),
         Column("heads", "headcount", np.int32),  # 人次
