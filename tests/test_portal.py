@@ -274,7 +274,7 @@ def test_withdrawal_needs_a_reason_and_closes_the_matter(client, world):
     matter = Driver(world).register()
     track(client, matter)
     response = client.post(f"/portal/m/{matter.code}/withdraw/", {"note": ""}, follow=True)
-    assert "这个字段是必填项" in response.content.decode()
+    assert "请填写撤回原因" in response.content.decode()
     client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "已与物业协商解决", "version": matter.version})
     matter.refresh_from_db()
     assert matter.status == Status.WITHDRAWN

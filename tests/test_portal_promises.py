@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from conftest import PETITIONER, Driver
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from docx import Document
 from test_portal import PNG, file, filing, replied_recently, track
 
@@ -44,7 +45,9 @@ def test_filing_sends_a_registration_message_with_the_code_and_dates(client, wor
 def test_every_sms_names_the_date_the_next_step_is_due(world):
     d = Driver(world, start=clock.now() - timedelta(days=10))
     matter = d.to(Status.DISPATCHED)
-    assert f"「东城区住房和城乡建设局」应于{cn_date(matter.due_date)}前告知您是否受理" in sms(matter, "assign")
+    assert f"「东城区住房和城乡建设局」应于{cn_date(matter.due_date)}前告知您是否受理" in sms(
+        matter, "assign"
+    )
     matter = d.do(matter, "accept")
     assert f"应于{cn_date(matter.due_date)}前办结并向您出具书面处理意见" in sms(matter, "accept")
     before = matter.due_date
@@ -53,7 +56,9 @@ def test_every_sms_names_the_date_the_next_step_is_due(world):
     body = sms(matter, "extend")
     assert f"延长30日，「东城区住房和城乡建设局」应于{cn_date(matter.due_date)}前办结" in body
     assert "延期理由：需要现场测量" in body
-    for body in Notification.objects.filter(matter=matter, audience="petitioner").values_list("body", flat=True):
+    for body in Notification.objects.filter(matter=matter, audience="petitioner").values_list(
+        "body", flat=True
+    ):
         assert "日内" not in body  # a date, never a count of days
 
 
@@ -144,7 +149,9 @@ def test_the_filing_form_states_limits_groups_choices_and_lists_errors_at_the_to
     assert 'aria-describedby="id_phone_help"' in page and 'inputmode="tel"' in page
     assert "选择文件" in page and "未选择文件" in page
     page = client.post("/portal/file/", {**filing(world), "title": "", "category": ""}).content.decode()
-    summary = page[page.index('class="error-summary"') : page.index("</div>", page.index('class="error-summary"'))]
+    summary = page[
+        page.index('class="error-summary"') : page.index("</div>", page.index('class="error-summary"'))
+    ]
     assert 'href="#id_category"' in summary and 'href="#id_title"' in summary
     assert 'aria-invalid="true"' in page and 'aria-describedby="id_title_error"' in page
 
@@ -178,8 +185,8 @@ def test_the_public_page_shows_counts_per_unit_and_no_accusation(client, world):
     month = matter.received_at.astimezone().date().replace(day=1)
     page = client.get(f"/portal/open/?month={month:%Y-%m}").content.decode()
     assert "东城区住房和城乡建设局" in page
-    row = page[page.index("<th scope=\"row\">东城区住房和城乡建设局</th>") :]
-    assert row.startswith('<th scope="row">东城区住房和城乡建设局</th><td>1</td>')
+    row = page[page.index('<th scope="row">东城区住房和城乡建设局</th>') :]
+    assert row.startswith('<th scope="row">东城区住房和城乡建设局</th><td data-label="收到">1</td>')
     for secret in (matter.title, accusation.title, PETITIONER["name"], PETITIONER["phone"]):
         assert secret not in page
     assert "检举控告类事项依法保密" in page and "本月共收到检举控告类事项" not in page  # fewer than 5
@@ -207,3 +214,11 @@ def test_review_materials_state_their_limits(client, world):
         url, {"version": matter.version, "reasons": "不服", "confirm": "on", "files": [big]}
     ).content.decode()
     assert "超过10MB" in page
+
+
+def test_a_refused_form_is_explained_in_chinese_with_the_way_back_to_the_portal(world):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/portal/track/", {"code": "X", "phone_tail": "1234"})
+    page = response.content.decode()
+    assert response.status_code == 403 and "页面已过期，请重新操作" in page
+    assert 'href="/portal/"' in page and "CSRF" not in page

@@ -13,9 +13,14 @@ from xinfang.petitions.models import Category, normalize_tracking_code
 
 class PortalForm(forms.Form):
     use_required_attribute = False  # aria-required instead: no browser bubble
+    short_labels = {}  # a field's name in the error summary, when its label is a sentence
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # "请填写姓名。" rather than the general "这个字段是必填项。"
+            if field.error_messages["required"] == forms.Field.default_error_messages["required"]:
+                verb = "请选择" if isinstance(field, forms.ChoiceField) else "请填写"
+                field.error_messages["required"] = f"{verb}{field.label}。"
         self.describe()
 
     def full_clean(self):
@@ -43,8 +48,9 @@ class PortalForm(forms.Form):
         the top of the page that links to each field."""
         rows = [("", "", e) for e in self.non_field_errors()]
         for name in self.fields:
+            label = self.short_labels.get(name, self.fields[name].label)
             for e in self.errors.get(name, []):
-                rows.append((self[name].auto_id, self.fields[name].label, e))
+                rows.append((self[name].auto_id, label, e))
         return rows
 
 
@@ -94,6 +100,7 @@ def grouped_places() -> list:
 
 
 class FilingForm(PortalForm):
+    short_labels = {"consent": "个人信息保护告知"}
     name = forms.CharField(label="姓名", max_length=40)
     id_number = forms.CharField(label="身份证号", max_length=18)
     phone = forms.CharField(
@@ -194,6 +201,8 @@ class RateForm(PortalForm):
 
 class ReviewRequestForm(PortalForm):
     """A request for 复查 or 复核: the reasons, the materials, and an explicit confirmation."""
+
+    short_labels = {"confirm": "确认"}
 
     reasons = forms.CharField(
         label="申请理由",

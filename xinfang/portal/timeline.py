@@ -71,6 +71,9 @@ def describe(matter, e, t) -> dict:
         }
     elif e.action == "rate":
         item["text"] = f"您的评价：{Rating(data['rating']).label}。" if data.get("rating") else ""
+        if data.get("visit"):
+            item["text"] += "有关机关将回访您。"
+            item["note_label"], item["note"] = "不满意的原因", e.note
     elif e.action in {"decide_review", "decide_rereview"} and data.get("decision"):
         item["text"] = f"{ReviewDecision(data['decision']).label}。"
     if e.action in NOTE_IS_FOR_PETITIONER and e.note:
