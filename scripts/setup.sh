@@ -161,7 +161,7 @@ node_env() {
             say "前端依赖已是最新 / node_modules up to date"
             return
         fi
-        say "安装前端依赖 / npm ci (htmx, echarts)"
+        say "安装前端依赖 / npm ci (htmx, echarts, axe-core)"
         quiet npm ci --no-audit --no-fund --loglevel=error
     else
         digest="none"

@@ -227,9 +227,12 @@ def test_citizen_files_tracks_rates_and_asks_for_review_on_a_phone(world, live_s
     track_on(other, base, recent)
     assert "经调查，物业公司调价未经业主大会表决" in other.content()
     other.check("#id_rating_1")
-    other.get_by_role("button", name="评价").click()
+    other.get_by_role("button", name="提交评价").click()
     assert "感谢您的评价" in other.locator(".messages").inner_text()
-    other.get_by_role("button", name="申请复查").click()
+    other.get_by_role("link", name="申请复查").click()
+    other.fill("#id_reasons", "物业仍按新标准收费。")
+    other.check("#id_confirm")
+    other.get_by_role("button", name="确认提交复查申请").click()
     assert "复查申请已提交" in other.locator(".messages").inner_text()
     recent.refresh_from_db()
     assert recent.status == Status.REVIEW_REQUESTED and recent.rating == "basically"
@@ -239,7 +242,7 @@ def test_citizen_files_tracks_rates_and_asks_for_review_on_a_phone(world, live_s
     track_on(other, base, old)
     text = other.content()
     assert "申请复查期限已于" in text and "自收到之日起30日内提出" in text
-    assert other.get_by_role("button", name="申请复查").count() == 0
+    assert other.get_by_role("link", name="申请复查").count() == 0
     assert errors == []
 
 

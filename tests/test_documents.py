@@ -2,7 +2,7 @@
 page numbers checked in the .docx itself, contents from the records, and who may download them."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from conftest import PETITIONER, sign_in
@@ -15,6 +15,7 @@ from docx.shared import Mm, Pt
 from xinfang.core import clock
 from xinfang.documents import notices
 from xinfang.petitions.choices import Status
+from xinfang.petitions.promises import cn_date
 from xinfang.supervision import supervisions
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -92,8 +93,15 @@ def test_every_notice_of_a_matter_renders_as_a_gongwen_from_its_records(client, 
         assert doc.paragraphs[0].text == notices.KINDS[kind][0]
         assert closed.display_code in texts[kind] and closed.title in texts[kind]
         assert texts[kind].startswith(notices.KINDS[kind][0]) and PETITIONER["name"] + "：" in texts[kind]
-    assert "六十日" in texts["acceptance"] or "60日" in texts["acceptance"]
+    # Each notice names the date its act set, as recorded with the act.
+    promised = {
+        e.action: cn_date(date.fromisoformat(e.data["due"])) for e in closed.events.all() if "due" in e.data
+    }
+    assert f"本机关将于{promised['accept']}前办结" in texts["acceptance"]
     assert "延长30日" in texts["extension"] and "需要现场测量" in texts["extension"]
+    assert f"本机关将于{promised['extend']}前办结" in texts["extension"]
+    assert f"（即{promised['approve_reply']}前）" in texts["reply"]
+    assert f"（即{promised['decide_review']}前）" in texts["review"]
     reply = texts["reply"]
     assert "物业公司调价未经业主大会表决" in reply and "《物业管理条例》第七条" in reply
     assert "本机关支持" in reply and f"向{world.units.d1_gov.name}书面申请复查" in reply

@@ -81,7 +81,7 @@ def test_large_export_runs_in_the_background_for_its_requester_only(
     assert response["Location"] == f"/matters/exports/{job.pk}/"
     assert job.state == ExportJob.State.DONE and job.done == 3
     page = client.get(response["Location"]).content.decode()
-    assert "已完成" in page and "下载 Excel 文件" in page
+    assert "已完成" in page and "下载表格文件" in page
     _, rows = rows_of(download(client.get(f"/matters/exports/{job.pk}/download/")))
     assert sorted(r[3] for r in rows) == ["事项0", "事项1", "事项2"]
     # Asking for the export and downloading the file are both audited.

@@ -107,6 +107,7 @@ LISTS = [
     ("petitions:queue", "bob", {"tab": "all"}, PAGE),
     ("petitions:export", "bob", {"tab": "all"}, date_pair("received_from", "received_to")),
     ("petitions:earlier", "bob", {}, [("phone", TEXT), ("id_number", TEXT)]),
+    ("portal:public", "bob", {}, [("month", TEXT), ("month", DATES)]),
     ("supervision:board", "sam", {}, [*PAGE, ("state", TEXT), ("kind", TEXT)]),
     ("supervision:issue", "sam", {}, [("matter", NUMBERS)]),
     ("supervision:cases", "leo", {}, [("all", TEXT)]),
@@ -247,6 +248,8 @@ NO_QUERY = {
     "portal:matter",
     "portal:document",
     "portal:act",
+    "portal:request",
+    "portal:display",
     "open311:api-root",
     "open311:openapi-json",
     "open311:openapi-view",
@@ -277,7 +280,8 @@ def problem(response):
             text = " ".join(strings(response.json()))  # the messages, not the field names
         else:
             body = response.content.decode()
-            text = re.sub(r"<[^>]+>", " ", body.split("<main>", 1)[-1].split("</main>", 1)[0])
+            main = re.split(r"<main[^>]*>", body, maxsplit=1)[-1].split("</main>", 1)[0]
+            text = re.sub(r"<[^>]+>", " ", main)
         if not CHINESE.search(text) or ENGLISH.search(text):
             return f"{response.status_code} {' '.join(text.split())[:120]}"
     return None

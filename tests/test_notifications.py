@@ -11,6 +11,7 @@ from django.core import mail
 from xinfang.core.models import Notification
 from xinfang.core.notifications import HttpSmsGateway, NotDeliverable, SmsBackend, deliver
 from xinfang.petitions.choices import Status
+from xinfang.petitions.promises import cn_date
 
 
 class FakeGateway(ThreadingHTTPServer):
@@ -67,12 +68,12 @@ def test_routing_backend_mails_staff_and_texts_petitioners(
     assert [m.to for m in mail.outbox] == [["hank@example.gov.cn"]]
     assert "【信访通】待办" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
-        driver.do(matter, "accept")  # tells the petitioners
-    texts = [r for r in gateway.received if "受理" in r["text"]]
+        matter = driver.do(matter, "accept")  # tells the petitioners
+    texts = [r for r in gateway.received if "」受理，" in r["text"]]
     assert [(r["phone"], r["sign"], r["auth"]) for r in texts] == [
         ("13800138000", "信访通", "Bearer gateway-key")
     ]
-    assert "将在60日内办结" in texts[0]["text"]
+    assert f"应于{cn_date(matter.due_date)}前办结" in texts[0]["text"]
     # 李四 has no mobile number: logged for a written notice, not lost.
     assert "转书面送达" in caplog.text
     assert not Notification.objects.exclude(state=Notification.State.SENT).exists()

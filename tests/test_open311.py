@@ -6,6 +6,7 @@ from test_api import Api, token_for
 
 from xinfang.petitions.choices import Channel, Status
 from xinfang.petitions.models import Matter
+from xinfang.petitions.promises import cn_date
 
 
 def post_request(client, key, world, **overrides):
@@ -38,6 +39,7 @@ def test_filing_and_status_through_open311(client, world):
     matter = Matter.objects.get(code=created["service_request_id"])
     assert matter.channel == Channel.ONLINE and matter.title == "湖滨路路灯不亮"
     assert matter.petitioners.get().phone == "13800138000" and "查询码" in created["service_notice"]
+    assert f"应于{cn_date(matter.due_date)}前" in created["service_notice"]
 
     status = client.get(f"/open311/v2/requests/{matter.code}.json", {"api_key": key}).json()[0]
     assert status["status"] == "open" and status["status_notes"] == "待交办"

@@ -13,6 +13,8 @@ from django.test import Client
 from xinfang.core import clock
 from xinfang.petitions.choices import Channel, Status
 from xinfang.petitions.models import Matter
+from xinfang.petitions.promises import cn_date
+from xinfang.petitions.services import window_end
 
 PDF = b"%PDF-1.4 scanned letter"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -221,14 +223,39 @@ def test_rating_and_asking_for_review_inside_the_window(client, world):
     client.post(f"/portal/m/{matter.code}/rate/", {"rating": "satisfied", "version": matter.version})
     matter.refresh_from_db()
     assert matter.rating == "satisfied"
+    # One click opens the request, which says who decides and by when, before anything is sent.
+    url = f"/portal/m/{matter.code}/request/request_review/"
+    decide_by = window_end(matter, "review_decision", clock.today())
+    page = client.get(url).content.decode()
+    assert f"应于<strong>{cn_date(decide_by)}</strong>前作出复查意见" in page
+    assert f"「{world.units.d1_gov}」" in page and matter.status == Status.REPLIED
+    # Reasons are required, and so is the confirmation; the errors are listed at the top.
+    page = client.post(url, {"version": matter.version}).content.decode()
+    assert 'class="error-summary"' in page and 'href="#id_reasons"' in page
+    assert "请填写申请理由" in page and "请勾选确认后再提交" in page
+    page = client.post(url, {"version": matter.version, "reasons": "调价仍未恢复"}).content.decode()
+    assert "请勾选确认后再提交" in page
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED
     response = client.post(
-        f"/portal/m/{matter.code}/request_review/", {"version": matter.version}, follow=True
+        url,
+        {
+            "version": matter.version,
+            "reasons": "物业至今未恢复原收费标准。",
+            "confirm": "on",
+            "files": [SimpleUploadedFile("收费通知.png", PNG)],
+        },
+        follow=True,
     )
-    assert "复查申请已提交" in response.content.decode()
     matter.refresh_from_db()
     assert matter.status == Status.REVIEW_REQUESTED and matter.holder_unit == world.units.d1_gov
+    page = response.content.decode()
+    promise = f"复查申请已提交。复查机关「{world.units.d1_gov}」应于{cn_date(matter.due_date)}前作出复查意见"
+    assert promise in page
+    assert "申请理由：物业至今未恢复原收费标准。" in page  # the petitioner's own words, back in the timeline
     event = matter.events.latest("pk")
-    assert event.actor is None and "网上信访" in event.note
+    assert event.actor is None and event.note == "物业至今未恢复原收费标准。"
+    assert [a.name for a in event.attachments.all()] == ["收费通知.png"]
 
 
 def test_outside_the_window_the_portal_says_so_and_why(client, world):
@@ -236,9 +263,8 @@ def test_outside_the_window_the_portal_says_so_and_why(client, world):
     track(client, matter)
     page = client.get(f"/portal/m/{matter.code}/").content.decode()
     assert "申请复查期限已于" in page and "自收到之日起30日内提出" in page
-    response = client.post(
-        f"/portal/m/{matter.code}/request_review/", {"version": matter.version}, follow=True
-    )
+    assert f"/portal/m/{matter.code}/request/request_review/" not in page
+    response = client.get(f"/portal/m/{matter.code}/request/request_review/", follow=True)
     assert "已超过期限（第三十五条）" in response.content.decode()
     matter.refresh_from_db()
     assert matter.status == Status.REPLIED
@@ -248,7 +274,7 @@ def test_withdrawal_needs_a_reason_and_closes_the_matter(client, world):
     matter = Driver(world).register()
     track(client, matter)
     response = client.post(f"/portal/m/{matter.code}/withdraw/", {"note": ""}, follow=True)
-    assert "这个字段是必填项" in response.content.decode()
+    assert "请填写撤回原因" in response.content.decode()
     client.post(f"/portal/m/{matter.code}/withdraw/", {"note": "已与物业协商解决", "version": matter.version})
     matter.refresh_from_db()
     assert matter.status == Status.WITHDRAWN

@@ -267,6 +267,11 @@ ROUTES = {
         method="post",
         data={"note": "冒名撤回"},
     ),
+    "portal:request": Route(
+        lambda u: 302, anonymous=302, kwargs=lambda o: {"code": o.m1.code, "action": "request_review"}
+    ),
+    "portal:display": Route(lambda u: 302, anonymous=302, method="post", data={"large": "1"}),
+    "portal:public": Route(lambda u: 200, anonymous=200),
     # Open311: the service list is public; filing and status need an api_key.
     "open311:api-root": Route(lambda u: 404, anonymous=404),
     "open311:openapi-json": Route(lambda u: 200, anonymous=200),

@@ -8,6 +8,7 @@ from conftest import Driver, at
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter, MatterEvent
+from xinfang.petitions.promises import cn_date
 from xinfang.petitions.services import StaleMatter, TransitionError, perform
 from xinfang.petitions.workflow import TRANSITIONS
 
@@ -164,7 +165,10 @@ def test_notifications_are_queued_and_delivered_after_commit(
     assert len(callbacks) == 1
     callbacks[0]()
     assert {n.state for n in notes.all()} == {Notification.State.SENT}
-    assert "已由「东城区住房和城乡建设局」受理，将在60日内办结" in caplog.text
+    promised = (
+        f"已由「东城区住房和城乡建设局」受理，应于{cn_date(matter.due_date)}前办结并向您出具书面处理意见"
+    )
+    assert promised in caplog.text
 
 
 def test_anonymous_matter_gets_no_petitioner_notice(driver):

@@ -18,6 +18,7 @@ from xinfang.core import clock
 from xinfang.petitions.choices import TERMINAL_STATUSES, Channel, Nature, RequestType, Status
 from xinfang.petitions.forms import clean_phone
 from xinfang.petitions.models import Category, Matter
+from xinfang.petitions.promises import next_step
 from xinfang.petitions.services import TransitionError, register_matter
 
 from .api import find_division
@@ -187,7 +188,7 @@ def create_request(
             matter = register_matter(request.user, fields=fields, petitioners=people)
     except TransitionError as exc:
         fail(403, str(exc))
-    notice = f"已登记，查询码 {matter.display_code}，将在15日内告知是否受理。"
+    notice = f"已登记，查询码 {matter.display_code}。{next_step(matter)}。"
     return Reply(201, [{"service_request_id": matter.code, "service_notice": notice, "account_id": None}])
 
 

@@ -46,9 +46,12 @@ class Act:
         self.params, self.note, self.plan = params, note, plan
         self.target = None  # the resulting status, when the function chooses among the targets
         self.data = {}  # recorded with the event
-        self.notify_other_side = ""  # body of a notice to the other side (the petitioners)
+        # Body of a notice to the other side (the petitioners); the type's `other_side_notices` may
+        # accept a function of the case instead, for words that need the recomputed deadline.
+        self.notify_other_side = ""
         self.notify_units = []  # units whose staff are told
-        self.notice = ("", "")  # (kind, body) of the staff notice of an act outside the table
+        # (kind, body) of the staff notice: of an act outside the table, or a transition's own words
+        self.notice = ("", "")
         self.step_start: date = self.today  # first day of the status's new period
         self.event = None  # the event the act appends
         self._rows = {}
@@ -270,6 +273,8 @@ def perform(
         if target != from_status or action in wf.restarting:
             pauses = act.rows(case_type.pause_model) if case_type.pause_model else ()
             recompute_deadline(case_type, case, act.today, pauses)
+            if case.due_date is not None:
+                act.data["due"] = case.due_date.isoformat()  # as promised on the day of the act
         done = wf.completed_step(t, from_status, target)
         case.version += 1
         act.event = act.add(
@@ -307,7 +312,7 @@ def notices_of(act: Act, t: Transition | None) -> list:
         case = act.case
         kind, body = (
             (t.name, f"事项「{case.title}」（{case.display_code}）{t.label}，请及时办理。")
-            if t
+            if t and not act.notice[1]
             else act.notice
         )
         rows += staff_notices(
@@ -316,9 +321,12 @@ def notices_of(act: Act, t: Transition | None) -> list:
     return rows
 
 
-def create(case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=()):
+def create(
+    case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=(), notify_other_side=""
+):
     """Register a new case (built in memory by the type's service, deadline included) with its
-    rows, the registering unit's access, a register event and the after-commit hook."""
+    rows, the registering unit's access, a register event, a notice to the other side when
+    `notify_other_side` is given, and the after-commit hook."""
     session = current_session()
     if session is not None:
         case.pk = session.allocate(case_type.model)
@@ -342,6 +350,8 @@ def create(case_type: CaseType, case, actor, *, now, rows=(), note="", data=None
         )
     )
     plan.audits.append(("change", actor, {"action": "register", "from": "", "to": case.status}))
+    act.notify_other_side = notify_other_side
+    plan.notices += notices_of(act, None) if notify_other_side else []
     plan.jobs.append(lambda: hooks.fire_after_commit("registered", case_type.key, case.pk))
     commit(plan)
     return act

@@ -4,11 +4,13 @@ regulation requires the petitioner to receive in writing (告知, 处理意见�
 Each notice is built from the event that decided it (its data and note, as recorded then), so a
 later change to the matter (a redo after review) does not rewrite an earlier notice."""
 
+from datetime import date
+
 from django.utils import timezone
 
 from xinfang.core import crypto
 from xinfang.deadlines.service import policy
-from xinfang.petitions.choices import Channel, ReplyOutcome, ReviewDecision
+from xinfang.petitions.choices import Channel, ReferralChannel, ReplyOutcome, ReviewDecision
 from xinfang.petitions.models import format_tracking_code
 from xinfang.supervision.case_refs import label_of
 
@@ -18,6 +20,7 @@ from .gongwen import Gongwen
 KINDS = {
     "acceptance": ("信访事项受理告知书", ("accept", "handle_directly")),
     "not_accepted": ("信访事项不予受理告知书", ("not_accept",)),
+    "referral": ("信访事项依法通过其他途径解决告知书", ("refer",)),
     "extension": ("信访事项延期办理告知书", ("extend",)),
     "reply": ("信访事项处理意见书", ("approve_reply",)),
     "review": ("信访事项复查意见书", ("decide_review",)),
@@ -62,11 +65,17 @@ def render(matter, kind: str, *, full_names: bool) -> bytes:
     return doc.to_bytes()
 
 
+def _due(event) -> date | None:
+    """The deadline the deciding act set, as recorded with it."""
+    return date.fromisoformat(event.data["due"]) if event.data.get("due") else None
+
+
 def _acceptance(doc, matter, event, received, day):
-    handling = policy(matter.policy_set)["handling"]
+    due = _due(event)
+    by = f"于{_cn(due)}前" if due else f"自受理之日起{policy(matter.policy_set)['handling'].label()}内"
     doc.paragraph(
-        f"你（们）{received}，本机关已于{_cn(day)}受理。根据《信访工作条例》第三十四条规定，本机关将自受理之日起"
-        f"{handling.label()}内办结，并向你（们）出具书面处理意见；情况复杂的，经本机关负责人批准可以适当延长办理期限，"
+        f"你（们）{received}，本机关已于{_cn(day)}受理。根据《信访工作条例》第三十四条规定，本机关将{by}"
+        "办结，并向你（们）出具书面处理意见；情况复杂的，经本机关负责人批准可以适当延长办理期限，"
         "并告知延期理由。"
     )
     doc.paragraph(f"你（们）可以凭查询码{format_tracking_code(matter.code)}在网上信访平台查询办理进展。")
@@ -82,8 +91,22 @@ def _extension(doc, matter, event, received, day):
     days = event.data.get("days", "")
     doc.paragraph(
         f"你（们）{received}，本机关已于{_cn(matter.accepted_on)}受理。因{event.note.rstrip('。')}，经本机关负责人批准，"
-        f"根据《信访工作条例》第三十四条规定，办理期限延长{days}日。"
+        f"根据《信访工作条例》第三十四条规定，办理期限延长{days}日"
+        + (f"，本机关将于{_cn(_due(event))}前办结并向你（们）出具书面处理意见。" if _due(event) else "。")
     )
+    doc.paragraph("特此告知。")
+
+
+def _referral(doc, matter, event, received, day):
+    channel = event.data.get("channel") or ReferralChannel(matter.referral_channel).label
+    doc.paragraph(
+        f"你（们）{received}收悉。经审查，你（们）反映的事项依法应当通过{channel}途径解决，"
+        "根据《信访工作条例》第三十一条规定，信访部门不予受理，现书面告知如下："
+    )
+    for line in event.note.splitlines():
+        if line.strip():
+            doc.paragraph(line.strip())
+    doc.paragraph(f"请你（们）依照有关法律、行政法规规定的程序，通过{channel}途径向有关机关提出。")
     doc.paragraph("特此告知。")
 
 
@@ -103,8 +126,9 @@ def _reply(doc, matter, event, received, day):
     doc.paragraph(f"对你（们）的诉求，本机关{ReplyOutcome(outcome).label}。")
     review = matter.review_unit
     if review is not None:
+        by = f"（即{_cn(_due(event))}前）" if _due(event) else ""
         doc.paragraph(
-            f"如不服本处理意见，可以自收到本意见书之日起30日内向{review}书面申请复查（《信访工作条例》第三十五条）。"
+            f"如不服本处理意见，可以自收到本意见书之日起30日内{by}向{review}书面申请复查（《信访工作条例》第三十五条）。"
         )
 
 
@@ -119,7 +143,9 @@ def _decision(prefix, next_step):
             if line.strip():
                 doc.paragraph(line.strip())
         doc.paragraph(f"{label}结论：{decision}。")
-        doc.paragraph(next_step(matter))
+        # After 责令重新办理 the recorded deadline is the new handling's, not a window for the petitioner.
+        window = _due(event) if event.data.get("decision") != ReviewDecision.REDO else None
+        doc.paragraph(next_step(matter, window))
 
     return body
 
@@ -127,19 +153,21 @@ def _decision(prefix, next_step):
 BODY = {
     "acceptance": _acceptance,
     "not_accepted": _not_accepted,
+    "referral": _referral,
     "extension": _extension,
     "reply": _reply,
     "review": _decision(
         "review",
-        lambda m: (
-            f"如不服本复查意见，可以自收到本意见书之日起30日内向{m.rereview_unit}请求复核（《信访工作条例》第三十六条）。"
+        lambda m, due: (
+            f"如不服本复查意见，可以自收到本意见书之日起30日内{f'（即{_cn(due)}前）' if due else ''}"
+            f"向{m.rereview_unit}请求复核（《信访工作条例》第三十六条）。"
             if m.rereview_unit
             else "本复查意见为终结意见。"
         ),
     ),
     "rereview": _decision(
         "rereview",
-        lambda m: (
+        lambda m, due: (
             "本复核意见为终结意见。信访人对复核意见不服，仍以同一事实和理由提出投诉请求的，不再受理（《信访工作条例》第三十六条）。"
         ),
     ),

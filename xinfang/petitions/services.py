@@ -48,6 +48,7 @@ from .models import (
     id_number_hash,
     phone_hash,
 )
+from .promises import next_step
 from .scoping import hidden_from, hidden_q
 from .workflow import WORKFLOW
 
@@ -106,7 +107,9 @@ def _forward_or_assign(kind):
         m.handling_unit, m.dispatch_kind, m.dispatched_on = unit, kind, a.today
         _give_to(a, unit)
         a.data["unit"] = unit.name
-        a.notify_other_side = f"您的信访事项已{DispatchKind(kind).label}至「{unit}」办理。"
+        a.notify_other_side = lambda m: (
+            f"您的信访事项已{DispatchKind(kind).label}至「{unit}」办理，{next_step(m)}。"
+        )
 
     return apply
 
@@ -115,7 +118,9 @@ def _handle_directly(a: Act):
     m = a.case
     m.handling_unit, m.dispatch_kind = m.holder_unit, DispatchKind.DIRECT
     m.dispatched_on = m.accepted_on = a.today
-    a.notify_other_side = f"您的信访事项已由「{m.holder_unit}」受理办理。"
+    a.notify_other_side = lambda m: (
+        f"您的信访事项已由「{m.holder_unit}」受理办理，{next_step(m, named=False)}。"
+    )
 
 
 def _refer(a: Act):
@@ -124,7 +129,10 @@ def _refer(a: Act):
     a.case.referral_channel = channel
     a.case.closed_on = a.today
     a.data["channel"] = ReferralChannel(channel).label
-    a.notify_other_side = f"您反映的事项应当通过{ReferralChannel(channel).label}途径解决，信访部门不予受理，现书面告知：{a.note}"
+    a.notify_other_side = (
+        f"您反映的事项应当通过{ReferralChannel(channel).label}途径解决，信访部门不予受理，现书面告知：{a.note}"
+        f"（书面告知书可凭查询码{format_tracking_code(a.case.code)}在网上信访下载）"
+    )
 
 
 def _not_accept(a: Act):
@@ -137,9 +145,8 @@ def _accept(a: Act):
     m = a.case
     m.accepted_on = a.today
     a.data["notice_required"] = not m.anonymous
-    handling = policy(m.policy_set)["handling"]
-    a.notify_other_side = (
-        f"您的信访事项已由「{m.holder_unit}」受理，将在{handling.label()}内办结并书面答复；"
+    a.notify_other_side = lambda m: (
+        f"您的信访事项已由「{m.holder_unit}」受理，{next_step(m, named=False)}；"
         f"可凭查询码{format_tracking_code(m.code)}查询办理进展。"
     )
 
@@ -196,7 +203,8 @@ def _extend(a: Act):
     m.extension_days += days
     m.extension_reason = a.note
     a.data["days"] = days
-    a.notify_other_side = f"您的信访事项办理期限延长{days}日。延期理由：{a.note}"
+    note = a.note
+    a.notify_other_side = lambda m: f"您的信访事项办理期限延长{days}日，{next_step(m)}。延期理由：{note}"
 
 
 def _open_hearing(a: Act):
@@ -241,10 +249,9 @@ def _approve_reply(a: Act):
         delivered_on=str(delivered),
     )
     a.step_start = delivered
-    window = policy(m.policy_set)["review_request"]
-    a.notify_other_side = (
+    a.notify_other_side = lambda m: (
         f"您的信访事项已作出处理意见（{ReplyOutcome(m.reply_outcome).label}），请查阅处理意见书并评价。"
-        f"如不服，可自收到之日起{window.label()}内向上一级机关申请复查。"
+        f"{next_step(m)}（向「{m.review_unit}」提出）。"
     )
 
 
@@ -258,6 +265,22 @@ def _rate(a: Act):
     m.rating = a.require_choice("rating", "评价", Rating)
     m.rated_on = a.today
     a.data["rating"] = m.rating
+    if m.rating == Rating.UNSATISFIED:
+        _start_visit(a)
+
+
+def _start_visit(a: Act):
+    """不满意 starts a 回访: the handling unit is told why, to visit the petitioner and record it
+    as a 化解措施 (回访) on the matter."""
+    m = a.case
+    a.data["visit"] = True
+    why = f"原因：{a.note}" if a.note else "未说明原因"
+    a.notify_units.append(m.handling_unit)
+    a.notice = (
+        "visit",
+        f"信访人对事项「{m.title}」（{m.display_code}）的处理意见不满意（{why}），"
+        "请及时回访，并在事项页面记录回访情况。",
+    )
 
 
 def _request_review(a: Act):
@@ -272,7 +295,7 @@ def _request_review(a: Act):
     m.review_requested_on = a.today
     m.holder_unit = m.review_unit
     _give_to(a, m.review_unit)
-    a.notify_other_side = f"您的复查申请已由「{m.review_unit}」收到，将在30日内作出复查意见。"
+    a.notify_other_side = lambda m: f"您的复查申请已由「{m.review_unit}」收到，{next_step(m)}。"
 
 
 def _decide(a: Act, prefix: str):
@@ -291,10 +314,14 @@ def _decide(a: Act, prefix: str):
         m.accepted_on, m.extension_days, m.extension_reason = a.today, 0, ""
         m.holder_unit = m.handling_unit
         a.notify_units.append(m.handling_unit)
-        a.notify_other_side = f"{label}机关责令「{m.handling_unit}」重新办理您的信访事项。"
+        a.notify_other_side = lambda m: (
+            f"{label}机关责令「{m.handling_unit}」重新办理您的信访事项，{next_step(m)}。"
+        )
     else:
-        a.notify_other_side = (
-            f"您的{label}申请已作出{label}意见：{ReviewDecision(decision).label}原处理意见。{a.note}"
+        note = a.note
+        a.notify_other_side = lambda m: "".join(
+            [f"您的{label}申请已作出{label}意见：{ReviewDecision(decision).label}原处理意见。{note}"]
+            + ([f"{next_step(m)}。"] if next_step(m) else [])
         )
 
 
@@ -318,8 +345,8 @@ def _request_rereview(a: Act):
     m.rereview_requested_on = a.today
     m.holder_unit = m.rereview_unit
     _give_to(a, m.rereview_unit)
-    a.notify_other_side = (
-        f"您的复核申请已由「{m.rereview_unit}」收到，将在30日内作出复核意见（听证时间不计入）。"
+    a.notify_other_side = lambda m: (
+        f"您的复核申请已由「{m.rereview_unit}」收到，{next_step(m)}（听证时间不计入）。"
     )
 
 
@@ -387,15 +414,18 @@ def _petitioner_notices(a: Act, t: Transition | None) -> list:
     m = a.case
     if m.anonymous:
         return []
-    label = t.label if t else "办理情况"
+    kind = t.name if t else a.event.action
+    label = t.label if t else WORKFLOW.other_labels.get(kind, "办理情况")
+    # Words that name a date are a function of the matter, called once its deadline is recomputed.
+    body = a.notify_other_side(m) if callable(a.notify_other_side) else a.notify_other_side
     return [
         Notification(
             matter=m,
             audience=Notification.Audience.PETITIONER,
             recipient_contact=p.phone or p.address,
-            kind=t.name if t else "notice",
+            kind=kind,
             subject=f"信访事项{label}告知",
-            body=a.notify_other_side,
+            body=body,
         )
         for p in a.rows(Petitioner)
         if p.phone or p.address
@@ -434,11 +464,12 @@ can_perform = engine.can_perform
 
 
 @engine.atomic
-def perform(matter_id, actor, action, *, files=(), **kwargs) -> Matter:
-    """Run transition `action` on a matter. Raises TransitionError with a Chinese message."""
+def perform(matter_id, actor, action, *, files=(), uploaded_by=None, **kwargs) -> Matter:
+    """Run transition `action` on a matter. Raises TransitionError with a Chinese message.
+    `uploaded_by`: who is recorded as uploading `files` when the actor is the system (the portal)."""
     act = engine.perform(MATTER, matter_id, actor, action, **kwargs)
     for f in files:
-        save_attachment(act.case, f, actor, act.event)
+        save_attachment(act.case, f, uploaded_by or actor, act.event)
     return act.case
 
 
@@ -552,12 +583,23 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         now=now,
         rows=[petitioner_row(p) for p in petitioners],
         note=note,
-        data={"channel": matter.channel, "repeat_of": repeat_of.pk if repeat_of else None, **(data or {})},
+        data={
+            "channel": matter.channel,
+            "repeat_of": repeat_of.pk if repeat_of else None,
+            **({"due": matter.due_date.isoformat()} if matter.due_date else {}),
+            **(data or {}),
+        },
         links=[matter.screening_unit] if matter.screening_unit_id else [],
+        notify_other_side="" if final else registered_notice,
     )
     for f in files:
         save_attachment(matter, f, actor, act.event)
     return matter
+
+
+def registered_notice(m: Matter) -> str:
+    """The message at registration: the 查询码 and by when the next step is due."""
+    return f"您的信访事项已登记，查询码{format_tracking_code(m.code)}。{next_step(m)}。"
 
 
 def new_matter(actor, fields: dict, now, *, final=False) -> Matter:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
@@ -24,16 +25,20 @@ from xinfang.core import clock, ratelimit
 from xinfang.core.params import whole_number
 from xinfang.documents import notices
 from xinfang.documents.views import audit_notice_read, matter_notice
-from xinfang.petitions.choices import Channel, Status
+from xinfang.petitions import promises
+from xinfang.petitions.choices import Channel, Rating, Status
 from xinfang.petitions.models import Matter, id_number_hash
 from xinfang.petitions.services import TransitionError, perform, register_matter, window_end
 from xinfang.petitions.workflow import TRANSITIONS
+from xinfang.supervision.models import Reminder
 
-from . import timeline
-from .forms import FilingForm, RateForm, TrackForm, WithdrawForm
+from . import openness, timeline
+from .forms import FilingForm, RateForm, ReviewRequestForm, TrackForm, WithdrawForm
 from .intake import bureau_phones, portal_account, receiving_bureau, recent_duplicate
 
 SESSION_KEY = "portal_matters"
+# The 适老化 display (large text, high contrast), remembered by the browser for a year.
+LARGE_COOKIE = "portal_large"
 # From this many wrong tracking tries left, the form says how many remain.
 TRACK_WARN_FROM = 3
 LOST_CODE = "如情况紧急或查询码遗失"
@@ -41,6 +46,20 @@ LOST_CODE = "如情况紧急或查询码遗失"
 
 def index(request):
     return render(request, "portal/index.html")
+
+
+@require_POST
+def display(request):
+    """Switch the large-text, high-contrast display on or off, and go back to the page."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or not back.startswith("/portal/"):
+        back = "/portal/"
+    response = redirect(back)
+    if request.POST.get("large") == "1":
+        response.set_cookie(LARGE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(LARGE_COOKIE)
+    return response
 
 
 def challenge():
@@ -135,7 +154,12 @@ def filed(request):
         matter = Matter.objects.filter(pk=info["pk"]).first()
         if matter is None:
             raise Http404("没有找到该信访事项。")
-    context = {"matter": matter, "merged": info["merged"], "phones": bureau_phones()}
+    context = {
+        "matter": matter,
+        "merged": info["merged"],
+        "phones": bureau_phones(),
+        "next": promises.next_step(matter) if matter else "",
+    }
     return render(request, "portal/filed.html", context)
 
 
@@ -172,9 +196,12 @@ def track(request):
         if attempt.remaining == 0:
             form.add_error(None, error + "尝试次数已用完，查询暂停。")
             return render(request, "portal/track.html", {"form": form, "wait": waiting(attempt, LOST_CODE)})
+        context = {"form": form}
         if attempt.remaining <= TRACK_WARN_FROM:
-            error += f"还可尝试{attempt.remaining}次。"
+            error += f"还可尝试{attempt.remaining}次，用完后查询将暂停。"
+            context["phones"] = bureau_phones()
         form.add_error(None, error)
+        return render(request, "portal/track.html", context)
     return render(request, "portal/track.html", {"form": form})
 
 
@@ -222,10 +249,33 @@ def windows(matter) -> list[dict]:
     return rows
 
 
+def progress(matter) -> dict:
+    """What the petitioner is owed next and by when; whether it is late, and the 催办 since."""
+    overdue = promises.is_overdue(matter)
+    reminders = []
+    if overdue:
+        reminders = list(
+            Reminder.objects.about(matter)
+            .filter(step=matter.due_step, at__date__gte=matter.step_started_on)
+            .order_by("at")
+            .values_list("at", flat=True)
+        )
+    return {
+        "next": promises.next_step(matter),
+        "extension": promises.extension(matter),
+        "paused": matter.clock_paused,
+        "overdue": overdue,
+        "due": matter.due_date,
+        "reminded": len(reminders),
+        "last_reminded": reminders[-1] if reminders else None,
+    }
+
+
 @tracked
 def matter_page(request, matter):
     context = {
         "matter": matter,
+        "progress": progress(matter),
         "entries": timeline.entries(matter),
         "windows": windows(matter),
         "can_withdraw": matter.status in TRANSITIONS["withdraw"].sources,
@@ -250,23 +300,16 @@ def document(request, matter, kind):
 def act(request, matter, action):
     """The petitioner's own acts, recorded by the system on their behalf through the write path."""
     code = matter.code
-    forms_by_action = {
-        "rate": RateForm,
-        "withdraw": WithdrawForm,
-        "request_review": None,
-        "request_rereview": None,
-    }
+    forms_by_action = {"rate": RateForm, "withdraw": WithdrawForm}
     if action not in forms_by_action:
         raise Http404("未知的操作。")
-    params, note = {}, "信访人通过网上信访提出。"
-    form_class = forms_by_action[action]
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-            return redirect("portal:matter", code=code)
-        params = dict(form.cleaned_data)
-        note = params.pop("note", note)
+    form = forms_by_action[action](request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("portal:matter", code=code)
+    params = dict(form.cleaned_data)
+    note = params.pop("note", None) or params.pop("reason", "").strip() or "信访人通过网上信访提出。"
+    params.pop("reason", None)
     version = request.POST.get("version", "")
     try:
         perform(
@@ -284,10 +327,78 @@ def act(request, matter, action):
         messages.success(
             request,
             {
-                "rate": "感谢您的评价。",
-                "request_review": "复查申请已提交，复查机关将在30日内作出复查意见。",
-                "request_rereview": "复核申请已提交，复核机关将在30日内作出复核意见。",
+                "rate": "感谢您的评价。"
+                + (
+                    "有关机关将就您不满意的原因回访您。" if params.get("rating") == Rating.UNSATISFIED else ""
+                ),
                 "withdraw": "您的信访事项已撤回。",
             }[action],
         )
     return redirect("portal:matter", code=code)
+
+
+REQUESTS = {
+    # action: (what, the status it needs, the deciding step, the body, its unit's field, article)
+    "request_review": ("复查", Status.REPLIED, "review_decision", "review_unit", "第三十五条"),
+    "request_rereview": ("复核", Status.REVIEWED, "rereview_decision", "rereview_unit", "第三十六条"),
+}
+
+
+@tracked
+def review_request(request, matter, action):
+    """Ask for 复查 or 复核: the reasons (required), materials, a confirmation, and before sending,
+    who decides and by when."""
+    if action not in REQUESTS:
+        raise Http404("未知的操作。")
+    what, status, step, unit_field, article = REQUESTS[action]
+    window = next((w for w in windows(matter) if w["action"] == action), None)
+    if matter.status != status or window is None:
+        messages.error(request, f"该事项目前不能申请{what}。")
+        return redirect("portal:matter", code=matter.code)
+    if not window["open"]:
+        messages.error(
+            request,
+            f"{what}申请应当自收到之日起30日内提出（截至{promises.cn_date(window['end'])}），已超过期限（{article}）。",
+        )
+        return redirect("portal:matter", code=matter.code)
+    form = ReviewRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(
+                matter.pk,
+                None,
+                action,
+                system=True,
+                note=form.cleaned_data["reasons"],
+                files=form.cleaned_data["files"],
+                uploaded_by=portal_account(matter.registering_unit),
+                expected_version=whole_number(request.POST.get("version", "")),
+            )
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            matter.refresh_from_db()
+            messages.success(request, f"{what}申请已提交。{promises.next_step(matter)}。")
+            return redirect("portal:matter", code=matter.code)
+    context = {
+        "matter": matter,
+        "form": form,
+        "what": what,
+        "article": article,
+        "window": window,
+        "unit": getattr(matter, unit_field),
+        "decide_by": window_end(matter, step, clock.today()),
+    }
+    return render(request, "portal/request.html", context)
+
+
+def public(request):
+    """信访公开: counts per handling unit for a month chosen among the last complete ones."""
+    choices = openness.months()
+    chosen = choices[0]
+    wanted = request.GET.get("month", "")
+    for first in choices:
+        if wanted == f"{first:%Y-%m}":
+            chosen = first
+    context = {"months": choices, "month": chosen, **openness.figures(chosen)}
+    return render(request, "portal/public.html", context)

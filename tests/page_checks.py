@@ -1,0 +1,72 @@
+"""What every page of the browser journeys is checked for: no serious or critical accessibility
+violation found by axe-core (installed from npm into node_modules by scripts/setup.sh), and no
+English word in the visible text outside the allow-list (codes, file names, units of size).
+
+`watch(context)` loads axe-core into every page of a browser context; `check(page, name)` runs both
+checks on the page as it is, saves a screenshot when XINFANG_SCREENSHOTS names a folder, and returns
+the problems found, each naming the page."""
+
+import os
+import re
+from pathlib import Path
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+# Words that are not English to a reader: file types and sizes, and things that are codes.
+ALLOWED_WORDS = {"PDF", "MB", "KB", "GB"}
+CODES = [
+    re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b"),  # 查询码
+    re.compile(r"[\w\u4e00-\u9fff（）()·-]+\.(?:pdf|png|jpe?g|docx|xlsx|csv)\b", re.I),  # file names
+    re.compile(r"\b[A-Z]{1,4}-?\d[\w-]*\b"),  # numbers such as 督办单 DB-2026-001
+]
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+VISIBLE_TEXT = """() => [
+    document.title,
+    document.body.innerText,
+    ...[...document.querySelectorAll('input[placeholder], textarea[placeholder]')].map(e => e.placeholder),
+    ...[...document.querySelectorAll('input[type=submit], input[type=button]')].map(e => e.value),
+].join('\\n')"""
+
+RUN_AXE = """async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+    }));
+}"""
+
+
+def watch(context):
+    """Load axe-core into every page the context opens (an init script, so that the pages' own
+    content security policy, which allows only their own scripts, stays as it is)."""
+    if not AXE.exists():
+        raise AssertionError(f"缺少 {AXE}：请运行 scripts/setup.sh（npm ci 安装 axe-core）")
+    context.add_init_script(path=str(AXE))
+    return context
+
+
+def english_words(text: str) -> list[str]:
+    for code in CODES:
+        text = code.sub(" ", text)
+    return sorted(set(WORD.findall(text)) - ALLOWED_WORDS)
+
+
+def axe_problems(page) -> list[str]:
+    found = page.evaluate(RUN_AXE)
+    return [f"{v['id']}（{v['impact']}）{v['help']}：{v['nodes']}" for v in found if v["impact"] in BLOCKING]
+
+
+def check(page, name: str, allow=()) -> list[str]:
+    """`allow`: words of the test's own data shown as they are (a user name without a full name)."""
+    folder = os.environ.get("XINFANG_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size or {"width": 0}
+        page.screenshot(path=str(Path(folder) / f"{name}-{size['width']}.png"), full_page=True)
+    problems = [f"{name}: {p}" for p in axe_problems(page)]
+    words = [w for w in english_words(page.evaluate(VISIBLE_TEXT)) if w not in allow]
+    if words:
+        problems.append(f"{name}: 页面上有英文 {words}")
+    return problems
