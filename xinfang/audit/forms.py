@@ -24,8 +24,33 @@ class AuditFilterForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError("起始日期不能晚于结束日期。")
-        return data
+        return _dates_in_order(super().clean())
+
+
+# What administrators change on their pages (the 配置变更记录 filter).
+CHANGE_MODELS = [
+    ("deadlines.calendarday", "工作日历调整"),
+    ("deadlines.scheduleyear", "已录入节假日安排的年份"),
+    ("deadlines.policyset", "期限规则集"),
+    ("org.unit", "单位"),
+    ("org.user", "工作人员"),
+    ("petitions.category", "内容分类"),
+    ("org.division", "行政区划"),
+]
+
+
+class ChangeFilterForm(forms.Form):
+    date_from = AuditFilterForm.base_fields["date_from"]
+    date_to = AuditFilterForm.base_fields["date_to"]
+    username = forms.CharField(label="操作人账号", required=False, max_length=150)
+    model = forms.ChoiceField(label="数据类型", required=False, choices=[("", "全部")] + CHANGE_MODELS)
+
+    def clean(self):
+        return _dates_in_order(super().clean())
+
+
+def _dates_in_order(data):
+    start, end = data.get("date_from"), data.get("date_to")
+    if start and end and start > end:
+        raise forms.ValidationError("起始日期不能晚于结束日期。")
+    return data
