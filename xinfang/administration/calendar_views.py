@@ -1,5 +1,7 @@
 """工作日历: the year's state, its month grid and adjustments; a year's schedule entered in one step."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +31,7 @@ def overview(request):
     year = _year_param(request)
     state = calendar.year_state(year)
     days = CalendarDay.objects.filter(date__year=year)
+    cal = calendar.calendar_with()
     return render(
         request,
         "administration/calendar.html",
@@ -36,7 +39,8 @@ def overview(request):
             "year": year,
             "state": state,
             "years": [calendar.year_state(y) for y in schedule_years()],
-            "months": calendar.month_grids(year, calendar.calendar_with()),
+            "months": calendar.month_grids(year, cal),
+            "estimated": not cal.is_known(date(year, 12, 31)),
             "days": days,
             "complete_form": MarkCompleteForm() if state.state == calendar.INCOMPLETE else None,
         },
@@ -71,6 +75,7 @@ def schedule_import(request):
             return redirect(f"{reverse('administration:calendar')}?year={schedule.year}")
         now = calendar.calendar_with()
         proposed = None if builtin else calendar.calendar_with(schedule.days, data["year"])
+        shown = proposed or now
         context.update(
             schedule=schedule,
             year=data["year"],
@@ -82,8 +87,9 @@ def schedule_import(request):
             differences=calendar.differences(schedule, now),
             others=calendar.others_in_year(schedule) if schedule.year else [],
             months=calendar.month_grids(
-                data["year"], proposed or now, highlight=set(schedule.days), notes=schedule.notes
+                data["year"], shown, highlight=set(schedule.days), notes=schedule.notes
             ),
+            estimated=not shown.is_known(date(data["year"], 12, 31)),
         )
     return render(request, "administration/schedule_import.html", context)
 

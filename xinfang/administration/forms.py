@@ -16,6 +16,20 @@ MAX_CSV_BYTES = 64 * 1024
 DATE_HELP = "如 2027-01-01 或 2027年1月1日"
 
 
+def name_blank_choices(form, label="请选择"):
+    """Selects start with "请选择" rather than a row of dashes."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+            field.empty_label = label
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.choices = [
+                (v, label if v == "" and str(t).startswith("---") else t) for v, t in field.choices
+            ]
+
+
+PASSWORD_HELP = "至少10位，含大写字母、小写字母、数字、符号中的至少3类，不能与账号或姓名相近。"
+
+
 def _date_field(label):
     return DateField(
         label=label,
@@ -202,6 +216,8 @@ class UnitForm(forms.ModelForm):
         ):
             groups.setdefault(c.parent.name, []).append((c.pk, c.name))
         categories.choices = list(groups.items())
+        name_blank_choices(self)
+        self.fields["parent"].empty_label = "（无：这是最上级单位）"
 
     def clean_division_codes(self):
         codes = _codes(self.cleaned_data["division_codes"])
@@ -219,11 +235,17 @@ class UnitForm(forms.ModelForm):
 
 class _UserFields(forms.ModelForm):
     unit = UnitChoiceField(label="所在单位", queryset=Unit.objects.filter(active=True))
-    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    role = forms.ChoiceField(label="角色", choices=[("", "请选择")] + Role.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_blank_choices(self)
 
 
 class UserAddForm(_UserFields):
-    password1 = forms.CharField(label="初始密码", strip=False, widget=forms.PasswordInput)
+    password1 = forms.CharField(
+        label="初始密码", strip=False, widget=forms.PasswordInput, help_text=PASSWORD_HELP
+    )
     password2 = forms.CharField(label="再次输入初始密码", strip=False, widget=forms.PasswordInput)
 
     class Meta:
@@ -262,7 +284,9 @@ class UserEditForm(_UserFields):
 
 
 class PasswordResetForm(forms.Form):
-    password1 = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput)
+    password1 = forms.CharField(
+        label="新密码", strip=False, widget=forms.PasswordInput, help_text=PASSWORD_HELP
+    )
     password2 = forms.CharField(label="再次输入新密码", strip=False, widget=forms.PasswordInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -328,6 +352,7 @@ class DivisionForm(forms.ModelForm):
                 self.fields["parent_code"].disabled = True
                 self.fields["parent_code"].help_text = "该区划下还有下级区划，不能改变上级区划"
         self.fields["policy_set"].empty_label = "（沿用上级区划或系统默认）"
+        name_blank_choices(self)
 
     def clean_parent_code(self):
         code = self.cleaned_data["parent_code"].strip()

@@ -118,9 +118,7 @@ def user_edit(request, pk=None):
             form.add_error("role", "不能取消自己的系统管理员角色。")
         else:
             saved = _save(request, form, account, initial, message_added=f"新增工作人员，角色：{_role(form)}")
-            messages.success(
-                request, f"已保存工作人员「{saved.full_name or saved.username}」（{saved.username}）。"
-            )
+            messages.success(request, f"已保存工作人员「{saved.full_name or saved.username}」。")
             return redirect("administration:users")
     context = _form_page(form, account, "工作人员", "administration:users")
     if account is not None:

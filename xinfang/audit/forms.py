@@ -5,13 +5,21 @@ from xinfang.core.params import DateField
 from .models import AuditEntry
 
 
+def _day(label):
+    """A date typed as 2026-12-01 or 2026年12月1日 (a text box: the browser's own date control
+    speaks the browser's language, which may not be Chinese)."""
+    return DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"],
+        error_messages={"invalid": "请按 2026-12-01 或 2026年12月1日 的格式填写日期。"},
+        widget=forms.TextInput(attrs={"placeholder": "如 2026-12-01", "size": 12, "inputmode": "numeric"}),
+    )
+
+
 class AuditFilterForm(forms.Form):
-    date_from = DateField(
-        label="日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = _day("日期从")
+    date_to = _day("至")
     username = forms.CharField(label="用户名", required=False, max_length=150)
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部")] + AuditEntry.Action.choices
@@ -40,8 +48,8 @@ CHANGE_MODELS = [
 
 
 class ChangeFilterForm(forms.Form):
-    date_from = AuditFilterForm.base_fields["date_from"]
-    date_to = AuditFilterForm.base_fields["date_to"]
+    date_from = _day("日期从")
+    date_to = _day("至")
     username = forms.CharField(label="操作人账号", required=False, max_length=150)
     model = forms.ChoiceField(label="数据类型", required=False, choices=[("", "全部")] + CHANGE_MODELS)
 

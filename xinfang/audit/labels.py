@@ -98,6 +98,12 @@ def target_text(target: str) -> str:
     return f"{label} {ident}".strip()
 
 
+def kind_text(target: str) -> str:
+    """What kind of thing a target is: org.unit:3 → 单位."""
+    kind = target_kind(target)
+    return _TARGETS.get(kind) or _model_label(kind) or kind
+
+
 def value_text(key: str, value, kind: str = "") -> str:
     if key == "model" and isinstance(value, str):
         return _model_label(value) or value

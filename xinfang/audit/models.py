@@ -155,6 +155,10 @@ class AuditEntry(models.Model):
     def target_text(self) -> str:
         return labels.target_text(self.target)
 
+    @property
+    def kind_text(self) -> str:
+        return labels.kind_text(self.target)
+
 
 class AuditChainHead(models.Model):
     """The single row (id 1) with the newest entry's number and hash; locked by every append."""

@@ -97,7 +97,7 @@ def change_list(request):
     qs = filter_entries(AuditEntry.objects.filter(action=AuditEntry.Action.ADMIN_CHANGE), data)
     if data.get("model"):
         qs = qs.filter(target__startswith=f"{data['model']}:")
-    page = page_of(qs.order_by("-seq"), request, PAGE_SIZE)
+    page = page_of(qs.select_related("user").order_by("-seq"), request, PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
