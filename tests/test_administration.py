@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import chinese_calendar
 import pytest
 from admin_fixtures import NOTICE_2025, NOTICE_2026, notice_for
-from conftest import sign_in
+from conftest import at, sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -557,3 +557,25 @@ def test_administrators_read_the_configuration_changes_but_not_the_rest_of_the_l
     assert client.get(reverse("audit:changes")).status_code == 403
     view = AuditEntry.objects.filter(action="audit_view", username="root").last()
     assert view.detail["list"] == "配置变更记录"
+
+
+def test_saving_a_year_computes_again_the_deadlines_estimated_for_want_of_it(client, world, driver):
+    year = _next_year()
+    driver.now = at(year - 1, 12, 17)  # 15 days to 交办: to 1 January
+    matter = driver.register()
+    assert matter.due_date == date(year, 1, 1) and matter.due_provisional
+    sign_in(client, "root")
+    text, days = notice_for(year)
+    response = client.post(
+        reverse("administration:schedule_import"), {"year": year, "text": text, "step": "save"}, follow=True
+    )
+    assert "原按双休日估算期限的事项中，1件已按新日历重新计算。" in response.content.decode()
+    matter.refresh_from_db()
+    first_working_day = date(year, 1, 2)
+    while not days.get(first_working_day, first_working_day.weekday() < 5):
+        first_working_day += timedelta(days=1)
+    assert matter.due_date == first_working_day and not matter.due_provisional
+    assert (
+        "重新计算了1件事项的估算期限"
+        in AuditEntry.objects.filter(action="admin_change").last().detail["message"]
+    )

@@ -16,6 +16,8 @@ from datetime import date
 import chinese_calendar
 from django.db import transaction
 
+from xinfang.cases.engine import refresh_estimated_deadlines
+from xinfang.core import clock
 from xinfang.deadlines.engine import BUILTIN_LAST_YEAR, WorkCalendar
 from xinfang.deadlines.models import CalendarDay, ScheduleYear
 from xinfang.deadlines.schedule_text import Schedule
@@ -146,31 +148,45 @@ def others_in_year(schedule: Schedule) -> list[CalendarDay]:
 
 
 @transaction.atomic
-def save_schedule(request, schedule: Schedule, source: str) -> ScheduleYear:
-    """Save every day of the schedule and mark its year complete, in one step."""
+def save_schedule(request, schedule: Schedule, source: str) -> tuple[ScheduleYear, tuple[int, int]]:
+    """Save every day of the schedule and mark its year complete, in one step; then compute again
+    the deadlines that were estimated for want of it. Returns the year and (refreshed, still
+    estimated)."""
     for day, working in sorted(schedule.days.items()):
         CalendarDay.objects.update_or_create(
             date=day, defaults={"is_workday": working, "note": schedule.notes.get(day, "")[:100]}
         )
     year, created = ScheduleYear.objects.update_or_create(year=schedule.year, defaults={"note": source[:200]})
     rest, work = len(schedule.rest_days), len(schedule.work_days)
+    counts = refresh_estimated_deadlines(clock.today())
     changes.record(
         request,
         changes.ADDED if created else changes.CHANGED,
         year,
-        f"录入全年节假日安排并标记为完整：放假{rest}天、调休上班{work}天；依据：{source or '未填写'}",
+        f"录入全年节假日安排并标记为完整：放假{rest}天、调休上班{work}天；依据：{source or '未填写'}；"
+        f"重新计算了{counts[0]}件事项的估算期限",
     )
-    return year
+    return year, counts
 
 
 @transaction.atomic
-def mark_complete(request, year: int, source: str) -> ScheduleYear:
+def mark_complete(request, year: int, source: str) -> tuple[ScheduleYear, tuple[int, int]]:
     row, created = ScheduleYear.objects.update_or_create(year=year, defaults={"note": source[:200]})
     days = CalendarDay.objects.filter(date__year=year).count()
+    counts = refresh_estimated_deadlines(clock.today())
     changes.record(
         request,
         changes.ADDED if created else changes.CHANGED,
         row,
-        f"标记{year}年日历为完整（已录入{days}个调整日）；依据：{source or '未填写'}",
+        f"标记{year}年日历为完整（已录入{days}个调整日）；依据：{source or '未填写'}；"
+        f"重新计算了{counts[0]}件事项的估算期限",
     )
-    return row
+    return row, counts
+
+
+def refreshed_text(counts: tuple[int, int]) -> str:
+    refreshed, still = counts
+    text = f"原按双休日估算期限的事项中，{refreshed}件已按新日历重新计算。" if refreshed else ""
+    if still:
+        text += f"仍有{still}件的期限落在尚未录入安排的年份，继续按估算。"
+    return text

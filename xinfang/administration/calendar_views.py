@@ -66,11 +66,12 @@ def schedule_import(request):
         source = data["source"].strip() or _title_of(text) or _default_source(data["year"], kind)
         builtin = data["year"] <= BUILTIN_LAST_YEAR
         if request.POST.get("step") == "save" and not schedule.problems and not builtin:
-            calendar.save_schedule(request, schedule, source)
+            _, counts = calendar.save_schedule(request, schedule, source)
             messages.success(
                 request,
                 f"已保存{schedule.year}年的节假日安排（放假{len(schedule.rest_days)}天、调休上班"
-                f"{len(schedule.work_days)}天），该年日历已标记为完整，此后的期限按它计算。",
+                f"{len(schedule.work_days)}天），该年日历已标记为完整，此后的期限按它计算。"
+                + calendar.refreshed_text(counts),
             )
             return redirect(f"{reverse('administration:calendar')}?year={schedule.year}")
         now = calendar.calendar_with()
@@ -127,8 +128,11 @@ def mark_complete(request, year):
     elif not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
-        calendar.mark_complete(request, year, form.cleaned_data["source"])
-        messages.success(request, f"已将{year}年日历标记为完整，此后的期限按该年的安排计算。")
+        _, counts = calendar.mark_complete(request, year, form.cleaned_data["source"])
+        messages.success(
+            request,
+            f"已将{year}年日历标记为完整，此后的期限按该年的安排计算。" + calendar.refreshed_text(counts),
+        )
     return redirect(f"{reverse('administration:calendar')}?year={year}")
 
 
