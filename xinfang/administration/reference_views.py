@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from xinfang.core.params import page_of
+from xinfang.core.params import page_of, whole_number
 from xinfang.org.access import admin_required
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.models import Category
@@ -176,9 +176,8 @@ def category_edit(request, pk=None):
 
 
 def _parent_initial(request, category):
-    if category is None and (request.GET.get("parent") or "").isdigit():
-        return {"parent": int(request.GET["parent"])}
-    return None
+    parent = whole_number(request.GET.get("parent"), minimum=1)
+    return {"parent": parent} if category is None and parent else None
 
 
 # 行政区划
