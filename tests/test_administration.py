@@ -163,7 +163,7 @@ class _VisibleText(HTMLParser):
 
 
 # Names of file formats and sizes, as Chinese users write them too.
-ALLOWED_WORDS = {"CSV", "UTF", "GBK", "KB"}
+ALLOWED_WORDS = {"CSV", "UTF", "GBK", "KB", "IP"}
 
 
 def english_words(html: str) -> list[str]:
@@ -579,3 +579,24 @@ def test_saving_a_year_computes_again_the_deadlines_estimated_for_want_of_it(cli
         "重新计算了1件事项的估算期限"
         in AuditEntry.objects.filter(action="admin_change").last().detail["message"]
     )
+
+
+def test_the_django_admin_warns_too_when_a_day_goes_into_an_incomplete_year(client, world):
+    sign_in(client, "root")
+    year = _next_year()
+    response = client.post(
+        reverse("admin:deadlines_calendarday_add"),
+        {"date": f"{year}-02-01", "is_workday": "", "note": "本地节日"},
+        follow=True,
+    )
+    assert f"注意：{year}年的日历尚未标记为完整，这一天暂不影响期限计算" in response.content.decode()
+    assert CalendarDay.objects.filter(date=date(year, 2, 1), is_workday=False).exists()
+
+
+def test_deleting_an_adjustment_is_audited(client, world):
+    sign_in(client, "root")
+    day = CalendarDay.objects.create(date=date(_next_year(), 2, 1), is_workday=False, note="本地节日")
+    client.post(reverse("administration:day_delete", args=[day.pk]))
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+    entry = AuditEntry.objects.filter(action="admin_change").last()
+    assert entry.detail["operation"] == "删除" and entry.target == f"deadlines.calendarday:{day.pk}"

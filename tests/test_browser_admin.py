@@ -67,8 +67,11 @@ def test_administrator_enters_next_years_holidays_edits_a_policy_adds_a_unit_and
     page.get_by_role("link", name="录入全年节假日安排").first.click()
     page.get_by_role("button", name="预览").click()  # nothing filled in: the product's own message
     assert "请粘贴通知全文，或选择一个 CSV 文件。" in page.inner_text(".error-summary")
-    page.set_input_files("#id_csv_file", files=[])
     shots(page, "import-empty")
+    page.set_input_files("#id_csv_file", files=[{"name": "假期.csv", "mimeType": "text/csv", "buffer": b"x"}])
+    assert page.inner_text(".file-name") == "已选择：假期.csv"
+    page.set_input_files("#id_csv_file", files=[])
+    assert page.inner_text(".file-name") == "未选择文件"
     page.fill("#id_text", notice)
     page.get_by_role("button", name="预览").click()
     page.wait_for_selector("table.month")
@@ -144,4 +147,15 @@ def test_administrator_enters_next_years_holidays_edits_a_policy_adds_a_unit_and
     ):
         assert expected in text, expected
     shots(page, "changes")
+
+    # The auditor reads the same day in the full log, in Chinese.
+    page.get_by_role("button", name="退出").click()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "audrey")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url(f"{base}/audit/")
+    text = page.inner_text("main")
+    assert "管理配置变更" in text and "操作类型：新增；数据类型：工作人员" in text
+    shots(page, "auditor-log")
     assert errors == []

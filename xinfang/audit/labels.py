@@ -107,6 +107,8 @@ def kind_text(target: str) -> str:
 def value_text(key: str, value, kind: str = "") -> str:
     if key == "model" and isinstance(value, str):
         return _model_label(value) or value
+    if value == {} or value == []:
+        return "无"
     if isinstance(value, dict):
         return "，".join(f"{KEY_LABELS.get(k, k)}={value_text(k, v, kind)}" for k, v in value.items())
     if isinstance(value, list):
