@@ -84,28 +84,35 @@ class Cell:
 def month_grids(year: int, cal: WorkCalendar, *, highlight=(), notes=None) -> list[tuple[int, list]]:
     """Twelve months of weeks (Monday first) of cells: 休 on a day off that is not a plain weekend,
     班 on a working weekend day. Days of a year the calendar does not know are estimated by
-    weekends (css "estimate"); `highlight` days are the ones being entered."""
+    weekends (css "estimate"), and the adjustments saved for them are marked but pending (css
+    "pending": they count once the year is complete); `highlight` days are the ones being entered."""
     notes = notes or {}
-    saved = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "note"))
+    saved = {
+        d: (w, n)
+        for d, w, n in CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday", "note")
+    }
     months = []
     for month in range(1, 13):
         weeks = []
         for week in month_calendar.Calendar().monthdatescalendar(year, month):
-            weeks.append(
-                [_cell(d, month, cal, d in highlight, notes.get(d) or saved.get(d, "")) for d in week]
-            )
+            weeks.append([_cell(d, month, cal, d in highlight, notes.get(d), saved.get(d)) for d in week])
         months.append((month, weeks))
     return months
 
 
-def _cell(day: date, month: int, cal: WorkCalendar, highlighted: bool, note: str) -> Cell:
+def _cell(day: date, month: int, cal: WorkCalendar, highlighted: bool, note, saved) -> Cell:
     if day.month != month:
         return Cell(None, "", "blank", "")
+    note = note or (saved[1] if saved else "")
     weekend = day.weekday() >= 5
     css = ["day"]
-    if cal.is_known(day):
+    known = cal.is_known(day)
+    if known:
         working = cal.is_workday(day)
         special = working == weekend or _holiday(day, note)
+    elif saved is not None:
+        working, special = saved[0], True
+        css += ["estimate", "pending"]
     else:
         working, special = not weekend, False
         css.append("estimate")
@@ -118,8 +125,8 @@ def _cell(day: date, month: int, cal: WorkCalendar, highlighted: bool, note: str
     words = "上班" if working else "休息"
     if note:
         words += f"（{note}）"
-    if not cal.is_known(day):
-        words += "，按双休日估算"
+    if not known:
+        words += "，已录入，该年标记完整后生效" if saved is not None else "，按双休日估算"
     return Cell(day, mark, " ".join(css), f"{day.month}月{day.day}日 {words}")
 
 

@@ -281,6 +281,7 @@ class UserEditForm(_UserFields):
         model = User
         fields = ["full_name", "unit", "role", "phone", "is_active"]
         labels = {"is_active": "账号可用（取消勾选即停用，停用后不能登录）"}
+        help_texts = {"is_active": "离职或调岗的人员请停用，不要删除：其办理记录仍显示其姓名。"}
 
 
 class PasswordResetForm(forms.Form):
