@@ -600,3 +600,23 @@ def test_deleting_an_adjustment_is_audited(client, world):
     assert not CalendarDay.objects.filter(pk=day.pk).exists()
     entry = AuditEntry.objects.filter(action="admin_change").last()
     assert entry.detail["operation"] == "删除" and entry.target == f"deadlines.calendarday:{day.pk}"
+
+
+def test_a_year_after_one_not_entered_says_the_earlier_year_comes_first(client, world):
+    sign_in(client, "root")
+    later = _next_year() + 1
+    ScheduleYear.objects.create(year=later)  # marked, but the year before it is unknown
+    html = client.get(reverse("administration:calendar"), {"year": later}).content.decode()
+    assert f"{later}年：年度日历未完整 — 期限按估算" in html
+    assert f"{later - 1}年的安排还没有录入：要先录入{later - 1}年" in html
+
+
+def test_days_saved_into_an_incomplete_year_show_on_its_grid_as_pending(client, world):
+    sign_in(client, "root")
+    year = _next_year()
+    CalendarDay.objects.create(date=date(year, 2, 1), is_workday=False, note="本地节日")
+    html = client.get(reverse("administration:calendar"), {"year": year}).content.decode()
+    assert re.search(
+        r'<td class="day estimate pending rest special"[^>]*2月1日 休息（本地节日），已录入', html
+    )
+    assert html.count(" pending ") == 1
