@@ -283,6 +283,14 @@ class UserEditForm(_UserFields):
         labels = {"is_active": "账号可用（取消勾选即停用，停用后不能登录）"}
         help_texts = {"is_active": "离职或调岗的人员请停用，不要删除：其办理记录仍显示其姓名。"}
 
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if "role" in self.changed_data:
+            user.is_staff = user.role == Role.ADMIN  # the Django admin follows the role, as for new users
+        if commit:
+            user.save()
+        return user
+
 
 class PasswordResetForm(forms.Form):
     password1 = forms.CharField(
