@@ -633,3 +633,16 @@ def test_a_user_made_administrator_reaches_the_pages_and_the_django_admin(client
     assert hugo.role == Role.ADMIN and hugo.is_staff
     sign_in(client, "hugo")
     assert client.get(reverse("administration:index")).status_code == 200
+
+
+def test_a_notice_whose_lines_wrap_mid_sentence_reads_the_same():
+    wrapped = "\n".join(
+        "\n".join(line[i : i + 25] for i in range(0, len(line), 25)) for line in NOTICE_2026.splitlines()
+    )
+    assert "、\n" in wrapped or "）\n" in wrapped  # items really are broken inside their sentences
+    schedule = parse_notice(wrapped)
+    assert schedule.problems == []
+    assert _differs_from_plain_week(schedule.days) == _year_by_builtin_data(2026)
+    # broken right after a sentence: the next line still belongs to the item
+    schedule = parse_notice(NOTICE_2026.replace("共3天。1月4日", "共3天。\n1月4日"))
+    assert schedule.days[date(2026, 1, 4)] is True

@@ -87,7 +87,7 @@ def parse_notice(text: str, year: int | None = None) -> Schedule:
             "没有找到年份：请选择年份，或连同标题（关于X年部分节假日安排的通知）一起粘贴"
         )
         return schedule
-    for line in text.splitlines():
+    for line in _items(text):
         item = _NUMBERED.match(line)
         if item is None or "放假" not in item.group("body"):
             continue
@@ -103,6 +103,24 @@ def parse_notice(text: str, year: int | None = None) -> Schedule:
         schedule.problems.append("没有找到节假日条目：每个节日应单独一行，如「一、元旦：1月1日（周四）放假」")
     schedule._check()
     return schedule
+
+
+def _items(text: str) -> list[str]:
+    """The numbered items, each on one line. Text copied from a page or a PDF wraps, so the lines
+    after an item up to the next item or an empty line are joined to it (only its 放假 range and
+    the dates of its sentences that say 上班 are read, so a closing paragraph joined to the last
+    item adds nothing)."""
+    items, current = [], None
+    for line in text.splitlines():
+        line = line.strip()
+        if _NUMBERED.match(line):
+            current = len(items)
+            items.append(line)
+        elif not line:
+            current = None
+        elif current is not None:
+            items[current] += line
+    return items
 
 
 def _read_item(name: str, body: str, year: int, schedule: Schedule) -> Holiday | None:
