@@ -535,12 +535,13 @@ def test_divisions_are_added_by_their_parents_code(client, world):
 def test_the_audit_log_reads_in_chinese(client, world, driver):
     matter = driver.register()
     sign_in(client, "alice")
-    client.get(reverse("petitions:export"))
+    client.get(reverse("petitions:export"), {"tab": "all", "channel": "letter", "light": "overdue"})
     sign_in(client, "audrey")
     html = client.get(reverse("audit:list")).content.decode()
     assert "操作：登记；原状态：—；新状态：" in html
     assert f"信访事项 {matter.pk}" in html
     assert "个人信息：完整" in html
+    assert "列表：全部事项；筛选条件：列表=全部事项，信访方式=来信，期限状态=超期" in html
     # the target's code stays beside its name (the 对象 filter takes it), in a code span
     assert f'<span class="code muted">matter:{matter.pk}</span>' in html
     for code in ("register", "personal_data", "full", "masked"):

@@ -79,6 +79,12 @@ def describe(key: str, labels: dict, kind: str = "") -> None:
     _VALUES.setdefault((kind, key), {}).update(labels)
 
 
+def describe_keys(labels: dict) -> None:
+    """Name detail keys (a list's filter fields, say) that are not named above."""
+    for key, label in labels.items():
+        KEY_LABELS.setdefault(key, label)
+
+
 def describe_target(kind: str, label: str) -> None:
     _TARGETS[kind] = label
 
