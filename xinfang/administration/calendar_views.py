@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -121,6 +122,8 @@ def _title_of(text: str) -> str:
 @admin_required
 @require_POST
 def mark_complete(request, year):
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Http404("没有这一年的日历。")
     form = MarkCompleteForm(request.POST)
     state = calendar.year_state(year)
     if state.state != calendar.INCOMPLETE:
@@ -139,7 +142,7 @@ def mark_complete(request, year):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def day_edit(request, pk=None):
-    day = get_object_or_404(CalendarDay, pk=pk) if pk else None
+    day = get_object_or_404(CalendarDay, pk=pk) if pk is not None else None
     initial = {}
     if day is None and request.GET.get("date"):
         initial["date"] = request.GET["date"]

@@ -54,7 +54,7 @@ def _label(days_working) -> str:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def policy_edit(request, pk=None):
-    ps = get_object_or_404(PolicySet, pk=pk) if pk else None
+    ps = get_object_or_404(PolicySet, pk=pk) if pk is not None else None
     periods = service.policy(ps.name if ps else "national")
     set_form = PolicySetForm(posted(request), instance=ps, prefix="set")
     if ps is not None:

@@ -65,7 +65,7 @@ def unit_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, pk=None):
-    unit = get_object_or_404(Unit, pk=pk) if pk else None
+    unit = get_object_or_404(Unit, pk=pk) if pk is not None else None
     fields = ["name", "short_name", "kind", "parent", "phone", "active"]
     initial = _initial(unit, fields)
     form = UnitForm(posted(request), instance=unit)
@@ -105,7 +105,7 @@ def user_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk=None):
-    account = get_object_or_404(User, pk=pk) if pk else None
+    account = get_object_or_404(User, pk=pk) if pk is not None else None
     if account is None:
         form = UserAddForm(posted(request))
     else:
@@ -161,7 +161,7 @@ def category_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def category_edit(request, pk=None):
-    category = get_object_or_404(Category, pk=pk) if pk else None
+    category = get_object_or_404(Category, pk=pk) if pk is not None else None
     initial = _initial(category, ["name", "parent", "order", "active"])
     form = CategoryForm(posted(request), instance=category, initial=_parent_initial(request, category))
     if request.method == "POST" and form.is_valid():
@@ -198,7 +198,7 @@ def division_list(request):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def division_edit(request, pk=None):
-    division = get_object_or_404(Division, pk=pk) if pk else None
+    division = get_object_or_404(Division, pk=pk) if pk is not None else None
     initial = _initial(division, ["name", "level", "policy_set"])
     form = DivisionForm(posted(request), instance=division)
     if request.method == "POST" and form.is_valid():
