@@ -60,6 +60,11 @@ def test_a_notice_read_for_the_wrong_year_is_refused_by_its_weekdays():
     assert any("2027年1月1日是星期五，文中写的是星期四" in p for p in schedule.problems)
 
 
+def test_a_notice_for_another_year_than_the_one_chosen_is_refused():
+    schedule = parse_notice(NOTICE_2026, 2027)
+    assert schedule.problems == ["所选年份是2027年，而粘贴的是2026年的通知"] and schedule.days == {}
+
+
 def test_a_total_that_does_not_match_the_range_is_reported():
     text = "一、春节：2月15日（周日）至23日（周一）放假调休，共8天。"
     schedule = parse_notice(text, 2026)

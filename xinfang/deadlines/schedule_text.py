@@ -78,10 +78,13 @@ class Schedule:
 
 def parse_notice(text: str, year: int | None = None) -> Schedule:
     """The schedule in the notice's text; `year` is read from its title when not given."""
-    if year is None:
-        found = _TITLE_YEAR.search(text)
-        year = int(found.group(1)) if found else None
-    schedule = Schedule(year=year)
+    found = _TITLE_YEAR.search(text)
+    titled = int(found.group(1)) if found else None
+    schedule = Schedule(year=year or titled)
+    if year is not None and titled is not None and titled != year:
+        schedule.problems.append(f"所选年份是{year}年，而粘贴的是{titled}年的通知")
+        return schedule
+    year = schedule.year
     if year is None:
         schedule.problems.append(
             "没有找到年份：请选择年份，或连同标题（关于X年部分节假日安排的通知）一起粘贴"
