@@ -542,7 +542,7 @@ def test_list_command(world):
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["序号", "时间", "用户", "单位", "IP", "地址", "操作", "对象", "详情"]
     assert [line.split()[0] for line in lines[1:]] == ["3", "2"]
-    assert "matter:5" in lines[2] and "操作：assign" in lines[2] and "数据变更" in lines[2]
+    assert "matter:5" in lines[2] and "操作：交办" in lines[2] and "数据变更" in lines[2]
 
     out = StringIO()
     call_command("audit", "list", "--action", "login", "--limit", "1", stdout=out)

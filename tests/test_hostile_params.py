@@ -25,7 +25,7 @@ from test_route_matrix import ROUTES, objects  # noqa: F401 — the fixture is u
 from xinfang.analytics import snapshot
 from xinfang.analytics.views import DashboardForm
 from xinfang.api.models import ApiToken, Scope
-from xinfang.audit.forms import AuditFilterForm
+from xinfang.audit.forms import AuditFilterForm, ChangeFilterForm
 from xinfang.core.params import MAX_ID, id_list, page_number, whole_number
 from xinfang.petitions.forms import QueueFilterForm
 from xinfang.supervision.forms import PeriodForm
@@ -116,6 +116,13 @@ LISTS = [
     ("supervision:unit_score", "sam", {}, [*fields(PeriodForm), *date_pair("start", "end")]),
     ("supervision:drill", "sam", {}, [*PAGE, *fields(PeriodForm), *date_pair("start", "end")]),
     ("audit:list", "audrey", {}, [*PAGE, *fields(AuditFilterForm), *date_pair("date_from", "date_to")]),
+    ("audit:changes", "root", {}, [*PAGE, *fields(ChangeFilterForm), *date_pair("date_from", "date_to")]),
+    ("administration:calendar", "root", {}, [("year", NUMBERS)]),
+    ("administration:day_add", "root", {}, [("date", DATES)]),
+    ("administration:category_add", "root", {}, [("parent", NUMBERS)]),
+    ("administration:units", "root", {}, [*PAGE, ("q", TEXT)]),
+    ("administration:users", "root", {}, [*PAGE, ("q", TEXT), ("role", TEXT)]),
+    ("administration:divisions", "root", {}, [*PAGE, ("q", TEXT)]),
     (
         "analytics:dashboard",
         "sam",
@@ -264,6 +271,24 @@ NO_QUERY = {
     "api:create_matter",
     "api:read_matter",
     "api:transition",
+    "administration:index",
+    "administration:schedule_import",
+    "administration:mark_complete",
+    "administration:day_edit",
+    "administration:day_delete",
+    "administration:policies",
+    "administration:policy_add",
+    "administration:policy_edit",
+    "administration:policy_delete",
+    "administration:unit_add",
+    "administration:unit_edit",
+    "administration:user_add",
+    "administration:user_edit",
+    "administration:user_password",
+    "administration:categories",
+    "administration:category_edit",
+    "administration:division_add",
+    "administration:division_edit",
 }
 
 

@@ -42,6 +42,7 @@ LAYERS = [
             "xinfang.portal",
             "xinfang.api",
             "xinfang.ledger",
+            "xinfang.administration",
         ],
     ),
     ("demo", ["xinfang.demo"]),
@@ -53,6 +54,7 @@ LAYERS = [
 # and no Django (directly or through the project).
 PLAIN_CORES = [
     ["xinfang.deadlines.engine", "xinfang.deadlines.policies"],
+    ["xinfang.deadlines.schedule_text"],
     ["xinfang.intelligence"],
     ["xinfang.supervision.scorecard"],
     ["xinfang.documents.gongwen"],

@@ -150,7 +150,7 @@ def test_action_form_shows_rule_violation(client, world):
 
 
 def test_home_sends_each_role_to_its_page(client, world):
-    for username, target in [("alice", "/matters/"), ("ann", "/analytics/"), ("root", "/admin/")]:
+    for username, target in [("alice", "/matters/"), ("ann", "/analytics/"), ("root", "/manage/")]:
         sign_in(client, username)
         assert client.get("/")["Location"] == target, username
 

@@ -10,7 +10,7 @@ comes from its EXPECTED table. A route that hands out a file must also be in the
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -25,9 +25,10 @@ from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import ModelVersion
 from xinfang.core import clock
+from xinfang.deadlines.models import CalendarDay, PolicySet
 from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
-from xinfang.org.models import Role
+from xinfang.org.models import Division, Role, User
 from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
@@ -101,6 +102,45 @@ def on_d1_dept_score(user):
 
 def own_import_job(user):
     return 200 if user.username == "alice" else (404 if registrar(user) else 403)
+
+
+def administrator(user, ok=200):
+    return ok if user.role == Role.ADMIN else 403
+
+
+ADMIN_PAGES = [
+    "index",
+    "calendar",
+    "schedule_import",
+    "day_add",
+    "policies",
+    "policy_add",
+    "units",
+    "unit_add",
+    "users",
+    "user_add",
+    "categories",
+    "category_add",
+    "divisions",
+    "division_add",
+]
+
+
+def _calendar_day():
+    day, _ = CalendarDay.objects.get_or_create(
+        date=date(clock.today().year + 1, 2, 1), defaults={"is_workday": False}
+    )
+    return day
+
+
+ADMIN_EDIT_PAGES = {
+    "day_edit": lambda o: {"pk": _calendar_day().pk},
+    "policy_edit": lambda o: {"pk": PolicySet.objects.get(name="national").pk},
+    "unit_edit": lambda o: {"pk": o.d1_dept.pk},
+    "user_edit": lambda o: {"pk": User.objects.get(username="hugo").pk},
+    "category_edit": lambda o: {"pk": o.category.pk},
+    "division_edit": lambda o: {"pk": Division.objects.get(code="990101").pk},
+}
 
 
 NEW_MATTER = {
@@ -191,6 +231,26 @@ ROUTES = {
         method="post",
     ),
     "audit:list": Route(lambda u: 200 if u.role == Role.AUDITOR else 403),
+    "audit:changes": Route(lambda u: 200 if u.role in {Role.AUDITOR, Role.ADMIN} else 403),
+    **{f"administration:{name}": Route(administrator) for name in ADMIN_PAGES},
+    **{
+        f"administration:{name}": Route(administrator, kwargs=kwargs)
+        for name, kwargs in ADMIN_EDIT_PAGES.items()
+    },
+    # Refused (the year needs the confirmation, national is in use, the password is missing): the
+    # administrator is sent back with a message or shown the form again.
+    "administration:mark_complete": Route(
+        lambda u: administrator(u, 302), kwargs=lambda o: {"year": clock.today().year + 1}, method="post"
+    ),
+    "administration:policy_delete": Route(
+        lambda u: administrator(u, 302), kwargs=ADMIN_EDIT_PAGES["policy_edit"], method="post"
+    ),
+    "administration:user_password": Route(
+        administrator, kwargs=ADMIN_EDIT_PAGES["user_edit"], method="post", data={"password1": "x"}
+    ),
+    "administration:day_delete": Route(
+        lambda u: administrator(u, 302), kwargs=ADMIN_EDIT_PAGES["day_edit"], method="post"
+    ),
     # 公文: M1 is not accepted yet, so its 受理告知书 does not exist even for those who see M1
     # (tests/test_documents.py downloads every notice); the 督办单 follows the supervision.
     "documents:matter": Route(

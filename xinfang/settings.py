@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "xinfang.supervision",
     "xinfang.documents",
     "xinfang.analytics",
+    "xinfang.administration",
     "xinfang.demo",
 ]
 

@@ -39,6 +39,8 @@ from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.db import models
 
+from . import labels
+
 GENESIS_HASH = "0" * 64
 
 
@@ -146,37 +148,16 @@ class AuditEntry(models.Model):
 
     @property
     def detail_text(self) -> str:
-        """The detail for people: known keys by their Chinese names, "键：值" pairs joined by "；"."""
-        if not self.detail:
-            return ""
-        if isinstance(self.detail, dict):
-            return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_plain(v)}" for k, v in self.detail.items())
-        return _plain(self.detail)
+        """The detail for people, in Chinese (see labels.py)."""
+        return labels.detail_text(self.detail, self.target)
 
+    @property
+    def target_text(self) -> str:
+        return labels.target_text(self.target)
 
-# Chinese names of the detail keys that the product writes.
-DETAIL_LABELS = {
-    "action": "操作",
-    "from": "原状态",
-    "to": "新状态",
-    "username": "尝试的用户名",
-    "operation": "操作类型",
-    "model": "数据类型",
-    "object_id": "对象编号",
-    "object": "对象",
-    "message": "说明",
-    "source": "来源",
-    "filters": "筛选条件",
-    "page": "页码",
-    "limit": "条数",
-    "reason": "理由",
-}
-
-
-def _plain(value) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+    @property
+    def kind_text(self) -> str:
+        return labels.kind_text(self.target)
 
 
 class AuditChainHead(models.Model):

@@ -22,7 +22,7 @@ from . import hooks
 from .models import ReminderLevel
 from .notices import staff_notices
 from .plan import Plan, current_session, save
-from .registry import CaseType, of
+from .registry import CaseType, all_types, of
 from .scoping import can_see
 from .workflow import Transition
 
@@ -169,6 +169,33 @@ def recompute_deadline(case_type: CaseType, case, today: date, pauses=()):
     case.due_step, case.due_date, case.warn_date = step, d.due, d.warn_from
     case.due_provisional = d.provisional
     case.clock_paused = any(last is None for _, last in spans)
+
+
+def refresh_estimated_deadlines(today: date) -> tuple[int, int]:
+    """Compute again the deadlines that were estimated because their year's holiday schedule was
+    not known (due_provisional), once an administrator has entered it. Returns (refreshed, still
+    estimated). The status and history of the cases do not change; only their due dates."""
+    refreshed = still = 0
+    for case_type in all_types():
+        model = case_type.model
+        with transaction.atomic():
+            for case in model.objects.select_for_update(of=("self",)).filter(due_provisional=True):
+                pauses = ()
+                if case_type.pause_model is not None:
+                    pauses = list(case_type.pause_model.objects.filter(**{case_type.case_field: case}))
+                try:
+                    recompute_deadline(case_type, case, today, pauses)
+                except TransitionError:  # a working-day step reaching a year still unknown
+                    still += 1
+                    continue
+                case.save(
+                    update_fields=["due_step", "due_date", "warn_date", "due_provisional", "clock_paused"]
+                )
+                if case.due_provisional:
+                    still += 1
+                else:
+                    refreshed += 1
+    return refreshed, still
 
 
 # ---------------------------------------------------------------- the write path

@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from xinfang.audit import labels as audit_labels
+
 from .workflow import Workflow
 
 
@@ -46,7 +48,20 @@ _TYPES: dict[str, CaseType] = {}
 
 def register(case_type: CaseType) -> CaseType:
     _TYPES[case_type.key] = case_type
+    _name_audit_codes(case_type)
     return case_type
+
+
+def _name_audit_codes(case_type: CaseType) -> None:
+    """The audit log's rows about cases of this type read in Chinese: its acts and statuses."""
+    key, workflow = case_type.key, case_type.workflow
+    audit_labels.describe_target(key, case_type.label)
+    acts = {name: t.label for name, t in workflow.transitions.items()} | workflow.other_labels
+    audit_labels.describe("action", acts, kind=key)
+    statuses = dict(case_type.model._meta.get_field("status").flatchoices)
+    for field in ("from", "to"):
+        audit_labels.describe(field, statuses, kind=key)
+    audit_labels.describe("status", statuses)  # a list's status filter
 
 
 def of(case) -> CaseType:

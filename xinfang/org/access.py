@@ -5,6 +5,8 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .models import Role
+
 
 def staff_required(allowed, refusal):
     """A view decorator: logged in, and `allowed(user)`; otherwise 403 with `refusal`."""
@@ -24,3 +26,12 @@ def staff_required(allowed, refusal):
 
 # Logged in, and a role that works on individual matters.
 casework_required = staff_required(lambda user: user.does_casework, "您的角色不处理具体信访事项。")
+
+
+def is_administrator(user) -> bool:
+    return bool(user.is_active and user.role == Role.ADMIN)
+
+
+# Logged in as a 系统管理员: the reference data pages (calendar, policies, units, users, categories,
+# divisions) and the history of their changes.
+admin_required = staff_required(is_administrator, "只有系统管理员可以维护基础数据。")

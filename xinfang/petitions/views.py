@@ -307,6 +307,8 @@ def home(request):
         return redirect("analytics:dashboard")
     if user.role == Role.AUDITOR:
         return redirect("audit:list")
+    if user.role == Role.ADMIN:
+        return redirect("administration:index")
     if user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied("您的账号尚未分配单位和角色，请联系系统管理员。")

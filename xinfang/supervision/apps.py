@@ -12,3 +12,9 @@ class SupervisionConfig(AppConfig):
         from .reminders import on_reminded
 
         hooks.subscribe("reminded", on_reminded)
+
+        from xinfang.audit import labels
+
+        labels.describe_target("supervision", "督办")
+        labels.describe("action", {"issue": "下达督办", "close": "办结督办"}, kind="supervision")
+        labels.describe_target("campaign", "积案化解专项")
