@@ -85,8 +85,10 @@ def _close(a: Act):
 
 def _converted(a: Act):
     a.case.closed_on = a.today
-    if "reference" in a.params:
-        a.data["reference"] = a.params["reference"]
+    matter = a.params.get("matter")
+    if matter is not None:
+        a.case.matter = matter
+        a.data["matter"] = matter.pk
 
 
 APPLY = {
@@ -221,3 +223,24 @@ def sweep(today=None) -> dict:
 
     now = clock.now() if today is None else clock.local_datetime(today, time(12))
     return sweep_cases(EVENT, now)
+
+
+@engine.atomic
+def to_matter(event_id, actor, *, category, channel, now=None):
+    """An accepted event becomes a petition matter registered by the actor's bureau (转为信访事项)."""
+    from xinfang.petitions import services as petitions
+    from xinfang.petitions.choices import Nature, RequestType
+
+    now = now or clock.now()
+    event = GridEvent.objects.get(pk=event_id)
+    matter = petitions.register_matter(
+        actor,
+        fields={
+            "channel": channel, "received_at": now, "title": event.title, "content": event.description,
+            "nature": Nature.APPEAL, "request_type": RequestType.HELP, "division": event.division,
+            "category": category, "anonymous": True, "headcount": event.headcount,
+        },
+        petitioners=[], now=now, note=f"由网格事件{event.number}转入。",
+    )  # fmt: skip
+    perform(event_id, actor, "to_matter", now=now, matter=matter)
+    return matter
