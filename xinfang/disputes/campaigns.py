@@ -34,7 +34,9 @@ def create(user, *, name, first, last, units) -> Campaign:
     with transaction.atomic():
         campaign = Campaign.objects.create(name=name, first=first, last=last, unit=user.unit, created_by=user)
         campaign.units.set(units)
-        audit.record("change", user=user, target=f"dispute_campaign:{campaign.pk}", detail={"action": "create"})
+        audit.record(
+            "change", user=user, target=f"dispute_campaign:{campaign.pk}", detail={"action": "create"}
+        )
     return campaign
 
 
@@ -52,9 +54,19 @@ def submit(user, campaign: Campaign, *, zero: bool, note="") -> CampaignReport:
     try:
         with transaction.atomic():
             report = CampaignReport.objects.create(
-                campaign=campaign, unit=user.unit, zero=zero, note=note, reported_by=user, reported_at=clock.now()
+                campaign=campaign,
+                unit=user.unit,
+                zero=zero,
+                note=note,
+                reported_by=user,
+                reported_at=clock.now(),
             )
-            audit.record("change", user=user, target=f"dispute_campaign:{campaign.pk}", detail={"action": "report", "zero": zero})
+            audit.record(
+                "change",
+                user=user,
+                target=f"dispute_campaign:{campaign.pk}",
+                detail={"action": "report", "zero": zero},
+            )
     except IntegrityError:
         raise CampaignError("本单位已报送过。") from None
     return report
@@ -71,7 +83,10 @@ def dashboard(campaign: Campaign) -> list[Line]:
     """Every unit that must report: its report (or none yet) and the disputes it registered."""
     reports = {r.unit_id: r for r in campaign.reports.select_related("reported_by")}
     found = dict(
-        campaign.disputes.order_by().values("registering_unit").annotate(n=Count("pk")).values_list("registering_unit", "n")
+        campaign.disputes.order_by()
+        .values("registering_unit")
+        .annotate(n=Count("pk"))
+        .values_list("registering_unit", "n")
     )
     lines = [Line(u, reports.get(u.pk), found.get(u.pk, 0)) for u in campaign.units.order_by("path")]
     return sorted(lines, key=lambda line: (line.report is not None, line.unit.path))

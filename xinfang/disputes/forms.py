@@ -33,7 +33,9 @@ class DisputeForm(forms.Form):
     summary = forms.CharField(label="基本情况", widget=forms.Textarea(attrs={"rows": 4}))
     claims = forms.CharField(label="各方诉求", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     headcount = forms.IntegerField(label="涉及人数", min_value=1, initial=2)
-    amount = forms.DecimalField(label="涉及金额（元）", min_value=0, max_digits=14, decimal_places=2, required=False)
+    amount = forms.DecimalField(
+        label="涉及金额（元）", min_value=0, max_digits=14, decimal_places=2, required=False
+    )
     files = UploadField(label="附件（图片或PDF）")
 
     def __init__(self, *args, user, **kwargs):
@@ -124,7 +126,9 @@ class AssessForm(ActionForm):
         gov = self.user.unit.government() or self.user.unit
         staff = User.objects.filter(is_active=True, unit__path__startswith=gov.path)
         self.fields["leaders"].queryset = staff.filter(role__in=[Role.LEADER, Role.UNIT_HEAD])
-        self.fields["resolver"].queryset = staff.filter(role__in=[Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER])
+        self.fields["resolver"].queryset = staff.filter(
+            role__in=[Role.HANDLER, Role.UNIT_HEAD, Role.DISPATCHER]
+        )
         self.fields["unit"].queryset = Unit.objects.filter(active=True, path__startswith=gov.path)
         self.initial.setdefault("unit", self.dispute.holder_unit_id)
 

@@ -54,7 +54,9 @@ def upload(request):
 def template(request):
     _allowed(request.user)
     book = Book()
-    sheet = book.sheet("矛盾纠纷", [c.label for c in ledger.COLUMNS], widths=[14] * len(ledger.COLUMNS), freeze=True)
+    sheet = book.sheet(
+        "矛盾纠纷", [c.label for c in ledger.COLUMNS], widths=[14] * len(ledger.COLUMNS), freeze=True
+    )
     sheet.append(["TZ-2026-001", "2026-11-02", "日常排查", "劳资/欠薪／拖欠工资", "湖滨社区", "湖滨路3号工地",
                   "工地拖欠12名工人工资", "某建筑公司拖欠工人10月工资共18万元。", "要求结清工资",
                   "张三、某建筑公司", 12, 180000, "较大", "", "人民调解", "王调解"])  # fmt: skip

@@ -40,8 +40,16 @@ COLUMNS = [
     Column("method", "化解方式", False, ("调解方式",)),
     Column("mediator", "调解员", False, ("调解人",)),
 ]
-SOURCE_WORDS = {c.label: c for c in Source} | {"网格": Source.GRID, "信息员": Source.INFORMANT, "12345": Source.HOTLINE}
-RISK_WORDS = {c.label: c for c in Risk} | {"重大风险": Risk.MAJOR, "较大风险": Risk.LARGER, "一般风险": Risk.GENERAL}
+SOURCE_WORDS = {c.label: c for c in Source} | {
+    "网格": Source.GRID,
+    "信息员": Source.INFORMANT,
+    "12345": Source.HOTLINE,
+}
+RISK_WORDS = {c.label: c for c in Risk} | {
+    "重大风险": Risk.MAJOR,
+    "较大风险": Risk.LARGER,
+    "一般风险": Risk.GENERAL,
+}
 METHOD_WORDS = {c.label: c for c in Method}
 CHUNK = 1000
 
@@ -87,7 +95,9 @@ class DisputeRowChecker(RowChecker):
         fields = {
             "ledger_number": cell("ledger_number")[:60],
             "screened_on": parsed("screened_on", values.parse_date),
-            "source": parsed("source", lambda t: _word(t, SOURCE_WORDS, "来源")) if cell("source") else Source.ROUTINE,
+            "source": parsed("source", lambda t: _word(t, SOURCE_WORDS, "来源"))
+            if cell("source")
+            else Source.ROUTINE,
             "dispute_type": parsed("dispute_type", self._type),
             "division": parsed("division", lambda t: self._lookup("division", t)),
             "address": cell("address")[:200],
@@ -96,7 +106,9 @@ class DisputeRowChecker(RowChecker):
             "claims": cell("claims"),
             "headcount": parsed("headcount", _count) if cell("headcount") else 2,
             "amount": parsed("amount", _amount) if cell("amount") else None,
-            "method": parsed("method", lambda t: _word(t, METHOD_WORDS, "化解方式")) if cell("method") else "",
+            "method": parsed("method", lambda t: _word(t, METHOD_WORDS, "化解方式"))
+            if cell("method")
+            else "",
             "mediator": cell("mediator")[:60],
         }
         if not fields["title"]:
@@ -122,16 +134,18 @@ class DisputeRowChecker(RowChecker):
             raise ValueError("不能为空")
         cache = self._cache.setdefault("dispute_type", {})
         if text not in cache:
-            parts = [p for p in text.replace("／", "/").split("/") if p]
             items = DisputeType.objects.filter(active=True, parent__isnull=False).select_related("parent")
-            if len(parts) >= 2:
-                found = items.filter(parent__name=parts[-2], name=parts[-1]).first()
-            else:
+            found = None
+            # 「一级／二级」: type names may hold a slash themselves (劳资/欠薪), so try every split.
+            for i, ch in enumerate(text):
+                if ch in "/／" and found is None:
+                    found = items.filter(parent__name=text[:i].strip(), name=text[i + 1 :].strip()).first()
+            if found is None:
                 same = list(items.filter(name=text)[:2])
                 found = same[0] if len(same) == 1 else None
-                if found is None:
-                    top = DisputeType.objects.filter(parent=None, name=text).first()
-                    found = top.children.filter(active=True).order_by("order", "pk").first() if top else None
+            if found is None:
+                top = DisputeType.objects.filter(parent=None, name=text).first()
+                found = top.children.filter(active=True).order_by("order", "pk").first() if top else None
             cache[text] = found
         if cache[text] is None:
             raise ValueError(f"没有名为「{text}」的纠纷类型")
@@ -175,7 +189,11 @@ def run_import(actor, content: bytes, name: str, *, mapping=None, all_or_nothing
     result = Result(mapping=mapping)
     missing = missing_required(mapping, COLUMNS)
     if missing:
-        result.refused = "文件中找不到这些必填列：" + "、".join(f"「{c.label}」" for c in missing) + "。请按模板的列名修改表头。"
+        result.refused = (
+            "文件中找不到这些必填列："
+            + "、".join(f"「{c.label}」" for c in missing)
+            + "。请按模板的列名修改表头。"
+        )
         return result
     now = timezone.now()
     checker = DisputeRowChecker(actor, mapping, now=now)
@@ -191,7 +209,9 @@ def run_import(actor, content: bytes, name: str, *, mapping=None, all_or_nothing
         seen[row.key] = number
         good.append(row)
     if result.errors and all_or_nothing:
-        result.refused = f"共{len({e.row for e in result.errors})}行有错误，一行都没有导入。请修改后重新导入。"
+        result.refused = (
+            f"共{len({e.row for e in result.errors})}行有错误，一行都没有导入。请修改后重新导入。"
+        )
         return result
     for start in range(0, len(good), CHUNK):
         _write_chunk(actor, good[start : start + CHUNK], name, now, result)

@@ -237,13 +237,13 @@ def _policy_set_for(division) -> str:
 
 def new_dispute(actor, fields: dict, now) -> Dispute:
     fields = dict(fields)
-    dispute_type = fields["dispute_type"]
+    holder = fields.pop("holder_unit", None) or actor.unit
     d = Dispute(
         **fields,
-        type_top=dispute_type.top,
+        type_top=fields["dispute_type"].top,
         registered_by=actor,
         registering_unit=actor.unit,
-        holder_unit=fields.pop("holder_unit", None) or actor.unit,
+        holder_unit=holder,
         policy_set=_policy_set_for(fields["division"]),
         step_started_on=timezone.localdate(now),
     )

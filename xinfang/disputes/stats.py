@@ -100,14 +100,15 @@ def _total(qs, label="合计") -> Row:
 
 
 def township_of(division_ids) -> dict[int, Division]:
-    """Each division's township (乡镇街道) or the division itself above that level."""
+    """Each division's township (乡镇街道, level 4) or the division itself above that level."""
     rows = {d.pk: d for d in Division.objects.filter(pk__in=division_ids)}
-    wanted = {}
-    for d in rows.values():
-        codes = [c for c in d.path.strip("/").split("/") if c]
-        wanted[d.pk] = codes[TOWNSHIP_LEVEL - 1] if d.level > TOWNSHIP_LEVEL and len(codes) >= TOWNSHIP_LEVEL else d.code
-    by_code = {d.code: d for d in Division.objects.filter(code__in=set(wanted.values()))}
-    return {pk: by_code.get(code, rows[pk]) for pk, code in wanted.items()}
+    codes = {c for d in rows.values() for c in d.path.strip("/").split("/") if c}
+    towns = {d.code: d for d in Division.objects.filter(code__in=codes, level=TOWNSHIP_LEVEL)}
+    out = {}
+    for pk, d in rows.items():
+        found = [towns[c] for c in d.path.strip("/").split("/") if c in towns]
+        out[pk] = found[0] if found else d
+    return out
 
 
 def report(user, first: date, last: date) -> Report:
@@ -205,7 +206,9 @@ def monthly_docx(user, month: date) -> bytes:
     doc.heading1("二、分类型情况")
     top = rep.by["type"][:3]
     if top:
-        doc.paragraph("排查数量较多的类型依次为" + "、".join(f"{r.label}（{r.screened}件）" for r in top) + "。")
+        doc.paragraph(
+            "排查数量较多的类型依次为" + "、".join(f"{r.label}（{r.screened}件）" for r in top) + "。"
+        )
     doc.table(["纠纷类型", *COLUMNS], [[r.label, r.screened, r.resolved, r.rate_text, r.failed, r.major, r.open]
                                    for r in rep.by["type"]], title="按纠纷类型统计")  # fmt: skip
     doc.heading1("三、分区域情况")

@@ -44,7 +44,9 @@ stats_required = staff_required(lambda u: u.does_casework or u.role == Role.ANAL
 def todo_q(user):
     statuses = {s for t in TRANSITIONS.values() if user.role in t.roles for s in t.sources}
     units = list(user.unit.subtree().values_list("pk", flat=True))
-    return Q(holder_unit__in=units, status__in=statuses) | Q(escalated_to__in=units, status__in=[Status.REGISTERED, Status.MEDIATING])
+    return Q(holder_unit__in=units, status__in=statuses) | Q(
+        escalated_to__in=units, status__in=[Status.REGISTERED, Status.MEDIATING]
+    )
 
 
 def listed(user, params):
@@ -56,7 +58,9 @@ def listed(user, params):
     if form.is_valid():
         d = form.cleaned_data
         if d.get("q"):
-            qs = qs.filter(Q(number=d["q"].strip().upper()) | Q(title__contains=d["q"]) | Q(ledger_number=d["q"]))
+            qs = qs.filter(
+                Q(number=d["q"].strip().upper()) | Q(title__contains=d["q"]) | Q(ledger_number=d["q"])
+            )
         for name in ("status", "risk", "source"):
             if d.get(name):
                 qs = qs.filter(**{name: d[name]})
@@ -196,7 +200,9 @@ def attachment(request, pk):
     if not Dispute.objects.visible_to(request.user).filter(pk=f.case_id).exists():
         raise Http404("没有找到该附件。")
     response = uploads.serve(f.file, f.name)
-    audit.record("read_personal", request=request, target=f"dispute:{f.case_id}", detail={"via": "file", "file": f.pk})
+    audit.record(
+        "read_personal", request=request, target=f"dispute:{f.case_id}", detail={"via": "file", "file": f.pk}
+    )
     return response
 
 
@@ -231,7 +237,9 @@ def to_matter(request, pk):
     from xinfang.petitions.choices import Channel
 
     class ToMatterForm(forms.Form):
-        category = TypeField(label="内容分类", queryset=Category.objects.filter(active=True, parent__isnull=False))
+        category = TypeField(
+            label="内容分类", queryset=Category.objects.filter(active=True, parent__isnull=False)
+        )
         channel = forms.ChoiceField(label="信访方式", choices=Channel.choices, initial=Channel.VISIT)
 
     form = ToMatterForm(request.POST or None)
@@ -262,7 +270,9 @@ def matter_panel(request, pk):
         .prefetch_related("attempts")
     )  # fmt: skip
     hidden = MatterLink.objects.filter(matter_id__in=chain).exclude(case__in=disputes).count()
-    return render(request, "disputes/_matter_panel.html", {"matter": matter, "disputes": disputes, "hidden": hidden})
+    return render(
+        request, "disputes/_matter_panel.html", {"matter": matter, "disputes": disputes, "hidden": hidden}
+    )
 
 
 # ---------------------------------------------------------------- grid events
@@ -407,6 +417,8 @@ def monthly_xlsx(request):
 def monthly_docx(request):
     month = _month(request.GET)
     data = stats.monthly_docx(request.user, month)
-    audit.record("export", request=request, target="disputes:monthly_docx", detail={"month": f"{month:%Y-%m}"})
+    audit.record(
+        "export", request=request, target="disputes:monthly_docx", detail={"month": f"{month:%Y-%m}"}
+    )
     return FileResponse(BytesIO(data), as_attachment=True, filename=f"矛盾纠纷排查化解情况-{month:%Y%m}.docx",
                         content_type=DOCX)  # fmt: skip

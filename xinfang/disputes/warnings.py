@@ -54,8 +54,11 @@ def scan(today: date | None = None) -> list[DisputeWarning]:
     types = {t.pk: t for t in DisputeType.objects.filter(parent=None)}
     from xinfang.org.models import Division
 
-    raised = []
-    for s in found:
+    raised, seen = [], set()
+    for s in found:  # most severe first: one warning per type and town a day
+        if s.key in seen:
+            continue
+        seen.add(s.key)
         type_id, town_id = s.key
         town = Division.objects.get(pk=town_id)
         span = "当日" if s.period == "day" else "近一周"
@@ -72,9 +75,11 @@ def scan(today: date | None = None) -> list[DisputeWarning]:
                 warning = DisputeWarning.objects.create(
                     raised_on=today, dispute_type_id=type_id, division=town, first=s.first, last=s.last,
                     observed=s.observed, expected=s.expected, high=s.high, title=title, detail=detail,
-                    fingerprint=f"{s.period}:{type_id}:{town_id}:{s.last}",
+                    fingerprint=f"{type_id}:{town_id}:{s.last}",
                 )  # fmt: skip
-                units = list(Unit.objects.filter(divisions=town)) + list(Unit.objects.filter(divisions=town.parent))
+                units = list(Unit.objects.filter(divisions=town)) + list(
+                    Unit.objects.filter(divisions=town.parent)
+                )
                 enqueue(staff_notices(units, kind="dispute_warning", subject=title[:200], body=detail,
                                       roles=[Role.LEADER, Role.UNIT_HEAD, Role.SUPERVISOR]))  # fmt: skip
         except IntegrityError:

@@ -20,7 +20,14 @@ TRANSITIONS = {
         _t("attempt", "记录调解", [S.MEDIATING], [None], WORKERS, "holder"),
         _t("resolve", "调解成功", [S.MEDIATING], [S.RESOLVED], WORKERS, "holder"),
         _t("fail", "调解不成，转办", [S.MEDIATING], [S.TRANSFERRED], WORKERS, "holder"),
-        _t("follow_up", "回访", [S.RESOLVED, S.TRANSFERRED, S.FOLLOWED_UP], [S.FOLLOWED_UP], WORKERS, "holder"),
+        _t(
+            "follow_up",
+            "回访",
+            [S.RESOLVED, S.TRANSFERRED, S.FOLLOWED_UP],
+            [S.FOLLOWED_UP],
+            WORKERS,
+            "holder",
+        ),
         _t("close", "销号", [S.FOLLOWED_UP], [S.CLOSED], DECIDERS, "holder"),
         _t("escalate", "上报上级", [S.REGISTERED, S.MEDIATING], [None], DECIDERS, "holder"),
     ]

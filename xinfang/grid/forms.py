@@ -42,7 +42,9 @@ class PhotoField(forms.FileField):
 
 
 class ReportForm(forms.Form):
-    grid = forms.ModelChoiceField(label="网格", queryset=Grid.objects.none(), required=False, empty_label="（不在我的网格，手填地点）")
+    grid = forms.ModelChoiceField(
+        label="网格", queryset=Grid.objects.none(), required=False, empty_label="（不在我的网格，手填地点）"
+    )
     place = forms.CharField(label="具体地点", max_length=200, required=False)
     kind = forms.ChoiceField(label="事件类型", choices=Kind.choices)
     title = forms.CharField(label="发生了什么（一句话）", max_length=100)
@@ -113,7 +115,13 @@ class VerifyForm(ActionForm):
     photos = PhotoField(label="核查照片", required=True)
 
 
-FORMS = {"reject": RejectForm, "dispatch": DispatchForm, "handle": HandleForm, "verify": VerifyForm, "confirm": VerifyForm}
+FORMS = {
+    "reject": RejectForm,
+    "dispatch": DispatchForm,
+    "handle": HandleForm,
+    "verify": VerifyForm,
+    "confirm": VerifyForm,
+}
 
 
 def form_for(action):

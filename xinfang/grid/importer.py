@@ -12,8 +12,20 @@ from xinfang.org.models import Division, Unit, User
 
 from .models import Grid
 
-HEADER = {"网格编码": "code", "网格名称": "name", "所属村（社区）代码": "division", "责任单位": "unit", "网格员": "workers"}
-ALIASES = {"编码": "code", "名称": "name", "区划代码": "division", "村社区代码": "division", "网格员账号": "workers"}
+HEADER = {
+    "网格编码": "code",
+    "网格名称": "name",
+    "所属村（社区）代码": "division",
+    "责任单位": "unit",
+    "网格员": "workers",
+}
+ALIASES = {
+    "编码": "code",
+    "名称": "name",
+    "区划代码": "division",
+    "村社区代码": "division",
+    "网格员账号": "workers",
+}
 
 
 def import_grids(content: bytes) -> tuple[int, list[RowError]]:
@@ -26,6 +38,7 @@ def import_grids(content: bytes) -> tuple[int, list[RowError]]:
         return 0, [RowError(0, "", "缺少列：" + "、".join(missing))]
     rows, errors = [], []
     for number, cells in table.rows():
+
         def cell(key, cells=cells):
             i = index.get(key)
             return text_of(cells[i]).strip() if i is not None and i < len(cells) else ""
@@ -38,7 +51,9 @@ def import_grids(content: bytes) -> tuple[int, list[RowError]]:
         grid.name, grid.division, grid.unit = cell("name"), division, unit
         problems = []
         if division is None:
-            problems.append(RowError(number, "所属村（社区）代码", f"系统中没有区划代码「{cell('division')}」"))
+            problems.append(
+                RowError(number, "所属村（社区）代码", f"系统中没有区划代码「{cell('division')}」")
+            )
         if unit is None:
             problems.append(RowError(number, "责任单位", f"系统中没有单位「{cell('unit')}」"))
         unknown = set(workers) - {u.username for u in found}

@@ -52,7 +52,9 @@ def new_event_number() -> str:
 
 
 class GridEvent(Case):
-    number = models.CharField("事件编号", max_length=16, unique=True, default=new_event_number, editable=False)
+    number = models.CharField(
+        "事件编号", max_length=16, unique=True, default=new_event_number, editable=False
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上报人", on_delete=models.PROTECT, related_name="grid_events"
     )

@@ -47,12 +47,16 @@ def report(request):
 @reporter_required
 def mine(request):
     events = GridEvent.objects.filter(reported_by=request.user).select_related("grid", "handling_unit")
-    page = UncountedPage(events.order_by("-reported_at", "-id"), page_number(request.GET.get("page")), size=20)
+    page = UncountedPage(
+        events.order_by("-reported_at", "-id"), page_number(request.GET.get("page")), size=20
+    )
     return render(request, "grid/mine.html", {"page": page})
 
 
 def todo_q(user):
-    statuses = {s for t in TRANSITIONS.values() if user.role in t.roles and t.actor == "holder" for s in t.sources}
+    statuses = {
+        s for t in TRANSITIONS.values() if user.role in t.roles and t.actor == "holder" for s in t.sources
+    }
     units = list(user.unit.subtree().values_list("pk", flat=True))
     return Q(holder_unit__in=units, status__in=statuses)
 
@@ -100,8 +104,12 @@ def detail(request, pk):
     light, light_label = deadline_light(event, clock.today())
     context = {
         "event": event,
-        "actions": [t for t in TRANSITIONS.values()
-                    if t.name not in {"to_dispute", "to_matter"} and services.can_perform(user, event, t, visible=True)],  # fmt: skip
+        "actions": [
+            t
+            for t in TRANSITIONS.values()
+            if t.name not in {"to_dispute", "to_matter"}
+            and services.can_perform(user, event, t, visible=True)
+        ],  # fmt: skip
         "can_to_dispute": services.can_perform(user, event, TRANSITIONS["to_dispute"], visible=True),
         "can_to_matter": services.can_perform(user, event, TRANSITIONS["to_matter"], visible=True),
         "events": event.events.select_related("actor", "actor_unit").prefetch_related("photos"),
@@ -182,5 +190,10 @@ def statistics(request):
     except ValueError:
         first, last = today.replace(day=1), today
     rep = stats.report(request.user, first, last)
-    sections = [("合计", [rep["total"]]), ("按网格", rep["grid"]), ("按事件类型", rep["kind"]), ("按处置单位", rep["handling_unit"])]
+    sections = [
+        ("合计", [rep["total"]]),
+        ("按网格", rep["grid"]),
+        ("按事件类型", rep["kind"]),
+        ("按处置单位", rep["handling_unit"]),
+    ]
     return render(request, "grid/stats.html", {"sections": sections, "first": first, "last": last})

@@ -9,235 +9,517 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0006_alter_user_role'),
+        ("org", "0006_alter_user_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DisputeEvent',
+            name="DisputeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=30, verbose_name='动作')),
-                ('from_status', models.CharField(blank=True, max_length=24)),
-                ('to_status', models.CharField(max_length=24)),
-                ('at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('public', models.BooleanField(default=True, verbose_name='向信访人公开')),
-                ('on_time', models.BooleanField(null=True, verbose_name='按期')),
-                ('step', models.CharField(blank=True, max_length=30, verbose_name='完成的期限环节')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='该环节期限')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=30, verbose_name="动作")),
+                ("from_status", models.CharField(blank=True, max_length=24)),
+                ("to_status", models.CharField(max_length=24)),
+                ("at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("public", models.BooleanField(default=True, verbose_name="向信访人公开")),
+                ("on_time", models.BooleanField(null=True, verbose_name="按期")),
+                ("step", models.CharField(blank=True, max_length=30, verbose_name="完成的期限环节")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="该环节期限")),
             ],
             options={
-                'verbose_name': '矛盾纠纷办理记录',
-                'verbose_name_plural': '矛盾纠纷办理记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "矛盾纠纷办理记录",
+                "verbose_name_plural": "矛盾纠纷办理记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DisputeFile',
+            name="DisputeFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=xinfang.cases.models.case_file_path)),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('size', models.PositiveIntegerField()),
-                ('content_type', models.CharField(max_length=100)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('agreement', models.BooleanField(default=False, verbose_name='调解协议')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to=xinfang.cases.models.case_file_path)),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("size", models.PositiveIntegerField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("agreement", models.BooleanField(default=False, verbose_name="调解协议")),
             ],
             options={
-                'verbose_name': '矛盾纠纷附件',
-                'verbose_name_plural': '矛盾纠纷附件',
+                "verbose_name": "矛盾纠纷附件",
+                "verbose_name_plural": "矛盾纠纷附件",
             },
         ),
         migrations.CreateModel(
-            name='DisputeType',
+            name="DisputeType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, verbose_name='名称')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="名称")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
             ],
             options={
-                'verbose_name': '矛盾纠纷类型',
-                'verbose_name_plural': '矛盾纠纷类型',
-                'ordering': ['order', 'id'],
+                "verbose_name": "矛盾纠纷类型",
+                "verbose_name_plural": "矛盾纠纷类型",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DisputeUnit',
+            name="DisputeUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_path', models.CharField(db_index=True, max_length=255)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_path", models.CharField(db_index=True, max_length=255)),
             ],
         ),
         migrations.CreateModel(
-            name='DisputeWarning',
+            name="DisputeWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raised_on', models.DateField(verbose_name='预警日期')),
-                ('first', models.DateField()),
-                ('last', models.DateField()),
-                ('observed', models.PositiveIntegerField(verbose_name='实际件数')),
-                ('expected', models.FloatField(verbose_name='预期件数')),
-                ('high', models.PositiveIntegerField(verbose_name='正常上限')),
-                ('title', models.CharField(max_length=200)),
-                ('detail', models.TextField()),
-                ('fingerprint', models.CharField(max_length=120, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raised_on", models.DateField(verbose_name="预警日期")),
+                ("first", models.DateField()),
+                ("last", models.DateField()),
+                ("observed", models.PositiveIntegerField(verbose_name="实际件数")),
+                ("expected", models.FloatField(verbose_name="预期件数")),
+                ("high", models.PositiveIntegerField(verbose_name="正常上限")),
+                ("title", models.CharField(max_length=200)),
+                ("detail", models.TextField()),
+                ("fingerprint", models.CharField(max_length=120, unique=True)),
             ],
             options={
-                'verbose_name': '矛盾纠纷预警',
-                'verbose_name_plural': '矛盾纠纷预警',
-                'ordering': ['-raised_on', '-id'],
+                "verbose_name": "矛盾纠纷预警",
+                "verbose_name_plural": "矛盾纠纷预警",
+                "ordering": ["-raised_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='回访日期')),
-                ('note', models.TextField(verbose_name='回访情况')),
-                ('stable', models.BooleanField(default=True, verbose_name='协议履行、未反复')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="回访日期")),
+                ("note", models.TextField(verbose_name="回访情况")),
+                ("stable", models.BooleanField(default=True, verbose_name="协议履行、未反复")),
             ],
             options={
-                'verbose_name': '回访记录',
-                'verbose_name_plural': '回访记录',
-                'ordering': ['on', 'id'],
+                "verbose_name": "回访记录",
+                "verbose_name_plural": "回访记录",
+                "ordering": ["on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Leader',
+            name="Leader",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MatterLink',
+            name="MatterLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('became', '纠纷转为信访事项'), ('behind', '信访事项背后的纠纷')], max_length=8)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("became", "纠纷转为信访事项"), ("behind", "信访事项背后的纠纷")],
+                        max_length=8,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', '自然人'), ('organisation', '单位组织')], default='person', max_length=14, verbose_name='类别')),
-                ('side', models.CharField(choices=[('applicant', '申请方'), ('respondent', '被申请方'), ('other', '其他当事人')], default='applicant', max_length=12, verbose_name='当事方')),
-                ('name', xinfang.core.fields.EncryptedTextField(verbose_name='姓名或名称')),
-                ('id_number', xinfang.core.fields.EncryptedTextField(blank=True, verbose_name='证件号码')),
-                ('phone', xinfang.core.fields.EncryptedTextField(blank=True, verbose_name='联系电话')),
-                ('address', xinfang.core.fields.EncryptedTextField(blank=True, verbose_name='住址')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "自然人"), ("organisation", "单位组织")],
+                        default="person",
+                        max_length=14,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "申请方"),
+                            ("respondent", "被申请方"),
+                            ("other", "其他当事人"),
+                        ],
+                        default="applicant",
+                        max_length=12,
+                        verbose_name="当事方",
+                    ),
+                ),
+                ("name", xinfang.core.fields.EncryptedTextField(verbose_name="姓名或名称")),
+                ("id_number", xinfang.core.fields.EncryptedTextField(blank=True, verbose_name="证件号码")),
+                ("phone", xinfang.core.fields.EncryptedTextField(blank=True, verbose_name="联系电话")),
+                ("address", xinfang.core.fields.EncryptedTextField(blank=True, verbose_name="住址")),
             ],
             options={
-                'verbose_name': '当事人',
-                'verbose_name_plural': '当事人',
-                'ordering': ['id'],
+                "verbose_name": "当事人",
+                "verbose_name_plural": "当事人",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Attempt',
+            name="Attempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField(verbose_name='调解日期')),
-                ('method', models.CharField(choices=[('people', '人民调解'), ('administrative', '行政调解'), ('judicial', '司法调解'), ('professional', '行业性专业性调解'), ('lawyer', '律师/法律援助'), ('court_link', '诉调对接'), ('hearing', '信访听证')], max_length=20, verbose_name='方式')),
-                ('mediator', models.CharField(blank=True, max_length=60, verbose_name='调解员')),
-                ('participants', models.TextField(verbose_name='参加人员')),
-                ('result', models.CharField(choices=[('progress', '有进展，继续调解'), ('agreed', '达成一致'), ('no_agreement', '未达成一致')], max_length=14, verbose_name='结果')),
-                ('note', models.TextField(blank=True, verbose_name='情况')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="调解日期")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("people", "人民调解"),
+                            ("administrative", "行政调解"),
+                            ("judicial", "司法调解"),
+                            ("professional", "行业性专业性调解"),
+                            ("lawyer", "律师/法律援助"),
+                            ("court_link", "诉调对接"),
+                            ("hearing", "信访听证"),
+                        ],
+                        max_length=20,
+                        verbose_name="方式",
+                    ),
+                ),
+                ("mediator", models.CharField(blank=True, max_length=60, verbose_name="调解员")),
+                ("participants", models.TextField(verbose_name="参加人员")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("progress", "有进展，继续调解"),
+                            ("agreed", "达成一致"),
+                            ("no_agreement", "未达成一致"),
+                        ],
+                        max_length=14,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="情况")),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调解记录',
-                'verbose_name_plural': '调解记录',
-                'ordering': ['on', 'id'],
+                "verbose_name": "调解记录",
+                "verbose_name_plural": "调解记录",
+                "ordering": ["on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('first', models.DateField(verbose_name='排查开始日期')),
-                ('last', models.DateField(verbose_name='报送截止日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='组织单位')),
-                ('units', models.ManyToManyField(related_name='dispute_campaigns', to='org.unit', verbose_name='应报送单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("first", models.DateField(verbose_name="排查开始日期")),
+                ("last", models.DateField(verbose_name="报送截止日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="组织单位",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        related_name="dispute_campaigns", to="org.unit", verbose_name="应报送单位"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '集中排查',
-                'verbose_name_plural': '集中排查',
-                'ordering': ['-first', '-id'],
+                "verbose_name": "集中排查",
+                "verbose_name_plural": "集中排查",
+                "ordering": ["-first", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignReport',
+            name="CampaignReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('zero', models.BooleanField(default=False, verbose_name='零报告')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('reported_at', models.DateTimeField(verbose_name='报送时间')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='disputes.campaign')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='报送单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("zero", models.BooleanField(default=False, verbose_name="零报告")),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("reported_at", models.DateTimeField(verbose_name="报送时间")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="disputes.campaign",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="报送单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '集中排查报送',
-                'verbose_name_plural': '集中排查报送',
+                "verbose_name": "集中排查报送",
+                "verbose_name_plural": "集中排查报送",
             },
         ),
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy_set', models.CharField(max_length=40, verbose_name='期限规则集')),
-                ('due_step', models.CharField(blank=True, max_length=30, verbose_name='当前期限环节')),
-                ('due_date', models.DateField(blank=True, db_index=True, null=True, verbose_name='期限届满日')),
-                ('warn_date', models.DateField(blank=True, null=True, verbose_name='临期日')),
-                ('due_provisional', models.BooleanField(default=False, verbose_name='期限为估算')),
-                ('step_started_on', models.DateField(blank=True, null=True, verbose_name='当前环节起算日')),
-                ('clock_paused', models.BooleanField(default=False, verbose_name='暂停计时')),
-                ('reminded_level', models.PositiveSmallIntegerField(default=0, verbose_name='已提醒')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.CharField(default=xinfang.disputes.models.new_dispute_number, editable=False, max_length=16, unique=True, verbose_name='编号')),
-                ('ledger_number', models.CharField(blank=True, max_length=60, verbose_name='原台账编号')),
-                ('import_key', models.CharField(blank=True, editable=False, max_length=64)),
-                ('screened_on', models.DateField(verbose_name='排查日期')),
-                ('source', models.CharField(choices=[('routine', '日常排查'), ('campaign', '集中排查'), ('grid', '网格上报'), ('informant', '信息员报告'), ('petition', '转自信访事项'), ('hotline', '12345热线'), ('committee', '人民调解委员会'), ('other', '其他')], max_length=20, verbose_name='来源')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='具体地点')),
-                ('title', models.CharField(max_length=200, verbose_name='纠纷概要')),
-                ('summary', models.TextField(verbose_name='基本情况')),
-                ('claims', models.TextField(blank=True, verbose_name='各方诉求')),
-                ('headcount', models.PositiveIntegerField(default=2, verbose_name='涉及人数')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='涉及金额（元）')),
-                ('status', models.CharField(choices=[('registered', '排查登记'), ('mediating', '化解中'), ('resolved', '已化解'), ('transferred', '未化解-已转办'), ('followed_up', '已回访'), ('closed', '已销号')], db_index=True, default='registered', max_length=24, verbose_name='状态')),
-                ('risk', models.CharField(blank=True, choices=[('major', '重大'), ('larger', '较大'), ('general', '一般')], max_length=10, verbose_name='风险等级')),
-                ('risk_reasons', models.JSONField(blank=True, default=list, verbose_name='风险因素')),
-                ('method', models.CharField(blank=True, choices=[('people', '人民调解'), ('administrative', '行政调解'), ('judicial', '司法调解'), ('professional', '行业性专业性调解'), ('lawyer', '律师/法律援助'), ('court_link', '诉调对接'), ('hearing', '信访听证')], max_length=20, verbose_name='化解方式')),
-                ('mediator', models.CharField(blank=True, max_length=60, verbose_name='调解员')),
-                ('assessed_on', models.DateField(blank=True, null=True, verbose_name='研判日期')),
-                ('outcome', models.CharField(blank=True, choices=[('success', '调解成功'), ('failed', '调解不成')], max_length=10, verbose_name='化解结果')),
-                ('outcome_on', models.DateField(blank=True, null=True, verbose_name='化解结果日期')),
-                ('next_channel', models.CharField(blank=True, choices=[('litigation', '诉讼'), ('arbitration', '仲裁'), ('petition', '信访')], max_length=12, verbose_name='转入途径')),
-                ('next_reference', models.CharField(blank=True, max_length=100, verbose_name='转入后的案号或编号')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='销号日期')),
-                ('escalated_on', models.DateField(blank=True, null=True, verbose_name='上报日期')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='disputes', to='disputes.campaign', verbose_name='集中排查')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.division', verbose_name='属地')),
-                ('escalated_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='已上报')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("policy_set", models.CharField(max_length=40, verbose_name="期限规则集")),
+                ("due_step", models.CharField(blank=True, max_length=30, verbose_name="当前期限环节")),
+                (
+                    "due_date",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="期限届满日"),
+                ),
+                ("warn_date", models.DateField(blank=True, null=True, verbose_name="临期日")),
+                ("due_provisional", models.BooleanField(default=False, verbose_name="期限为估算")),
+                ("step_started_on", models.DateField(blank=True, null=True, verbose_name="当前环节起算日")),
+                ("clock_paused", models.BooleanField(default=False, verbose_name="暂停计时")),
+                ("reminded_level", models.PositiveSmallIntegerField(default=0, verbose_name="已提醒")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "number",
+                    models.CharField(
+                        default=xinfang.disputes.models.new_dispute_number,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                        verbose_name="编号",
+                    ),
+                ),
+                ("ledger_number", models.CharField(blank=True, max_length=60, verbose_name="原台账编号")),
+                ("import_key", models.CharField(blank=True, editable=False, max_length=64)),
+                ("screened_on", models.DateField(verbose_name="排查日期")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("routine", "日常排查"),
+                            ("campaign", "集中排查"),
+                            ("grid", "网格上报"),
+                            ("informant", "信息员报告"),
+                            ("petition", "转自信访事项"),
+                            ("hotline", "12345热线"),
+                            ("committee", "人民调解委员会"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="具体地点")),
+                ("title", models.CharField(max_length=200, verbose_name="纠纷概要")),
+                ("summary", models.TextField(verbose_name="基本情况")),
+                ("claims", models.TextField(blank=True, verbose_name="各方诉求")),
+                ("headcount", models.PositiveIntegerField(default=2, verbose_name="涉及人数")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="涉及金额（元）"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "排查登记"),
+                            ("mediating", "化解中"),
+                            ("resolved", "已化解"),
+                            ("transferred", "未化解-已转办"),
+                            ("followed_up", "已回访"),
+                            ("closed", "已销号"),
+                        ],
+                        db_index=True,
+                        default="registered",
+                        max_length=24,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "risk",
+                    models.CharField(
+                        blank=True,
+                        choices=[("major", "重大"), ("larger", "较大"), ("general", "一般")],
+                        max_length=10,
+                        verbose_name="风险等级",
+                    ),
+                ),
+                ("risk_reasons", models.JSONField(blank=True, default=list, verbose_name="风险因素")),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("people", "人民调解"),
+                            ("administrative", "行政调解"),
+                            ("judicial", "司法调解"),
+                            ("professional", "行业性专业性调解"),
+                            ("lawyer", "律师/法律援助"),
+                            ("court_link", "诉调对接"),
+                            ("hearing", "信访听证"),
+                        ],
+                        max_length=20,
+                        verbose_name="化解方式",
+                    ),
+                ),
+                ("mediator", models.CharField(blank=True, max_length=60, verbose_name="调解员")),
+                ("assessed_on", models.DateField(blank=True, null=True, verbose_name="研判日期")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("success", "调解成功"), ("failed", "调解不成")],
+                        max_length=10,
+                        verbose_name="化解结果",
+                    ),
+                ),
+                ("outcome_on", models.DateField(blank=True, null=True, verbose_name="化解结果日期")),
+                (
+                    "next_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[("litigation", "诉讼"), ("arbitration", "仲裁"), ("petition", "信访")],
+                        max_length=12,
+                        verbose_name="转入途径",
+                    ),
+                ),
+                (
+                    "next_reference",
+                    models.CharField(blank=True, max_length=100, verbose_name="转入后的案号或编号"),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="销号日期")),
+                ("escalated_on", models.DateField(blank=True, null=True, verbose_name="上报日期")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="disputes",
+                        to="disputes.campaign",
+                        verbose_name="集中排查",
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="org.division", verbose_name="属地"
+                    ),
+                ),
+                (
+                    "escalated_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="已上报",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '矛盾纠纷',
-                'verbose_name_plural': '矛盾纠纷',
-                'ordering': ['-screened_on', '-id'],
+                "verbose_name": "矛盾纠纷",
+                "verbose_name_plural": "矛盾纠纷",
+                "ordering": ["-screened_on", "-id"],
             },
         ),
     ]

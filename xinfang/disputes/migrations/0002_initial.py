@@ -6,200 +6,313 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('disputes', '0001_initial'),
-        ('grid', '0001_initial'),
-        ('org', '0006_alter_user_role'),
-        ('petitions', '0015_export_query_encrypted'),
+        ("disputes", "0001_initial"),
+        ("grid", "0001_initial"),
+        ("org", "0006_alter_user_role"),
+        ("petitions", "0015_export_query_encrypted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dispute',
-            name='event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='disputes', to='grid.gridevent', verbose_name='来自网格事件'),
+            model_name="dispute",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="disputes",
+                to="grid.gridevent",
+                verbose_name="来自网格事件",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='grid',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='grid.grid', verbose_name='网格'),
+            model_name="dispute",
+            name="grid",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disputes",
+                to="grid.grid",
+                verbose_name="网格",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='holder_unit',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='held_%(class)ss', to='org.unit', verbose_name='当前责任单位'),
+            model_name="dispute",
+            name="holder_unit",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="held_%(class)ss",
+                to="org.unit",
+                verbose_name="当前责任单位",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='registered_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人'),
+            model_name="dispute",
+            name="registered_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="登记人",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='registering_unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='登记单位'),
+            model_name="dispute",
+            name="registering_unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.unit",
+                verbose_name="登记单位",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='resolver',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='化解责任人'),
+            model_name="dispute",
+            name="resolver",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="化解责任人",
+            ),
         ),
         migrations.AddField(
-            model_name='attempt',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='disputes.dispute'),
+            model_name="attempt",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="attempts", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='disputeevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="disputeevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='disputeevent',
-            name='actor_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit'),
+            model_name="disputeevent",
+            name="actor_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.unit",
+            ),
         ),
         migrations.AddField(
-            model_name='disputeevent',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='disputes.dispute'),
+            model_name="disputeevent",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="events", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='disputeevent',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='责任单位'),
+            model_name="disputeevent",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="org.unit",
+                verbose_name="责任单位",
+            ),
         ),
         migrations.AddField(
-            model_name='disputefile',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='disputes.dispute'),
+            model_name="disputefile",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="files", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='disputefile',
-            name='event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='files', to='disputes.disputeevent'),
+            model_name="disputefile",
+            name="event",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="files",
+                to="disputes.disputeevent",
+            ),
         ),
         migrations.AddField(
-            model_name='disputefile',
-            name='uploaded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="disputefile",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='disputetype',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='disputes.disputetype', verbose_name='上级类型'),
+            model_name="disputetype",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="disputes.disputetype",
+                verbose_name="上级类型",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='dispute_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='disputes.disputetype', verbose_name='纠纷类型'),
+            model_name="dispute",
+            name="dispute_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="disputes.disputetype",
+                verbose_name="纠纷类型",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='type_top',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='disputes.disputetype', verbose_name='纠纷大类'),
+            model_name="dispute",
+            name="type_top",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="disputes.disputetype",
+                verbose_name="纠纷大类",
+            ),
         ),
         migrations.AddField(
-            model_name='disputeunit',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unit_links', to='disputes.dispute'),
+            model_name="disputeunit",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="unit_links", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='disputeunit',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispute_links', to='org.unit'),
+            model_name="disputeunit",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="dispute_links", to="org.unit"
+            ),
         ),
         migrations.AddField(
-            model_name='disputewarning',
-            name='dispute_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='disputes.disputetype', verbose_name='纠纷类型'),
+            model_name="disputewarning",
+            name="dispute_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="disputes.disputetype",
+                verbose_name="纠纷类型",
+            ),
         ),
         migrations.AddField(
-            model_name='disputewarning',
-            name='division',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.division', verbose_name='区划'),
+            model_name="disputewarning",
+            name="division",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, to="org.division", verbose_name="区划"
+            ),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='disputes.dispute'),
+            model_name="followup",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="follow_ups", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='followup',
-            name='visited_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="followup",
+            name="visited_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='leader',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaders', to='disputes.dispute'),
+            model_name="leader",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="leaders", to="disputes.dispute"
+            ),
         ),
         migrations.AddField(
-            model_name='leader',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="leader",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='matterlink',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matter_links', to='disputes.dispute'),
+            model_name="matterlink",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="matter_links",
+                to="disputes.dispute",
+            ),
         ),
         migrations.AddField(
-            model_name='matterlink',
-            name='matter',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispute_links', to='petitions.matter'),
+            model_name="matterlink",
+            name="matter",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="dispute_links",
+                to="petitions.matter",
+            ),
         ),
         migrations.AddField(
-            model_name='party',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='disputes.dispute'),
+            model_name="party",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="parties", to="disputes.dispute"
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='campaignreport',
-            unique_together={('campaign', 'unit')},
+            name="campaignreport",
+            unique_together={("campaign", "unit")},
         ),
         migrations.AddIndex(
-            model_name='disputeevent',
-            index=models.Index(fields=['case', 'at'], name='disputes_event_case_at_idx'),
+            model_name="disputeevent",
+            index=models.Index(fields=["case", "at"], name="disputes_event_case_at_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='disputetype',
-            unique_together={('parent', 'name')},
+            name="disputetype",
+            unique_together={("parent", "name")},
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['holder_unit', 'status', 'due_date'], name='disputes_queue_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["holder_unit", "status", "due_date"], name="disputes_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['screened_on', 'type_top', 'risk'], name='disputes_screened_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["screened_on", "type_top", "risk"], name="disputes_screened_idx"),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['outcome_on', 'outcome'], name='disputes_outcome_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["outcome_on", "outcome"], name="disputes_outcome_idx"),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['registering_unit', 'import_key'], name='disputes_import_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["registering_unit", "import_key"], name="disputes_import_idx"),
         ),
         migrations.AddIndex(
-            model_name='disputeunit',
-            index=models.Index(fields=['case', 'unit_path'], name='disputes_du_case_path_idx'),
+            model_name="disputeunit",
+            index=models.Index(fields=["case", "unit_path"], name="disputes_du_case_path_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='disputeunit',
-            unique_together={('case', 'unit')},
+            name="disputeunit",
+            unique_together={("case", "unit")},
         ),
         migrations.AlterUniqueTogether(
-            name='leader',
-            unique_together={('case', 'user')},
+            name="leader",
+            unique_together={("case", "user")},
         ),
         migrations.AlterUniqueTogether(
-            name='matterlink',
-            unique_together={('case', 'matter')},
+            name="matterlink",
+            unique_together={("case", "matter")},
         ),
     ]
