@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deadlines', '0003_policyrule_updated_at'),
+        ("deadlines", "0003_policyrule_updated_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='policyrule',
-            name='step',
-            field=models.CharField(choices=xinfang.deadlines.models.step_choices, max_length=30, verbose_name='环节'),
+            model_name="policyrule",
+            name="step",
+            field=models.CharField(
+                choices=xinfang.deadlines.models.step_choices, max_length=30, verbose_name="环节"
+            ),
         ),
     ]

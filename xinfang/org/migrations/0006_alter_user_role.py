@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0005_unit_phone'),
+        ("org", "0005_unit_phone"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(blank=True, choices=[('registrar', '登记员'), ('dispatcher', '交办员'), ('handler', '承办人'), ('unit_head', '单位负责人'), ('supervisor', '督查员'), ('leader', '领导'), ('analyst', '分析员'), ('admin', '系统管理员'), ('auditor', '审计员'), ('grid_worker', '网格员'), ('informant', '社会信息员')], max_length=20, verbose_name='角色'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("registrar", "登记员"),
+                    ("dispatcher", "交办员"),
+                    ("handler", "承办人"),
+                    ("unit_head", "单位负责人"),
+                    ("supervisor", "督查员"),
+                    ("leader", "领导"),
+                    ("analyst", "分析员"),
+                    ("admin", "系统管理员"),
+                    ("auditor", "审计员"),
+                    ("grid_worker", "网格员"),
+                    ("informant", "社会信息员"),
+                ],
+                max_length=20,
+                verbose_name="角色",
+            ),
         ),
     ]
