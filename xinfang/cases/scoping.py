@@ -57,15 +57,15 @@ def territory_paths(unit):
 
 def stats_divisions(user) -> list[int] | None:
     """The divisions whose cases count in `user`'s statistics: those of their government (the
-    nearest 党委政府 at or above their unit) and below. None: the whole deployment (a top unit
-    covering no division); [] for a user without a unit."""
+    nearest 党委政府 at or above their unit) and below. None: the whole deployment (the users of
+    the top government and the units under it); [] for a user without a unit."""
     unit = getattr(user, "unit", None)
     if unit is None:
         return []
     gov = unit.government() or unit
-    paths = list(Division.objects.filter(units=gov).values_list("path", flat=True))
-    if not paths and gov.parent_id is None:
+    if gov.parent_id is None:  # the top government: the whole deployment
         return None
+    paths = list(Division.objects.filter(units=gov).values_list("path", flat=True))
     q = Q(pk__in=[])
     for path in paths:
         q |= Q(path__startswith=path)
