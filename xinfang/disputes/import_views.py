@@ -10,7 +10,7 @@ from django.shortcuts import render
 from xinfang.audit import api as audit
 from xinfang.core.tables import FileRefused
 from xinfang.core.workbook import Book
-from xinfang.petitions.views import casework_required
+from xinfang.org.access import casework_required
 
 from . import ledger
 from .workflow import REGISTRARS

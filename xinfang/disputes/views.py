@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
 from xinfang.core.params import page_number
+from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 from xinfang.petitions.models import Category, Matter, normalize_tracking_code
-from xinfang.petitions.views import UncountedPage, casework_required, deadline_light, staff_required
+from xinfang.petitions.views import UncountedPage, deadline_light
 
 from . import campaigns, export, services, stats
 from .choices import RiskReason, Status

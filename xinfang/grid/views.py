@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from xinfang.core import clock, uploads
 from xinfang.core.params import page_number
+from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import Role
-from xinfang.petitions.views import UncountedPage, casework_required, deadline_light, staff_required
+from xinfang.petitions.views import UncountedPage, deadline_light
 
 from . import services, stats
 from .choices import Status
