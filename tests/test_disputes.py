@@ -191,13 +191,19 @@ def test_pages_follow_the_scope(client, world):
 # ---------------------------------------------------------------- deadlines on the Chinese calendar
 
 
-def test_assessment_deadline_counts_the_national_day_make_up_sunday(world):
-    # Registered Friday 2025-09-26; 3 working days: Sunday 09-28 is a 调休 working day, then 29, 30.
+def test_assessment_deadline_over_national_day_and_its_make_up_saturday(world):
+    # Registered Friday 2025-09-26: 5 days end on 10-01, a holiday (10-01 … 10-08): 10-09.
     d = register(world, now=at(2025, 9, 26), screened_on=date(2025, 9, 26))
-    assert (d.due_step, d.due_date) == ("dispute_assess", date(2025, 9, 30))
-    # Registered Tuesday 09-30: the holiday runs 10-01 … 10-08, so 10-09, 10-10, Saturday 10-11 (调休).
-    d = register(world, now=at(2025, 9, 30), screened_on=date(2025, 9, 30))
+    assert (d.due_step, d.due_date) == ("dispute_assess", date(2025, 10, 9))
+    # Registered on the holiday Monday 10-06: 5 days end on Saturday 10-11, a 调休 working day.
+    d = register(world, now=at(2025, 10, 6), screened_on=date(2025, 10, 6))
     assert d.due_date == date(2025, 10, 11)
+
+
+def test_registration_at_a_years_end_whose_next_year_is_not_entered(world):
+    # The holidays of 2027 are not known yet: the deadline is an estimate, registration goes on.
+    d = register(world, now=at(2026, 12, 29), screened_on=date(2026, 12, 29))
+    assert (d.due_date, d.due_provisional) == (date(2027, 1, 4), True)
 
 
 def test_resolution_deadline_ending_in_spring_festival_moves_to_the_first_working_day(world):

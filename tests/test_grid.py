@@ -67,7 +67,7 @@ def test_an_event_from_report_to_closing(world):
     e = services.perform(e.pk, world.tom, "accept")
     e = services.perform(e.pk, world.tina, "dispatch", unit=world.units.d1_dept)
     assert (e.holder_unit, e.due_step) == (world.units.d1_dept, "event_handle")
-    assert e.due_date == date(2026, 11, 30)  # 5 working days from Monday 11-23
+    assert e.due_date == date(2026, 11, 30)  # 7 days from Monday 11-23
     e = services.perform(e.pk, world.hank, "handle", note="已补装井盖并设置警示。")
     assert (e.status, e.holder_unit, e.handled_in_time) == (Status.HANDLED, world.units.t1, True)
     with pytest.raises(TransitionError, match="核查未通过的情况"):
@@ -141,7 +141,7 @@ def test_urgent_words_mark_the_event_urgent_and_shorten_its_deadline(world):
 
 
 def test_deadlines_over_national_day_and_the_spring_festival_make_up_saturday(world):
-    # Reported Tuesday 2025-09-30: 1 working day to accept; 10-01 … 10-08 are holidays.
+    # Reported Tuesday 2025-09-30: a day to accept; 10-01 … 10-08 are holidays.
     e = report(world, now=at(2025, 9, 30, 16))
     assert (e.due_step, e.due_date) == ("event_accept", date(2025, 10, 9))
     # Reported Friday 2026-02-13: Saturday 02-14 is a 调休 working day before 春节.
@@ -265,7 +265,7 @@ def test_grid_code_is_the_division_code_and_three_digits(world):
 def test_statistics_by_grid_type_and_unit(world):
     walk(world, Status.CLOSED)  # handled on time, verified at the first visit
     late = walk(world, Status.DISPATCHED)
-    clock.travel_to(datetime(2026, 12, 3, 10, tzinfo=TZ))  # past the 5 working days
+    clock.travel_to(datetime(2026, 12, 3, 10, tzinfo=TZ))  # past the 7 days
     late = services.perform(late.pk, world.hank, "handle", note="已处理")
     services.perform(late.pk, world.gwen, "confirm", passed=False, note="未处理到位", photos=[png()])
     report(world, kind="environment", title="垃圾堆放")

@@ -107,24 +107,28 @@ def township_of(division_ids) -> dict[int, Division]:
     return out
 
 
-GROUPS = ("type_top", "division", "grid", "risk", "source")
+# Two GROUP BYs cover the five dimensions: few groups each, folded here.
+GROUPINGS = [("type_top", "risk", "source"), ("division", "grid")]
 
 
 def report(user, first: date, last: date) -> Report:
-    """One GROUP BY over the period's disputes by every dimension at once (one pass over the
-    index range), folded per dimension here; 环比 and 同比 are one count each."""
-    qs = base(user, first, last)
+    """The period's disputes by every dimension, from two GROUP BYs that read only the covering
+    index (disputes_screened_idx); 环比 and 同比 are one count each."""
+    qs = base(user, first, last).order_by()
     days = (last - first).days + 1
-    cells = list(qs.order_by().values(*GROUPS).annotate(**COUNTS))
+    folded = {}
     total = Row(None, "合计")
-    folded = {g: {} for g in GROUPS}
-    for cell in cells:
-        for name in COUNTS:
-            setattr(total, name, getattr(total, name) + cell[name])
-        for g in GROUPS:
-            acc = folded[g].setdefault(cell[g], dict.fromkeys(COUNTS, 0))
-            for name in COUNTS:
-                acc[name] += cell[name]
+    for n, columns in enumerate(GROUPINGS):
+        for cell in qs.values(*columns).annotate(**COUNTS):
+            if n == 0:
+                for name in COUNTS:
+                    setattr(total, name, getattr(total, name) + cell[name])
+            for g in columns:
+                acc = folded.setdefault(g, {}).setdefault(cell[g], dict.fromkeys(COUNTS, 0))
+                for name in COUNTS:
+                    acc[name] += cell[name]
+    for g in ("type_top", "division", "grid", "risk", "source"):
+        folded.setdefault(g, {})
     out = Report(first, last, total)
     out.previous = _total(base(user, first - timedelta(days=days), first - timedelta(days=1)))
     out.year_before = _total(base(user, _year_back(first), _year_back(last)))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
-from xinfang.core.params import page_number
+from xinfang.core.params import FIRST_DAY, LAST_DAY, page_number
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 from xinfang.petitions.models import Category, Matter, normalize_tracking_code
@@ -362,30 +362,36 @@ def campaign_report(request, pk):
 # ---------------------------------------------------------------- statistics
 
 
-def _period(params) -> tuple[date, date]:
-    today = clock.today()
+def period_of(params) -> tuple[date, date]:
+    """The period `from`…`to` of the query string, within the days forms take and at most ten
+    years long; otherwise this month."""
     try:
         first = date.fromisoformat(params.get("from", ""))
         last = date.fromisoformat(params.get("to", ""))
     except ValueError:
-        return stats.month_bounds(today)
-    if last < first or (last - first).days > 3660:
-        return stats.month_bounds(today)
+        return stats.month_bounds(clock.today())
+    if (
+        not (FIRST_DAY.replace(year=FIRST_DAY.year + 1) <= first <= last <= LAST_DAY)
+        or (last - first).days > 3660
+    ):
+        return stats.month_bounds(clock.today())
     return first, last
 
 
 def _month(params) -> date:
     try:
-        return date.fromisoformat(params.get("month", "") + "-01")
+        month = date.fromisoformat(params.get("month", "") + "-01")
     except ValueError:
         return clock.today().replace(day=1)
+    ok = FIRST_DAY.replace(year=FIRST_DAY.year + 1) <= month <= LAST_DAY
+    return month if ok else clock.today().replace(day=1)
 
 
 @stats_required
 def statistics(request):
     from .models import DisputeWarning
 
-    first, last = _period(request.GET)
+    first, last = period_of(request.GET)
     report = stats.report(request.user, first, last)
     ids = stats.stats_divisions(request.user)
     warnings = DisputeWarning.objects.select_related("dispute_type", "division")

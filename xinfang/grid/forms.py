@@ -93,7 +93,7 @@ class RejectForm(ActionForm):
 
 class DispatchForm(ActionForm):
     unit = forms.ModelChoiceField(label="处置单位", queryset=Unit.objects.none())
-    urgent = forms.BooleanField(label="紧急（1个工作日内处置）", required=False)
+    urgent = forms.BooleanField(label="紧急（次日内处置）", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,6 @@
 """Pages of grid events: the reporter's phone pages (report, my events), the centre's queue, the
 event with its history and one form per act, photos, statistics."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -184,12 +182,9 @@ def photo(request, pk):
 
 @stats_required
 def statistics(request):
-    today = clock.today()
-    try:
-        first = date.fromisoformat(request.GET.get("from", ""))
-        last = date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        first, last = today.replace(day=1), today
+    from xinfang.disputes.views import period_of
+
+    first, last = period_of(request.GET)
     rep = stats.report(request.user, first, last)
     sections = [
         ("合计", [rep["total"]]),
