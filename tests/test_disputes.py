@@ -233,12 +233,28 @@ def test_overdue_dispute_goes_to_the_level_above_once(world):
     )
     assert services.sweep()["overdue"] == 0  # once
     assert d.events.filter(action="auto_escalate").count() == 1
+    # The sweep's 超期 reminders are 催办 of the supervision app, as for matters.
+    from xinfang.supervision.models import Reminder
+
+    assert Reminder.objects.filter(case_type="dispute", case_id=d.pk, kind="overdue").count() == 1
 
 
 def test_major_risk_goes_to_the_level_above_and_its_leader(world):
+    from conftest import _user
+
+    from xinfang.org.models import Role
+    from xinfang.supervision.models import SupervisedCase
+
     d = register(world)
     d = assess(world, d, risk="major", reasons=["group", "criminal"])
     assert d.escalated_to == world.units.d1_gov
+    # 东城区人民政府 has no leader in this world: the notices go out, no 督办 is issued.
+    assert not SupervisedCase.objects.filter(case_type="dispute").exists()
+    lily = _user("lily", world.units.d1_gov, Role.LEADER)
+    other = assess(world, register(world, title="另一起群体性欠薪"), risk="major", reasons=["group"])
+    sup = SupervisedCase.objects.get(case_type="dispute", case_id=other.pk).supervision
+    assert (sup.issued_by, sup.level, sup.reasons) == (lily, "red", ["other"])
+    assert [t.unit for t in sup.tasks.all()] == [world.units.t1]
     event = d.events.get(action="assess")
     assert event.data["escalated_to"] == "东城区人民政府" and event.data["reason"] == "研判为重大风险"
     city = register(world, actor=world.hugo, title="市住建局管辖的征地补偿纠纷")

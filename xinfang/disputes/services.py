@@ -6,10 +6,11 @@ join a dispute and a petition matter. Everything can run inside `xinfang.cases.p
 台账 import, the demo, the benchmark loader).
 """
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -33,6 +34,7 @@ from .models import (
 )
 from .workflow import REGISTRARS, WORKFLOW
 
+OVERDUE_REASON = "化解期限已过"
 ESCALATION_ROLES = [Role.LEADER, Role.SUPERVISOR, Role.UNIT_HEAD, Role.DISPATCHER]
 
 
@@ -188,6 +190,7 @@ DISPUTE = register(
         workflow=WORKFLOW,
         apply=APPLY,
         select_related=("division", "holder_unit", "registering_unit", "dispute_type", "escalated_to"),
+        detail_url=lambda dispute: reverse("disputes:detail", args=[dispute.pk]),
     )
 )
 
@@ -203,6 +206,8 @@ def perform(dispute_id, actor, action, *, files=(), **kwargs) -> Dispute:
     act = engine.perform(DISPUTE, dispute_id, actor, action, **kwargs)
     for f in files:
         save_file(act.case, f, actor, act.event, agreement=action == "resolve")
+    if "escalated_to" in act.data:
+        supervise_escalation(act.case, act.data["reason"], act.now)
     return act.case
 
 
@@ -389,10 +394,49 @@ def on_reminded(case_type, pks, kind, now):
             continue
 
         def apply(a: Act):
-            _escalate_to(a, "化解期限已过")
+            _escalate_to(a, OVERDUE_REASON)
 
-        engine.record(DISPUTE, pk, None, "auto_escalate", now=now, note="超过化解期限，自动上报上一级。",
-                      apply=apply)  # fmt: skip
+        act = engine.record(DISPUTE, pk, None, "auto_escalate", now=now, note="超过化解期限，自动上报上一级。",
+                            apply=apply)  # fmt: skip
+        if "escalated_to" in act.data:
+            supervise_escalation(act.case, act.data["reason"], now)
+
+
+# Days the responsible unit has to answer the 督办 of an escalated dispute.
+ESCALATION_ANSWER_DAYS = 5
+
+
+def supervise_escalation(dispute, reason: str, now):
+    """The level above supervises an escalated dispute (督办, through the supervision app, which
+    handles cases of any type): issued in the name of that government's leader (a supervisor of
+    its own when it has no leader), red for a 重大 risk, yellow for a deadline passed. A government
+    with neither leaves the escalation to the notices. Not inside a bulk session (the dispute is
+    not written yet): the demo and the import escalate without it."""
+    from xinfang.cases.plan import current_session
+    from xinfang.supervision import supervisions
+
+    if current_session() is not None:
+        return None
+    above = dispute.escalated_to
+    issuer = (
+        User.objects.filter(unit=above, role=Role.LEADER, is_active=True).order_by("pk").first()
+        or User.objects.filter(unit__path__startswith=above.path, unit__kind=Unit.Kind.PETITION_BUREAU,
+                               role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
+    )  # fmt: skip
+    if issuer is None:
+        return None
+    major = dispute.risk == Risk.MAJOR
+    return supervisions.issue(
+        issuer,
+        kind="supervise",
+        cases=[dispute],
+        level="red" if major else "yellow",
+        reasons=["overdue"] if reason == OVERDUE_REASON else ["other"],
+        text=f"矛盾纠纷「{dispute.title}」{reason}，已上报{above}。请责任单位落实包案领导和化解措施，按期反馈化解进展。"
+        "（依矛盾纠纷上报规则自动签发）",
+        due_on=timezone.localdate(now) + timedelta(days=ESCALATION_ANSWER_DAYS),
+        now=now,
+    )
 
 
 def sweep(today: date | None = None) -> dict:

@@ -167,6 +167,7 @@ def detail(request, pk):
         "light_label": light_label,
         "links": links,
         "can_link": user.does_casework,
+        "can_supervise": user.role in {Role.SUPERVISOR, Role.LEADER},
         "can_to_matter": user.role in {Role.REGISTRAR, Role.DISPATCHER} and user.unit.is_territorial,
     }
     return render(request, "disputes/detail.html", context)

@@ -5,6 +5,7 @@ event, `perform` runs any transition of workflow.TRANSITIONS. Like every case ty
 from datetime import time
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -115,6 +116,7 @@ EVENT = register(
         apply=APPLY,
         select_related=("division", "holder_unit", "centre", "handling_unit", "grid"),
         reporter_field="reported_by",
+        detail_url=lambda event: reverse("grid:detail", args=[event.pk]),
     )
 )
 

@@ -116,6 +116,7 @@ def detail(request, pk):
         "light": light,
         "light_label": light_label,
         "staff": user.does_casework,
+        "can_supervise": user.does_casework and user.role in {Role.SUPERVISOR, Role.LEADER},
         "disputes": event.disputes.visible_to(user) if user.does_casework else [],
     }
     return render(request, "grid/detail.html", context)
