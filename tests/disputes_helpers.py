@@ -1,19 +1,41 @@
 """Shared builders of the dispute and grid event tests."""
 
 from datetime import date
+from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image
 
 from xinfang.disputes import services
 from xinfang.disputes.models import DisputeType
 from xinfang.grid.models import Grid
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4 mediation agreement"
+
+
+def image_bytes(fmt="PNG", size=(4, 3), exif=None) -> bytes:
+    """A real image (stored photos are decoded and re-encoded)."""
+    out = BytesIO()
+    Image.new("RGB", size, "gray").save(out, fmt, **({"exif": exif} if exif is not None else {}))
+    return out.getvalue()
+
+
+PNG = image_bytes()
 
 
 def png(name="现场.png"):
     return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def phone_photo(name="现场.jpg", size=(40, 20)):
+    """A JPEG as a phone's camera writes it: the GPS position where it was taken, the phone's make,
+    the time, and an orientation (turned a quarter: the picture is upright when rotated)."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "演示手机"
+    exif[ExifTags.Base.DateTime] = "2026:11:23 09:15:00"
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.GPSInfo] = {1: "N", 2: (30.0, 15.0, 1.5), 3: "E", 4: (120.0, 10.0, 2.0)}
+    return SimpleUploadedFile(name, image_bytes("JPEG", size, exif), content_type="image/jpeg")
 
 
 def pdf(name="调解协议.pdf"):

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import at, sign_in
-from disputes_helpers import PARTIES, assess, attempt, pdf, register, wage_type
+from disputes_helpers import PARTIES, PDF, assess, attempt, pdf, phone_photo, register, wage_type
 from django.urls import reverse
 from openpyxl import load_workbook
+from PIL import Image
 
 from xinfang.cases.engine import TransitionError
 from xinfang.core import clock, crypto
@@ -83,6 +84,17 @@ def test_mediation_that_fails_names_where_it_went(world):
                          note="公司拒绝调解")  # fmt: skip
     assert (d.status, d.outcome, d.next_channel) == (Status.TRANSFERRED, "failed", "arbitration")
     assert d.next_reference == "青劳仲案〔2026〕18号"
+
+
+def test_an_agreement_photographed_on_a_phone_is_kept_without_its_metadata(world):
+    d = attempt(world, assess(world, register(world)))
+    d = services.perform(d.pk, world.tom, "resolve", files=[phone_photo("协议第1页.jpg"), pdf()])
+    photo, paper = d.files.order_by("pk")
+    assert photo.agreement and photo.content_type == "image/jpeg"
+    with photo.file.open("rb") as f:
+        assert dict(Image.open(f).getexif()) == {}
+    with paper.file.open("rb") as f:
+        assert f.read() == PDF  # a PDF is stored as it came
 
 
 def test_parties_are_encrypted_at_rest(world):

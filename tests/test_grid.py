@@ -4,12 +4,16 @@ the centre closes it; refusals by role, deadlines on the Chinese calendar, the r
 conversions into disputes and petition matters, the grid import, statistics."""
 
 from datetime import date, datetime
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import at, sign_in
-from disputes_helpers import PARTIES, grid, png, wage_type
+from disputes_helpers import PARTIES, grid, image_bytes, phone_photo, png, wage_type
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from xinfang.cases.engine import TransitionError
 from xinfang.core import clock
@@ -85,6 +89,33 @@ def test_an_event_from_report_to_closing(world):
     assert list(e.events.values_list("action", flat=True)) == [
         "register", "accept", "dispatch", "handle", "confirm", "handle", "verify", "close",
     ]  # fmt: skip
+
+
+def test_photos_are_kept_without_where_and_when_they_were_taken(world):
+    """A phone writes the GPS position, the time and the phone into each photo: nothing of it is
+    stored (no record of where the reporter stood); the photo is kept upright and at most
+    PHOTO_MAX_SIDE pixels on its longer side."""
+    upload = phone_photo()
+    assert Image.open(upload).getexif().get_ifd(0x8825)  # the GPS block is there when sent
+    upload.seek(0)
+    e = report(world, photos=[upload, SimpleUploadedFile("远景.jpg", image_bytes("JPEG", (5000, 1000)))])
+    near, far = e.photos.order_by("pk")
+    with near.file.open("rb") as f:
+        data = f.read()
+    stored = Image.open(BytesIO(data))
+    assert stored.format == "JPEG" and near.content_type == "image/jpeg"
+    assert dict(stored.getexif()) == {} and b"Exif" not in data
+    assert stored.size == (20, 40)  # turned as the orientation said, then the orientation dropped
+    assert near.size == len(data) and near.name == "现场.jpg"
+    with far.file.open("rb") as f:
+        assert Image.open(f).size == (2560, 512)
+
+
+def test_a_photo_that_cannot_be_read_is_refused_in_chinese(world):
+    broken = SimpleUploadedFile("坏.jpg", b"\xff\xd8\xff" + b"\x00" * 40)
+    with pytest.raises(ValidationError, match="照片「坏.jpg」无法读取"):
+        report(world, photos=[broken])
+    assert not GridEvent.objects.exists()
 
 
 # Who may take each step of an event of 湖滨社区 (centre 东湖街道办), dispatched to 东城区住建局.
@@ -278,3 +309,12 @@ def test_statistics_by_grid_type_and_unit(world):
     assert total.days_text == "5.0天"  # 0 days and 10 days
     assert {r.label: r.reported for r in rep["kind"]} == {"安全隐患": 2, "环境卫生": 1}
     assert {r.label: r.reported for r in rep["handling_unit"]} == {"东城区住房和城乡建设局": 2, "未分拨": 1}
+    by_unit = {r.label: r for r in rep["handling_unit"]}
+    assert (by_unit["东城区住房和城乡建设局"].days_text, by_unit["未分拨"].days_text) == ("5.0天", "—")
+    (row,) = rep["grid"]
+    assert (row.label, row.reported, row.in_time_rate, row.pass_rate) == (
+        grid(world).name,
+        3,
+        "50.0%",
+        "50.0%",
+    )

@@ -215,10 +215,13 @@ can_perform = engine.can_perform
 
 
 def save_file(dispute, upload, actor, event=None, *, agreement=False) -> DisputeFile:
-    """The one place dispute files are saved: images and PDF only, judged by content."""
+    """The one place dispute files are saved: images and PDF only, judged by content; a photo is
+    kept without its metadata (uploads.clean_photo: where and when it was taken, the phone)."""
+    content_type = uploads.sniff(upload)
+    stored = uploads.clean_photo(upload, content_type)
     return DisputeFile.objects.create(
-        case=dispute, event=event, file=upload, name=upload.name[:200], size=upload.size,
-        content_type=uploads.sniff(upload), uploaded_by=actor, agreement=agreement,
+        case=dispute, event=event, file=stored, name=upload.name[:200], size=stored.size,
+        content_type=content_type, uploaded_by=actor, agreement=agreement,
     )  # fmt: skip
 
 

@@ -135,16 +135,18 @@ def can_perform(user, event, t, *, visible=None) -> bool:
 
 
 def save_photo(event, upload, actor, log=None) -> GridEventPhoto:
-    """The one place photos are saved: images only, judged by content (uploads.sniff)."""
+    """The one place photos are saved: images only, judged by content (uploads.sniff), and kept
+    without the position, time and phone their metadata records (uploads.clean_photo)."""
     content_type = uploads.sniff(upload)
     if not content_type.startswith("image/"):
         raise ValidationError(f"「{upload.name}」不是照片，请拍照或选择图片。")
+    photo = uploads.clean_photo(upload, content_type)
     return GridEventPhoto.objects.create(
         case=event,
         log=log,
-        file=upload,
+        file=photo,
         name=upload.name[:200],
-        size=upload.size,
+        size=photo.size,
         content_type=content_type,
         uploaded_by=actor,
     )
