@@ -1,13 +1,16 @@
-"""A grid worker files an event from a phone with a photo taken on the spot; the centre accepts and
-dispatches it, the unit reports what it did, the grid worker confirms on the spot with a photo,
-and the centre closes it — clicked through in headless Chromium (Debian's, through Playwright)."""
+"""A grid worker files an event from a phone with a photo taken on the spot (shrunk in the
+browser before it is sent); the centre accepts and dispatches it, the unit reports what it did, the
+grid worker confirms on the spot with a photo, and the centre closes it — clicked through in
+headless Chromium (Debian's, through Playwright)."""
 
 import struct
 import zlib
+from io import BytesIO
 
 import pytest
 from conftest import PASSWORD
 from disputes_helpers import grid
+from PIL import ExifTags, Image
 from test_browser import PHONE, browser  # noqa: F401 — the browser fixture
 
 from xinfang.grid.choices import Status
@@ -25,6 +28,16 @@ def png_bytes() -> bytes:
     raw = b"".join(b"\x00" + b"\xc0\x30\x30" * 2 for _ in range(2))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def big_photo() -> bytes:
+    """A JPEG as large as a phone's camera writes, with its GPS position."""
+    picture = Image.merge("RGB", [Image.effect_noise((3000, 2000), 40 + 10 * i) for i in range(3)])
+    exif = Image.Exif()
+    exif[ExifTags.Base.GPSInfo] = {1: "N", 2: (30.0, 15.0, 1.5), 3: "E", 4: (120.0, 10.0, 2.0)}
+    out = BytesIO()
+    picture.save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
 
 
 def sign_in(page, base, username, landing):
@@ -70,9 +83,13 @@ def test_grid_worker_reports_on_a_phone_and_the_centre_closes_after_verification
     phone.fill("#id_title", "湖滨路3号井盖缺失")
     phone.fill("#id_description", "湖滨路3号门口井盖缺失，晚上有行人险些跌落。")
     phone.fill("#id_headcount", "1")
+    # A phone's photo, 3000×2000 and over a megabyte, is shrunk in the browser before it is sent.
+    taken = big_photo()
+    assert len(taken) > 1024 * 1024
     phone.set_input_files(
-        "#id_photos", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        "#id_photos", files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": taken}]
     )
+    phone.wait_for_selector("#id_photos-status:has-text('照片已压缩')")
     submit = phone.get_by_role("button", name="上报")
     assert submit.bounding_box()["width"] >= 300  # full width, easy to tap
     submit.click()
@@ -80,7 +97,12 @@ def test_grid_worker_reports_on_a_phone_and_the_centre_closes_after_verification
     event = GridEvent.objects.get(title="湖滨路3号井盖缺失")
     assert event.number in phone.locator(".messages").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
-    assert event.photos.get().content_type == "image/png"
+    sent = event.photos.get()
+    with sent.file.open("rb") as f:
+        stored = Image.open(BytesIO(f.read()))
+    # 1600 pixels: redrawn by the browser (the server alone would keep 2560).
+    assert (sent.content_type, stored.size, sent.name) == ("image/jpeg", (1600, 1067), "现场.jpg")
+    assert sent.size < len(taken) // 2 and dict(stored.getexif()) == {}
 
     # The centre (东湖街道办) accepts it and dispatches it to 东城区住建局.
     desk = browser.new_context(locale="zh-CN").new_page()

@@ -14,8 +14,9 @@ class PhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
     def __init__(self, attrs=None):
-        # A phone opens its camera: photos are taken on the spot.
-        super().__init__({"accept": "image/*", "capture": "environment", **(attrs or {})})
+        # A phone opens its camera: photos are taken on the spot; grid/photos.js shrinks large ones
+        # before they are sent (data-shrink).
+        super().__init__({"accept": "image/*", "capture": "environment", "data-shrink": "", **(attrs or {})})
 
 
 class PhotoField(forms.FileField):
