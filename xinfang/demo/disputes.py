@@ -75,7 +75,9 @@ def seed(seed=2025) -> dict:
         towns = _grids_and_reporters(city, rng)
         campaign = _campaign(towns)
         counts = _disputes(towns, campaign, rng)
-        counts.update(_events(towns, rng))
+        conversions = []
+        counts.update(_events(towns, rng, conversions))
+        counts.update(_convert(conversions, rng))
         _campaign_reports(campaign, towns)
         counts["预警"] = len(dispute_warnings.scan())
         # Like the rest of the history, what these records would have told people stays unsent.
@@ -214,7 +216,9 @@ def _one(town, type_name, types, day, today, rng, counts, campaign=None):
     disputes.perform(d.pk, town.head, "close", now=later(1))
 
 
-def _events(towns, rng) -> dict:
+def _events(towns, rng, conversions) -> dict:
+    """Events through the workflow; some accepted ones are left in `conversions` to become a
+    dispute or a petition matter once the session is written (those write paths read the event)."""
     today = clock.today()
     made = {"网格事件": 0}
     with plan.bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True):
@@ -247,6 +251,9 @@ def _events(towns, rng) -> dict:
             grid.perform(e.pk, town.handler, "accept", now=later(2))
             if stage < 0.2:
                 continue
+            if kind in CONVERTED and rng.random() < CONVERTED[kind]:
+                conversions.append((e.pk, kind, town, later(3)))
+                continue
             unit = town.district.units.get("zhujian") or town.unit if kind == Kind.SAFETY else town.unit
             grid.perform(e.pk, town.head, "dispatch", now=later(3), unit=unit, urgent=e.urgent)
             if stage < 0.35:
@@ -263,6 +270,31 @@ def _events(towns, rng) -> dict:
             if not passed or stage < 0.6:
                 continue
             grid.perform(e.pk, town.handler, "close", now=later(4))
+    return made
+
+
+# Accepted events that become another case: a neighbours' quarrel a dispute (转为矛盾纠纷), an old
+# person's need of help a petition matter of the district bureau (转为信访事项); the share of each.
+CONVERTED = {Kind.DISPUTE: 0.5, Kind.LIVELIHOOD: 0.3}
+
+
+def _convert(conversions, rng) -> dict:
+    from xinfang.petitions.choices import Channel
+    from xinfang.petitions.models import Category
+
+    made = {"转为矛盾纠纷的网格事件": 0, "转为信访事项的网格事件": 0}
+    neighbours = DisputeType.objects.filter(parent__name="邻里").order_by("order", "id").first()
+    elderly = Category.objects.get(parent__name="民政", name="养老服务")
+    for pk, kind, town, now in conversions:
+        if kind == Kind.DISPUTE:
+            parties = [{"kind": "person", "side": "applicant", "name": "甲先生", "phone": "13900000001"},
+                       {"kind": "person", "side": "respondent", "name": "乙女士"}]  # fmt: skip
+            disputes.from_event(pk, town.head, dispute_type=neighbours, parties=parties, now=now)
+            made["转为矛盾纠纷的网格事件"] += 1
+        else:
+            registrar = User.objects.get(username=f"{town.district.spec.key}_registrar")
+            grid.to_matter(pk, registrar, category=elderly, channel=Channel.VISIT, now=now)
+            made["转为信访事项的网格事件"] += 1
     return made
 
 
