@@ -203,6 +203,30 @@ def test_pages_follow_the_scope(client, world):
 # ---------------------------------------------------------------- deadlines on the Chinese calendar
 
 
+def test_assessment_ticks_group_and_sensitive_period_in_advance(client, world):
+    from xinfang.analytics.models import SensitivePeriod
+    from xinfang.disputes.forms import AssessForm
+
+    many, few = register(world, headcount=12), register(world, headcount=2)
+
+    def ticked(d):
+        return AssessForm(dispute=d, user=world.tina, initial={"version": d.version}).initial["reasons"]
+
+    assert (ticked(many), ticked(few)) == (["group"], [])
+    today = clock.today()
+    SensitivePeriod.objects.create(name="春节", first=today.replace(day=1), last=today)
+    assert (ticked(many), ticked(few)) == (["group", "sensitive"], ["sensitive"])
+    clock.travel_to(datetime(2026, 12, 1, 9, tzinfo=TZ))  # the period is over
+    assert ticked(few) == []
+    # The page shows them ticked; the assessor may clear them.
+    clock.travel_to(datetime(2026, 11, 23, 9, tzinfo=TZ))
+    sign_in(client, "tina")
+    page = client.get(reverse("disputes:act", args=[many.pk, "assess"])).content.decode()
+    assert 'value="group" id="id_reasons_0" checked' in page and "已按涉及人数和敏感时期预先勾选" in page
+    d = services.perform(many.pk, world.tina, "assess", risk="general", reasons=[], leaders=[world.tina])
+    assert d.risk_reasons == []
+
+
 def test_assessment_deadline_over_national_day_and_its_make_up_saturday(world):
     # Registered Friday 2025-09-26: 5 days end on 10-01, a holiday (10-01 … 10-08): 10-09.
     d = register(world, now=at(2025, 9, 26), screened_on=date(2025, 9, 26))

@@ -7,6 +7,7 @@ from xinfang.core.params import DateField
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.forms import UploadField, clean_id_number, clean_phone
 
+from . import services
 from .choices import AttemptResult, Method, NextChannel, PartyKind, PartySide, Risk, RiskReason, Source
 from .choices import Status as S
 from .models import Campaign, DisputeType
@@ -131,6 +132,10 @@ class AssessForm(ActionForm):
         )
         self.fields["unit"].queryset = Unit.objects.filter(active=True, path__startswith=gov.path)
         self.initial.setdefault("unit", self.dispute.holder_unit_id)
+        suggested = services.suggested_reasons(self.dispute, clock.today())
+        self.initial.setdefault("reasons", suggested)
+        if suggested:
+            self.fields["reasons"].help_text = "已按涉及人数和敏感时期预先勾选，请研判后确认或取消。"
 
 
 class AttemptForm(ActionForm):

@@ -65,6 +65,24 @@ def _escalate_to(a: Act, reason: str):
     return above
 
 
+# 群体性: five people or more, as for a collective visit.
+GROUP_HEADCOUNT = 5
+
+
+def suggested_reasons(dispute, today: date) -> list[str]:
+    """The risk factors the 研判 form ticks in advance, read from the dispute and the calendar:
+    群体性 when five people or more are involved, 敏感时期 when today falls in a sensitive period
+    set by the analysts (两会, 春节 …). The assessor confirms or clears them."""
+    from xinfang.analytics.models import SensitivePeriod
+
+    reasons = []
+    if dispute.headcount >= GROUP_HEADCOUNT:
+        reasons.append(RiskReason.GROUP)
+    if SensitivePeriod.objects.filter(first__lte=today, last__gte=today).exists():
+        reasons.append(RiskReason.SENSITIVE)
+    return reasons
+
+
 # ---------------------------------------------------------------- one function per transition
 
 
