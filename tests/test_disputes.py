@@ -399,6 +399,30 @@ def test_campaign_zero_reports_count_and_the_dashboard_names_who_has_not_reporte
     }
 
 
+def test_campaign_units_are_told_and_the_organiser_reminds_those_not_reported(client, world):
+    def told(subject_start):
+        rows = Notification.objects.filter(kind="dispute_campaign", subject__startswith=subject_start)
+        return set(rows.values_list("recipient_user__username", flat=True))
+
+    c = campaigns.create(world.dave, name="两会前矛盾纠纷集中排查", first=date(2026, 11, 16), last=date(2026, 11, 30),
+                         units=[world.units.t1, world.units.d1_dept])  # fmt: skip
+    assert told("集中排查") == {"tom", "tina", "hank", "hope"}
+    campaigns.submit(world.tina, c, zero=True)
+    with pytest.raises(campaigns.CampaignError, match="只有组织单位"):
+        campaigns.remind(world.tina, c)
+    sign_in(client, world.dave.username)
+    page = client.get(reverse("disputes:campaign", args=[c.pk])).content.decode()
+    assert "向1个未报送单位催报" in page
+    response = client.post(reverse("disputes:campaign_remind", args=[c.pk]), follow=True)
+    assert "已向1个未报送单位催报" in response.content.decode()
+    assert told("催报") == {"hank", "hope"}
+    body = Notification.objects.filter(subject__startswith="催报").first().body
+    assert "报送截止日期为2026年11月30日" in body
+    campaigns.submit(world.hope, c, zero=True)
+    with pytest.raises(campaigns.CampaignError, match="均已报送"):
+        campaigns.remind(world.dave, c)
+
+
 # ---------------------------------------------------------------- statistics and exports
 
 

@@ -227,6 +227,7 @@ NO_QUERY = {
     "disputes:campaigns",
     "disputes:campaign",
     "disputes:campaign_report",
+    "disputes:campaign_remind",
     "disputes:import",
     "disputes:import_template",
     "grid:report",

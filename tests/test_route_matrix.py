@@ -423,6 +423,11 @@ ROUTES = {
         method="post",
         data={"zero": "on"},
     ),
+    "disputes:campaign_remind": Route(
+        lambda u: (302 if u.username in CAMPAIGN_VISIBLE else 404) if casework(u) else 403,
+        kwargs=lambda o: {"pk": o.dispute_campaign.pk},
+        method="post",
+    ),
     "disputes:stats": Route(figures),
     "disputes:monthly_xlsx": Route(figures, query="?month=2026-11"),
     "disputes:monthly_docx": Route(figures, query="?month=2026-11"),

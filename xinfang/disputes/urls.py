@@ -17,6 +17,7 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("campaigns/<int:pk>/report/", views.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/remind/", views.campaign_remind, name="campaign_remind"),
     path("statistics/", views.statistics, name="stats"),
     path("statistics/monthly.xlsx", views.monthly_xlsx, name="monthly_xlsx"),
     path("statistics/monthly.docx", views.monthly_docx, name="monthly_docx"),

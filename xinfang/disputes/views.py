@@ -341,8 +341,22 @@ def campaign(request, pk):
         and not c.reports.filter(unit=request.user.unit).exists(),
         "report_form": CampaignReportForm(),
         "overdue": clock.today() > c.last,
+        "can_remind": request.user.role in campaigns.ORGANISERS and request.user.unit_id == c.unit_id,
     }
     return render(request, "disputes/campaign.html", context)
+
+
+@casework_required
+@require_POST
+def campaign_remind(request, pk):
+    c = _campaign(request.user, pk)
+    try:
+        told = campaigns.remind(request.user, c)
+    except campaigns.CampaignError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已向{told}个未报送单位催报。")
+    return redirect("disputes:campaign", pk=c.pk)
 
 
 @casework_required
