@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from xinfang.core import clock
 from xinfang.core.models import Notification
@@ -59,7 +59,7 @@ def check_disputes_and_grid_events():
     disputes at every stage and events through the whole workflow, each through its write path."""
     from xinfang.disputes import campaigns
     from xinfang.disputes.choices import Status as DisputeStatus
-    from xinfang.disputes.models import Campaign, Dispute
+    from xinfang.disputes.models import Campaign, Dispute, MatterLink
     from xinfang.grid.choices import Status as EventStatus
     from xinfang.grid.models import Grid, GridEvent
 
@@ -78,6 +78,8 @@ def check_disputes_and_grid_events():
     assert Dispute.objects.filter(
         event__status=EventStatus.TO_DISPUTE, source__in=["grid", "informant"]
     ).exists()
+    kinds = set(MatterLink.objects.values_list("kind", flat=True))
+    assert kinds == {"became", "behind"}  # both ways, each shown on both pages
     for model in (Dispute, GridEvent):
         for case in model.objects.order_by("pk")[::25]:
             assert case.events.order_by("at", "id").first().action == "register"
@@ -107,9 +109,10 @@ def check_city_divisions_came_through_the_importer():
 
 
 def check_matters_reach_every_status_through_the_write_path():
-    # 300 generated, and a few from grid events the centres turned into matters (转为信访事项)
-    assert Matter.objects.filter(grid_events=None).count() == 300
-    assert Matter.objects.exclude(grid_events=None).count() < 20
+    # 300 generated, and a few from grid events and disputes turned into matters (转为信访事项)
+    converted = Q(grid_events__isnull=False) | Q(dispute_links__kind="became")
+    assert Matter.objects.exclude(converted).count() == 300
+    assert Matter.objects.filter(converted).count() < 30
     assert set(Matter.objects.values_list("status", flat=True)) == set(Status.values)
     assert set(Matter.objects.values_list("nature", flat=True)) == set(Nature.values)
     assert set(Matter.objects.values_list("request_type", flat=True)) == set(RequestType.values)

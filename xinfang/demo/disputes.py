@@ -21,7 +21,7 @@ from xinfang.disputes import campaigns
 from xinfang.disputes import services as disputes
 from xinfang.disputes import warnings as dispute_warnings
 from xinfang.disputes.choices import Status
-from xinfang.disputes.models import DisputeType
+from xinfang.disputes.models import Dispute, DisputeType
 from xinfang.grid import services as grid
 from xinfang.grid.choices import Kind
 from xinfang.grid.choices import Status as EventStatus
@@ -78,6 +78,7 @@ def seed(seed=2025) -> dict:
         conversions = []
         counts.update(_events(towns, rng, conversions))
         counts.update(_convert(conversions, rng))
+        counts.update(_matter_links(towns))
         _campaign_reports(campaign, towns)
         counts["预警"] = len(dispute_warnings.scan())
         # Like the rest of the history, what these records would have told people stays unsent.
@@ -204,7 +205,7 @@ def _one(town, type_name, types, day, today, rng, counts, campaign=None):
             d.pk, town.handler, "resolve", now=later(2), has_agreement=True, note="双方达成调解协议。"
         )
     else:
-        disputes.perform(d.pk, town.handler, "fail", now=later(2), next_channel=rng.choice(["litigation", "arbitration"]),
+        disputes.perform(d.pk, town.handler, "fail", now=later(2), next_channel=rng.choice(["litigation", "arbitration", "petition"]),
                          note="双方分歧较大，引导通过法律途径解决。")  # fmt: skip
     if stage < 0.5:
         return
@@ -295,6 +296,45 @@ def _convert(conversions, rng) -> dict:
             registrar = User.objects.get(username=f"{town.district.spec.key}_registrar")
             grid.to_matter(pk, registrar, category=elderly, channel=Channel.VISIT, now=now)
             made["转为信访事项的网格事件"] += 1
+    return made
+
+
+# The petition category a dispute becomes when its party petitions (调解不成转信访).
+CATEGORY_OF_TYPE = {
+    "劳资/欠薪": ("劳动和社会保障", "工资福利"),
+    "土地承包/流转": ("农村农业", "农村土地承包"),
+    "物业": ("城乡建设", "物业管理"),
+    "房屋建设": ("城乡建设", "住房保障与房地产"),
+    "医疗": ("卫生计生", "医患纠纷"),
+    "环境": ("环境保护", "大气污染"),
+}
+
+
+def _matter_links(towns) -> dict:
+    """Disputes and petition matters, both ways: in each town, a dispute that mediation did not
+    settle and whose party petitions becomes a matter of the district bureau, and a matter filed
+    there is linked to a dispute being mediated behind it — so both pages show the link."""
+    from xinfang.petitions.choices import Channel
+    from xinfang.petitions.models import Category, Matter
+
+    made = {"转为信访事项的矛盾纠纷": 0, "关联背后纠纷的信访事项": 0}
+    for town in towns:
+        registrar = User.objects.get(username=f"{town.district.spec.key}_registrar")
+        mine = Dispute.objects.visible_to(registrar).filter(division__path__startswith=town.division.path)
+        failed = mine.filter(outcome="failed", next_channel="petition").select_related("type_top").first()
+        if failed is not None:
+            parent, name = CATEGORY_OF_TYPE.get(failed.type_top.name, ("其他", "其他"))
+            category = Category.objects.get(parent__name=parent, name=name)
+            disputes.to_matter(failed.pk, registrar, category=category, channel=Channel.VISIT)
+            made["转为信访事项的矛盾纠纷"] += 1
+        matter = (
+            Matter.objects.visible_to(registrar).filter(division__path__startswith=town.division.path)
+            .filter(dispute_links=None).order_by("-received_at").first()
+        )  # fmt: skip
+        open_dispute = mine.filter(status=Status.MEDIATING).order_by("-screened_on").first()
+        if matter is not None and open_dispute is not None:
+            disputes.link_matter(open_dispute.pk, registrar, matter)
+            made["关联背后纠纷的信访事项"] += 1
     return made
 
 
