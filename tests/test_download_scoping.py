@@ -292,6 +292,14 @@ DOWNLOADS = {
         xlsx_text,
         marks=("纠纷概要", "当事人"),
     ),
+    # 网格事件: the 台账 of the events the reader sees (which events: tests/test_grid.py)
+    "grid-event-list": Download(
+        "grid:export",
+        lambda u: 200 if u.does_casework else 403,
+        xlsx_text,
+        query={"tab": "all"},
+        marks=("网格事件台账",),
+    ),
     # 网上信访: a notice only after the matter's code and phone were checked in this session
     # (test_citizen_downloads_only_the_notices_of_a_matter_they_tracked); staff have no such session
     "portal-notice": Download(

@@ -260,6 +260,33 @@ def test_an_event_becomes_a_petition_matter(client, world):
     assert (e.status, e.matter) == (Status.TO_MATTER, matter)
 
 
+def test_the_list_of_all_events_is_filtered_and_exported_within_scope(client, world):
+    from openpyxl import load_workbook
+
+    done = walk(world, Status.CLOSED)
+    clock.travel_to(datetime(2026, 11, 25, 9, tzinfo=TZ))
+    waiting = report(world, kind="environment", title="垃圾堆放多日")
+    sign_in(client, "tina")
+    page = client.get(reverse("grid:queue"), {"tab": "all", "status": "closed"}).content.decode()
+    assert done.number in page and waiting.number not in page
+
+    def exported(username, **query):
+        client.logout()
+        sign_in(client, username)
+        response = client.get(reverse("grid:export"), {"tab": "all", **query})
+        assert response.status_code == 200
+        sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+        return [row for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+    rows = exported("tina", reported_from="2026-11-24", reported_to="2026-11-30")
+    assert [(r[0], r[5], r[10]) for r in rows] == [(waiting.number, "环境卫生", "已上报")]
+    rows = exported("tina", status="closed")
+    assert [(r[0], r[1].date(), r[16], r[19].date()) for r in rows] == [
+        (done.number, date(2026, 11, 23), "是", date(2026, 11, 23))
+    ]
+    assert exported("nora") == []  # a unit of another district sees none of them
+
+
 def test_grid_import(world):
     csv = (
         "网格编码,网格名称,所属村（社区）代码,责任单位,网格员\n"

@@ -28,6 +28,7 @@ from xinfang.api.models import ApiToken, Scope
 from xinfang.audit.forms import AuditFilterForm, ChangeFilterForm
 from xinfang.core.params import MAX_ID, id_list, page_number, whole_number
 from xinfang.disputes.forms import FilterForm as DisputeFilterForm
+from xinfang.grid.forms import FilterForm as GridFilterForm
 from xinfang.petitions.forms import QueueFilterForm
 from xinfang.supervision.forms import PeriodForm
 
@@ -163,7 +164,18 @@ LISTS = [
     ("disputes:stats", "dina", {}, date_pair("from", "to")),
     ("disputes:monthly_xlsx", "dina", {}, [("month", PERIODS)]),
     ("disputes:monthly_docx", "dina", {}, [("month", PERIODS)]),
-    ("grid:queue", "tina", {"tab": "all"}, [*PAGE, ("status", TEXT)]),
+    (
+        "grid:queue",
+        "tina",
+        {"tab": "all"},
+        [*PAGE, *fields(GridFilterForm), *date_pair("reported_from", "reported_to")],
+    ),
+    (
+        "grid:export",
+        "tina",
+        {"tab": "all"},
+        [*fields(GridFilterForm), *date_pair("reported_from", "reported_to")],
+    ),
     ("grid:mine", "gwen", {}, PAGE),
     ("grid:stats", "dina", {}, date_pair("from", "to")),
 ]

@@ -436,6 +436,7 @@ ROUTES = {
     "grid:report": Route(reporter),
     "grid:mine": Route(reporter),
     "grid:queue": Route(lambda u: 200 if casework(u) else 403),
+    "grid:export": Route(lambda u: 200 if casework(u) else 403, query="?tab=all"),
     "grid:detail": Route(on_e1, kwargs=lambda o: {"pk": o.e1.pk}),
     "grid:act": Route(
         lambda u: on_e1(u, ok=200 if u.username in {"tom", "tina"} else 403),

@@ -4,9 +4,10 @@ from django import forms
 from django.conf import settings
 
 from xinfang.core import uploads
+from xinfang.core.params import DateField
 from xinfang.org.models import Unit
 
-from .choices import Kind, RejectReason
+from .choices import Kind, RejectReason, Status
 from .models import Grid
 
 
@@ -40,6 +41,15 @@ class PhotoField(forms.FileField):
         if self.required and not files:
             raise forms.ValidationError("请拍摄或选择现场照片。")
         return files
+
+
+class FilterForm(forms.Form):
+    """The filters of the list of all events (and of its export)."""
+
+    status = forms.ChoiceField(label="状态", choices=[("", "全部"), *Status.choices], required=False)
+    kind = forms.ChoiceField(label="事件类型", choices=[("", "全部"), *Kind.choices], required=False)
+    reported_from = DateField(label="上报日期从", required=False)
+    reported_to = DateField(label="至", required=False)
 
 
 class ReportForm(forms.Form):

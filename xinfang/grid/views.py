@@ -1,25 +1,29 @@
 """Pages of grid events: the reporter's phone pages (report, my events), the centre's queue, the
 event with its history and one form per act, photos, statistics."""
 
+from datetime import timedelta
+from io import BytesIO
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
 from xinfang.core.params import page_number
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import Role
 from xinfang.petitions.views import UncountedPage, deadline_light
 
-from . import services, stats
-from .choices import Status
-from .forms import ReportForm, form_for
+from . import export, services, stats
+from .forms import FilterForm, ReportForm, form_for
 from .models import GridEvent, GridEventPhoto
 from .workflow import TRANSITIONS
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 reporter_required = staff_required(lambda u: u.reports_events, "只有网格员、社会信息员可以上报网格事件。")
 stats_required = staff_required(lambda u: u.does_casework or u.role == Role.ANALYST, "您的角色不能查看统计。")
 
@@ -60,24 +64,49 @@ def todo_q(user):
     return Q(holder_unit__in=units, status__in=statuses)
 
 
+def listed(user, params):
+    """The user's to-do events, or all the events they see filtered by status, type and the days
+    they were reported on."""
+    tab = params.get("tab", "todo")
+    qs = GridEvent.objects.visible_to(user)
+    form = FilterForm(params if tab != "todo" else None)
+    if tab == "todo":
+        return qs.filter(todo_q(user)).order_by("-urgent", "due_date", "-id"), form, tab
+    if form.is_valid():
+        d = form.cleaned_data
+        for name in ("status", "kind"):
+            if d.get(name):
+                qs = qs.filter(**{name: d[name]})
+        if d.get("reported_from"):
+            qs = qs.filter(reported_at__gte=clock.local_datetime(d["reported_from"]))
+        if d.get("reported_to"):
+            qs = qs.filter(reported_at__lt=clock.local_datetime(d["reported_to"] + timedelta(days=1)))
+    return qs.order_by("-reported_at", "-id"), form, tab
+
+
 @casework_required
 def queue(request):
-    tab = request.GET.get("tab", "todo")
-    qs = GridEvent.objects.visible_to(request.user)
-    if tab == "todo":
-        qs = qs.filter(todo_q(request.user)).order_by("-urgent", "due_date", "-id")
-    else:
-        status = request.GET.get("status", "")
-        if status in Status.values:
-            qs = qs.filter(status=status)
-        qs = qs.order_by("-reported_at", "-id")
+    qs, form, tab = listed(request.user, request.GET)
     qs = qs.select_related("grid", "holder_unit", "division")
     page = UncountedPage(qs, page_number(request.GET.get("page")))
     today = clock.today()
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(request, "grid/queue.html", {
-        "page": page, "tab": tab, "rows": [(e, *deadline_light(e, today)) for e in page],
-        "statuses": Status.choices, "status": request.GET.get("status", ""),
+        "page": page, "tab": tab, "rows": [(e, *deadline_light(e, today)) for e in page], "form": form,
+        "querystring": params.urlencode(),
     })  # fmt: skip
+
+
+@casework_required
+def export_list(request):
+    qs, _, tab = listed(request.user, request.GET)
+    buffer = BytesIO()
+    rows = export.write(qs, buffer)
+    audit.record("export", request=request, target="grid_events",
+                 detail={"tab": tab, "filters": request.GET.dict(), "rows": rows})  # fmt: skip
+    name = f"网格事件台账-{clock.today():%Y%m%d}.xlsx"
+    return FileResponse(BytesIO(buffer.getvalue()), as_attachment=True, filename=name, content_type=XLSX)
 
 
 def get_event(user, pk) -> GridEvent:
