@@ -111,6 +111,25 @@ def test_photos_are_kept_without_where_and_when_they_were_taken(world):
         assert Image.open(f).size == (2560, 512)
 
 
+def test_photos_are_read_before_the_transaction_that_stores_them(world, monkeypatch):
+    """Decoding a phone's photo takes a while: not while the database's write lock is held."""
+    from django.db import connection
+
+    from xinfang.core import uploads
+
+    depths, clean = [], uploads.clean_photo
+
+    def spy(upload, content_type):
+        depths.append(len(connection.savepoint_ids))
+        return clean(upload, content_type)
+
+    monkeypatch.setattr(uploads, "clean_photo", spy)
+    outside = len(connection.savepoint_ids)
+    e = walk(world, Status.HANDLED)
+    services.perform(e.pk, world.gwen, "confirm", passed=True, photos=[phone_photo()])
+    assert depths == [outside, outside]  # the report's photo and the confirmation's
+
+
 def test_a_photo_that_cannot_be_read_is_refused_in_chinese(world):
     broken = SimpleUploadedFile("坏.jpg", b"\xff\xd8\xff" + b"\x00" * 40)
     with pytest.raises(ValidationError, match="照片「坏.jpg」无法读取"):

@@ -24,7 +24,7 @@ from test_scoping import EXPECTED
 from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import ModelVersion
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.deadlines.models import CalendarDay, PolicySet
 from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
@@ -528,7 +528,7 @@ def objects(world):
     from xinfang.grid import services as grid_services
 
     d1 = register_dispute(world)
-    dispute_services.save_file(d1, pdf(), world.tom)
+    dispute_services.save_file(d1, uploads.prepare(pdf()), world.tom)
     e1 = grid_services.report(world.gwen, kind="safety", title="井盖缺失", description="湖滨路井盖缺失。",
                               grid=grid(world), photos=[png()])  # fmt: skip
     dispute_campaign = dispute_campaigns.create(

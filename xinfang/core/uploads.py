@@ -8,6 +8,7 @@ document in a CSP sandbox: a file that is also valid HTML or SVG cannot run scri
 application's origin.
 """
 
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath
 
@@ -98,3 +99,26 @@ def clean_photo(upload, content_type: str):
     out = BytesIO()
     photo.save(out, fmt, **({"quality": 85} if fmt != "PNG" else {"optimize": True}))
     return ContentFile(out.getvalue(), name=PurePath(upload.name or "photo").name)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and made ready to store (`prepare`)."""
+
+    file: object
+    name: str
+    content_type: str
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+
+def prepare(upload, *, photos_only=False) -> Prepared:
+    """An upload judged by its content and, when it is a photo, cleaned (clean_photo). Called before
+    the database transaction that stores it: re-encoding a large photo while holding the database's
+    write lock would keep every other writer waiting."""
+    content_type = sniff(upload)
+    if photos_only and not content_type.startswith("image/"):
+        raise ValidationError(f"「{upload.name}」不是照片，请拍照或选择图片。")
+    return Prepared(clean_photo(upload, content_type), upload.name[:200], content_type)

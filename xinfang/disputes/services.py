@@ -216,9 +216,14 @@ DISPUTE = register(
 # ---------------------------------------------------------------- the write path
 
 
-@engine.atomic
 def perform(dispute_id, actor, action, *, files=(), **kwargs) -> Dispute:
-    """Run transition `action` on a dispute. Raises TransitionError with a Chinese message."""
+    """Run transition `action` on a dispute. Raises TransitionError with a Chinese message. The
+    files are prepared before the transaction (uploads.prepare)."""
+    return _perform(dispute_id, actor, action, files=[uploads.prepare(f) for f in files], **kwargs)
+
+
+@engine.atomic
+def _perform(dispute_id, actor, action, *, files, **kwargs) -> Dispute:
     if action == "resolve":
         kwargs["has_agreement"] = bool(files) or kwargs.get("has_agreement", False)
     act = engine.perform(DISPUTE, dispute_id, actor, action, **kwargs)
@@ -232,14 +237,13 @@ def perform(dispute_id, actor, action, *, files=(), **kwargs) -> Dispute:
 can_perform = engine.can_perform
 
 
-def save_file(dispute, upload, actor, event=None, *, agreement=False) -> DisputeFile:
+def save_file(dispute, prepared: uploads.Prepared, actor, event=None, *, agreement=False) -> DisputeFile:
     """The one place dispute files are saved: images and PDF only, judged by content; a photo is
-    kept without its metadata (uploads.clean_photo: where and when it was taken, the phone)."""
-    content_type = uploads.sniff(upload)
-    stored = uploads.clean_photo(upload, content_type)
+    kept without its metadata — where and when it was taken, the phone (uploads.prepare, before the
+    transaction)."""
     return DisputeFile.objects.create(
-        case=dispute, event=event, file=stored, name=upload.name[:200], size=stored.size,
-        content_type=content_type, uploaded_by=actor, agreement=agreement,
+        case=dispute, event=event, file=prepared.file, name=prepared.name, size=prepared.size,
+        content_type=prepared.content_type, uploaded_by=actor, agreement=agreement,
     )  # fmt: skip
 
 
@@ -276,10 +280,15 @@ def new_dispute(actor, fields: dict, now) -> Dispute:
     return d
 
 
+def register_dispute(actor, *, files=(), **kwargs) -> Dispute:
+    """Record a dispute at the actor's unit; its parties are kept encrypted, its files prepared
+    before the transaction."""
+    check_registrar(actor)
+    return _register(actor, files=[uploads.prepare(f) for f in files], **kwargs)
+
+
 @engine.atomic
-def register_dispute(actor, *, fields: dict, parties: list[dict], files=(), now=None, note="",
-                     data=None) -> Dispute:  # fmt: skip
-    """Record a dispute at the actor's unit; its parties are kept encrypted."""
+def _register(actor, *, fields: dict, parties: list[dict], files, now=None, note="", data=None) -> Dispute:
     check_registrar(actor)
     now = now or clock.now()
     if not fields.get("title") or not fields.get("summary"):

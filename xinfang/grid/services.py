@@ -4,7 +4,6 @@ event, `perform` runs any transition of workflow.TRANSITIONS. Like every case ty
 
 from datetime import time
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,9 +120,20 @@ EVENT = register(
 )
 
 
-@engine.atomic
 def perform(event_id, actor, action, *, photos=(), **kwargs) -> GridEvent:
-    """Run transition `action` on an event. Raises TransitionError with a Chinese message."""
+    """Run transition `action` on an event. Raises TransitionError with a Chinese message. The
+    photos are prepared before the transaction (uploads.prepare)."""
+    return _perform(event_id, actor, action, photos=_prepared(photos), **kwargs)
+
+
+def _prepared(photos) -> list:
+    if len(photos) > MAX_PHOTOS:
+        raise TransitionError(f"照片最多{MAX_PHOTOS}张。")
+    return [uploads.prepare(p, photos_only=True) for p in photos]
+
+
+@engine.atomic
+def _perform(event_id, actor, action, *, photos, **kwargs) -> GridEvent:
     act = engine.perform(EVENT, event_id, actor, action, **kwargs)
     for photo in photos:
         save_photo(act.case, photo, actor, act.event)
@@ -134,20 +144,16 @@ def can_perform(user, event, t, *, visible=None) -> bool:
     return engine.can_perform(user, event, t, visible=visible)
 
 
-def save_photo(event, upload, actor, log=None) -> GridEventPhoto:
-    """The one place photos are saved: images only, judged by content (uploads.sniff), and kept
-    without the position, time and phone their metadata records (uploads.clean_photo)."""
-    content_type = uploads.sniff(upload)
-    if not content_type.startswith("image/"):
-        raise ValidationError(f"「{upload.name}」不是照片，请拍照或选择图片。")
-    photo = uploads.clean_photo(upload, content_type)
+def save_photo(event, photo: uploads.Prepared, actor, log=None) -> GridEventPhoto:
+    """The one place photos are saved: images only, judged by content, and kept without the
+    position, time and phone their metadata records (uploads.prepare, before the transaction)."""
     return GridEventPhoto.objects.create(
         case=event,
         log=log,
-        file=photo,
-        name=upload.name[:200],
+        file=photo.file,
+        name=photo.name,
         size=photo.size,
-        content_type=content_type,
+        content_type=photo.content_type,
         uploaded_by=actor,
     )
 
@@ -163,11 +169,17 @@ def check_reporter(actor, grid):
         raise TransitionError(f"您不是「{grid.name}」的网格员或信息员。")
 
 
+def report(actor, *, photos=(), **fields) -> GridEvent:
+    """File an event from a grid (or a place typed in the reporter's area), its photos prepared
+    before the transaction. The 急事急报 check reads what was written; an urgent finding marks the
+    event urgent whatever the reporter chose."""
+    check_reporter(actor, fields.get("grid"))
+    return _report(actor, photos=_prepared(photos), **fields)
+
+
 @engine.atomic
-def report(actor, *, kind, title, description, grid=None, place="", division=None, headcount=1,
-           urgent=False, photos=(), now=None) -> GridEvent:  # fmt: skip
-    """File an event from a grid (or a place typed in the reporter's area). The 急事急报 check reads
-    what was written; an urgent finding marks the event urgent whatever the reporter chose."""
+def _report(actor, *, kind, title, description, grid=None, place="", division=None, headcount=1,
+            urgent=False, photos, now=None) -> GridEvent:  # fmt: skip
     check_reporter(actor, grid)
     now = now or clock.now()
     if kind not in Kind.values:
@@ -185,8 +197,6 @@ def report(actor, *, kind, title, description, grid=None, place="", division=Non
         division, centre = grid.division, grid.unit
     if division is None:
         raise TransitionError("无法确定事件所在区划，请选择网格。")
-    if len(photos) > MAX_PHOTOS:
-        raise TransitionError(f"照片最多{MAX_PHOTOS}张。")
     found = urgency.assess(title, description)
     event = GridEvent(
         reported_by=actor,
