@@ -9,7 +9,8 @@
   └─ 南山区 (990102)                    ├─ d1_gov (东城区政府): leo 领导(city_gov) …
                                       │    ├─ d1_bureau: dan 登记员, dave 交办员, dina 负责人, 钱卫东 登记员
                                       │    ├─ d1_dept (区住建局): hank 承办人, hope 负责人
-                                      │    └─ t1 (东湖街道办): tom 承办人, tina 负责人
+                                      │    └─ t1 (东湖街道办): tom 承办人, tina 负责人,
+                                      │         gwen 网格员, ivy 社会信息员
                                       └─ d2_gov (南山区政府)
                                            ├─ d2_bureau: nick 交办员
                                            └─ d2_dept (南山区住建局): nora 承办人
@@ -160,6 +161,9 @@ def world(db):
         "tina": _user("tina", t1, R.UNIT_HEAD),
         "nick": _user("nick", d2_bureau, R.DISPATCHER),
         "nora": _user("nora", d2_dept, R.HANDLER),
+        # 网格员 and 社会信息员 of 湖滨社区 (tests/test_grid.py): they file events, see no case.
+        "gwen": _user("gwen", t1, R.GRID_WORKER, full_name="葛文"),
+        "ivy": _user("ivy", t1, R.INFORMANT, full_name="易薇"),
     }
     category = Category.objects.get(name="物业管理")
     w = SimpleNamespace(

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from xinfang.core import clock
 from xinfang.core.models import Notification
@@ -34,6 +34,7 @@ def test_demo(capsys, day):
     check_petitioners_are_fictional()
     check_history_notifications_are_not_delivered()
     check_supervision_records_went_through_their_write_path()
+    check_disputes_and_grid_events()
     check_accounts_are_printed_and_rerun_changes_nothing(out, capsys)
 
 
@@ -51,6 +52,37 @@ def check_supervision_records_went_through_their_write_path():
     assert 0 < resolved.count() < campaign.cases.count()
     assert all(campaign.frozen_on < c.resolved_on <= clock.today() for c in resolved)
     assert FollowUp.objects.filter(stopped=True).exists()
+
+
+def check_disputes_and_grid_events():
+    """Grids with their workers, a screening campaign with 零报告 and units not reported yet,
+    disputes at every stage and events through the whole workflow, each through its write path."""
+    from xinfang.disputes import campaigns
+    from xinfang.disputes.choices import Status as DisputeStatus
+    from xinfang.disputes.models import Campaign, Dispute, MatterLink
+    from xinfang.grid.choices import Status as EventStatus
+    from xinfang.grid.models import Grid, GridEvent
+
+    assert Grid.objects.exists()
+    assert all(g.workers.filter(role=Role.GRID_WORKER).exists() for g in Grid.objects.all())
+    assert all(g.workers.filter(role=Role.INFORMANT).exists() for g in Grid.objects.all())
+    lines = campaigns.dashboard(Campaign.objects.get())
+    reported = [line.report for line in lines if line.report]
+    assert any(r.zero for r in reported) and any(not r.zero for r in reported)
+    assert any(line.report is None for line in lines)
+    assert set(Dispute.objects.values_list("status", flat=True)) == set(DisputeStatus.values)
+    assert Dispute.objects.filter(escalated_to__isnull=False, risk="major").exists()
+    assert set(GridEvent.objects.values_list("status", flat=True)) == set(EventStatus.values)
+    for converted in GridEvent.objects.filter(status=EventStatus.TO_MATTER):
+        assert converted.matter.events.order_by("at", "id").first().action == "register"
+    assert Dispute.objects.filter(
+        event__status=EventStatus.TO_DISPUTE, source__in=["grid", "informant"]
+    ).exists()
+    kinds = set(MatterLink.objects.values_list("kind", flat=True))
+    assert kinds == {"became", "behind"}  # both ways, each shown on both pages
+    for model in (Dispute, GridEvent):
+        for case in model.objects.order_by("pk")[::25]:
+            assert case.events.order_by("at", "id").first().action == "register"
 
 
 def check_every_role_has_an_account():
@@ -77,7 +109,10 @@ def check_city_divisions_came_through_the_importer():
 
 
 def check_matters_reach_every_status_through_the_write_path():
-    assert Matter.objects.count() == 300
+    # 300 generated, and a few from grid events and disputes turned into matters (转为信访事项)
+    converted = Q(grid_events__isnull=False) | Q(dispute_links__kind="became")
+    assert Matter.objects.exclude(converted).count() == 300
+    assert Matter.objects.filter(converted).count() < 30
     assert set(Matter.objects.values_list("status", flat=True)) == set(Status.values)
     assert set(Matter.objects.values_list("nature", flat=True)) == set(Nature.values)
     assert set(Matter.objects.values_list("request_type", flat=True)) == set(RequestType.values)

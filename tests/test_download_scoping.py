@@ -261,6 +261,45 @@ DOWNLOADS = {
         marks=("%PDF-1.4 M1 letter",),
         disposition="inline",
     ),
+    # 矛盾纠纷: the 台账 of the reader's disputes, the monthly 情况表 and summary, the import template
+    "dispute-list": Download(
+        "disputes:export",
+        lambda u: 200 if u.does_casework else 403,
+        xlsx_text,
+        query={"tab": "all"},
+        marks=("矛盾纠纷排查化解台账",),
+    ),
+    "dispute-monthly-xlsx": Download(
+        "disputes:monthly_xlsx",
+        lambda u: 200 if u.does_casework or u.role == Role.ANALYST else 403,
+        xlsx_text,
+        query={"month": "2025-03"},
+        marks=("矛盾纠纷排查化解情况表",),
+    ),
+    "dispute-monthly-docx": Download(
+        "disputes:monthly_docx",
+        lambda u: 200 if u.does_casework or u.role == Role.ANALYST else 403,
+        query={"month": "2025-03"},
+        marks=("矛盾纠纷排查化解情况（2025年3月）",),
+    ),
+    "dispute-template": Download(
+        "disputes:import_template",
+        lambda u: (
+            200
+            if u.does_casework and u.role in {Role.REGISTRAR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_HEAD}
+            else 403
+        ),
+        xlsx_text,
+        marks=("纠纷概要", "当事人"),
+    ),
+    # 网格事件: the 台账 of the events the reader sees (which events: tests/test_grid.py)
+    "grid-event-list": Download(
+        "grid:export",
+        lambda u: 200 if u.does_casework else 403,
+        xlsx_text,
+        query={"tab": "all"},
+        marks=("网格事件台账",),
+    ),
     # 网上信访: a notice only after the matter's code and phone were checked in this session
     # (test_citizen_downloads_only_the_notices_of_a_matter_they_tracked); staff have no such session
     "portal-notice": Download(

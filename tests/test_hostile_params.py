@@ -27,6 +27,8 @@ from xinfang.analytics.views import DashboardForm
 from xinfang.api.models import ApiToken, Scope
 from xinfang.audit.forms import AuditFilterForm, ChangeFilterForm
 from xinfang.core.params import MAX_ID, id_list, page_number, whole_number
+from xinfang.disputes.forms import FilterForm as DisputeFilterForm
+from xinfang.grid.forms import FilterForm as GridFilterForm
 from xinfang.petitions.forms import QueueFilterForm
 from xinfang.supervision.forms import PeriodForm
 
@@ -152,6 +154,30 @@ LISTS = [
         ],
     ),
     ("api:divisions", "bob", {}, [("parent", NUMBERS)]),
+    (
+        "disputes:list",
+        "tina",
+        {"tab": "all"},
+        [*PAGE, *fields(DisputeFilterForm), *date_pair("screened_from", "screened_to")],
+    ),
+    ("disputes:export", "tina", {"tab": "all"}, date_pair("screened_from", "screened_to")),
+    ("disputes:stats", "dina", {}, date_pair("from", "to")),
+    ("disputes:monthly_xlsx", "dina", {}, [("month", PERIODS)]),
+    ("disputes:monthly_docx", "dina", {}, [("month", PERIODS)]),
+    (
+        "grid:queue",
+        "tina",
+        {"tab": "all"},
+        [*PAGE, *fields(GridFilterForm), *date_pair("reported_from", "reported_to")],
+    ),
+    (
+        "grid:export",
+        "tina",
+        {"tab": "all"},
+        [*fields(GridFilterForm), *date_pair("reported_from", "reported_to")],
+    ),
+    ("grid:mine", "gwen", {}, PAGE),
+    ("grid:stats", "dina", {}, date_pair("from", "to")),
 ]
 
 
@@ -202,6 +228,25 @@ class Caller:
 # Routes that read no number or date from their query string: pages of one object, forms that
 # post, files, the portal's pages (they take the code from a form), the API's own documents.
 NO_QUERY = {
+    "disputes:register",
+    "disputes:detail",
+    "disputes:act",
+    "disputes:link_matter",
+    "disputes:to_matter",
+    "disputes:file",
+    "disputes:matter_panel",
+    "disputes:from_event",
+    "disputes:campaigns",
+    "disputes:campaign",
+    "disputes:campaign_report",
+    "disputes:campaign_remind",
+    "disputes:import",
+    "disputes:import_template",
+    "grid:report",
+    "grid:detail",
+    "grid:act",
+    "grid:to_matter",
+    "grid:photo",
     "home",
     "login",
     "logout",

@@ -43,6 +43,8 @@ LAYERS = [
             "xinfang.api",
             "xinfang.ledger",
             "xinfang.administration",
+            "xinfang.grid",
+            "xinfang.disputes",
         ],
     ),
     ("demo", ["xinfang.demo"]),

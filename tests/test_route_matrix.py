@@ -24,7 +24,7 @@ from test_scoping import EXPECTED
 from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import ModelVersion
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.deadlines.models import CalendarDay, PolicySet
 from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
@@ -35,11 +35,49 @@ from xinfang.petitions.services import register_matter
 from xinfang.supervision import backlog, ownership, reception_days, supervisions
 
 SIGNED_IN = sorted(EXPECTED)
+# 矛盾纠纷 D1 of 东湖街道 (registered by tom of 东湖街道办) and 网格事件 E1 of 湖滨社区 (reported by gwen):
+# seen by the territorial units above them and their own units (tests/test_disputes.py, test_grid.py).
+D1_VISIBLE = {"alice", "bob", "carol", "sam", "leo", "dan", "dave", "dina", "qian", "tom", "tina"}
+E1_VISIBLE = D1_VISIBLE
+# The 集中排查 of 东城区信访局 (dave): the units of the governments at or above it, and the units that
+# must report (东湖街道办).
+CAMPAIGN_VISIBLE = D1_VISIBLE | {"hugo", "dora", "hank", "hope"}
 M1_VISIBLE = {name for name, keys in EXPECTED.items() if "M1" in keys}
 
 
 def casework(user):
     return user.does_casework
+
+
+def on_d1(user, ok=200):
+    if not casework(user):
+        return 403
+    return ok if user.username in D1_VISIBLE else 404
+
+
+def on_e1(user, ok=200):
+    """An event: casework users by its scope, its reporter (gwen) by having reported it."""
+    if user.username == "gwen":
+        return ok
+    if user.role in {Role.GRID_WORKER, Role.INFORMANT}:
+        return 404
+    return on_d1(user, ok)
+
+
+def dispute_registrar(user):
+    return (
+        200
+        if casework(user) and user.role in {Role.REGISTRAR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_HEAD}
+        else 403
+    )
+
+
+def figures(user):
+    return 200 if casework(user) or user.role == Role.ANALYST else 403
+
+
+def reporter(user):
+    return 200 if user.role in {Role.GRID_WORKER, Role.INFORMANT} else 403
 
 
 def viewer(user):
@@ -352,6 +390,62 @@ ROUTES = {
         api_key=True,
         kwargs=lambda o: {"service_request_id": o.m1.code},
     ),
+    # 矛盾纠纷排查化解 (on D1) and 网格事件 (on E1).
+    "disputes:list": Route(lambda u: 200 if casework(u) else 403),
+    "disputes:register": Route(dispute_registrar),
+    "disputes:export": Route(lambda u: 200 if casework(u) else 403, query="?tab=all"),
+    "disputes:detail": Route(on_d1, kwargs=lambda o: {"pk": o.d1.pk}),
+    "disputes:act": Route(
+        lambda u: on_d1(u, ok=200 if u.username == "tina" else 403),
+        kwargs=lambda o: {"pk": o.d1.pk, "action": "assess"},
+    ),
+    "disputes:link_matter": Route(
+        lambda u: on_d1(u, ok=302),
+        kwargs=lambda o: {"pk": o.d1.pk},
+        method="post",
+        data=lambda o: {"code": o.m1.code},
+    ),
+    "disputes:to_matter": Route(
+        lambda u: on_d1(u, ok=200 if u.username in {"alice", "bob", "dan", "dave", "qian"} else 403),
+        kwargs=lambda o: {"pk": o.d1.pk},
+    ),
+    "disputes:file": Route(on_d1, kwargs=lambda o: {"pk": o.d1_file.pk}),
+    "disputes:matter_panel": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "disputes:from_event": Route(on_d1, kwargs=lambda o: {"event_pk": o.e1.pk}),
+    "disputes:campaigns": Route(lambda u: 200 if casework(u) else 403),
+    "disputes:campaign": Route(
+        lambda u: (200 if u.username in CAMPAIGN_VISIBLE else 404) if casework(u) else 403,
+        kwargs=lambda o: {"pk": o.dispute_campaign.pk},
+    ),
+    "disputes:campaign_report": Route(
+        lambda u: (302 if u.username in CAMPAIGN_VISIBLE else 404) if casework(u) else 403,
+        kwargs=lambda o: {"pk": o.dispute_campaign.pk},
+        method="post",
+        data={"zero": "on"},
+    ),
+    "disputes:campaign_remind": Route(
+        lambda u: (302 if u.username in CAMPAIGN_VISIBLE else 404) if casework(u) else 403,
+        kwargs=lambda o: {"pk": o.dispute_campaign.pk},
+        method="post",
+    ),
+    "disputes:stats": Route(figures),
+    "disputes:monthly_xlsx": Route(figures, query="?month=2026-11"),
+    "disputes:monthly_docx": Route(figures, query="?month=2026-11"),
+    "disputes:import": Route(dispute_registrar),
+    "disputes:import_template": Route(dispute_registrar),
+    "grid:report": Route(reporter),
+    "grid:mine": Route(reporter),
+    "grid:queue": Route(lambda u: 200 if casework(u) else 403),
+    "grid:export": Route(lambda u: 200 if casework(u) else 403, query="?tab=all"),
+    "grid:detail": Route(on_e1, kwargs=lambda o: {"pk": o.e1.pk}),
+    "grid:act": Route(
+        lambda u: on_e1(u, ok=200 if u.username in {"tom", "tina"} else 403),
+        kwargs=lambda o: {"pk": o.e1.pk, "action": "accept"},
+    ),
+    # E1 is not accepted yet: nobody may turn it into a matter.
+    "grid:to_matter": Route(lambda u: on_d1(u, ok=403), kwargs=lambda o: {"pk": o.e1.pk}),
+    "grid:photo": Route(on_e1, kwargs=lambda o: {"pk": o.e1_photo.pk}),
+    "grid:stats": Route(figures),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),
     "api:openapi-json": Route(lambda u: 200, anonymous=200),
@@ -426,10 +520,33 @@ def objects(world):
     owned = ownership.take_ownership(
         world.leo, m1, leader=world.leo, unit=world.units.d1_dept, plan="约谈物业", target_date=today
     )
+    from disputes_helpers import grid, pdf, png
+    from disputes_helpers import register as register_dispute
+
+    from xinfang.disputes import campaigns as dispute_campaigns
+    from xinfang.disputes import services as dispute_services
+    from xinfang.grid import services as grid_services
+
+    d1 = register_dispute(world)
+    dispute_services.save_file(d1, uploads.prepare(pdf()), world.tom)
+    e1 = grid_services.report(world.gwen, kind="safety", title="井盖缺失", description="湖滨路井盖缺失。",
+                              grid=grid(world), photos=[png()])  # fmt: skip
+    dispute_campaign = dispute_campaigns.create(
+        world.dave,
+        name="春节前集中排查",
+        first=today,
+        last=today + timedelta(days=10),
+        units=[world.units.t1],
+    )
     campaign = backlog.freeze_campaign(
         world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
     )
     return SimpleNamespace(
+        d1=d1,
+        d1_file=d1.files.get(),
+        e1=e1,
+        e1_photo=e1.photos.get(),
+        dispute_campaign=dispute_campaign,
         supervision=supervision,
         task=supervision.tasks.get(),
         ownership=owned,

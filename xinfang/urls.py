@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("xinfang.org.urls")),
     path("matters/", include("xinfang.petitions.urls")),
     path("ledger/", include("xinfang.ledger.urls")),
+    path("disputes/", include("xinfang.disputes.urls")),
+    path("grid/", include("xinfang.grid.urls")),
     path("assist/", include("xinfang.assist.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("analytics/", include("xinfang.analytics.urls")),

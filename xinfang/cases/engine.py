@@ -118,6 +118,9 @@ def grant_access(act: Act, unit: Unit):
 def check_actor(case_type: CaseType, user, case, t: Transition, *, visible=None):
     """Whether `user` may take transition `t` on `case`; raises TransitionError with the reason.
     `visible`: True when the case was already read through the user's scope."""
+    if t.actor == "reporter":
+        check_reporter(case_type, user, case, t)
+        return
     if not (user and user.is_authenticated and user.does_casework):
         raise TransitionError("您没有办理信访事项的权限。")
     if t.roles and user.role not in t.roles:
@@ -131,6 +134,19 @@ def check_actor(case_type: CaseType, user, case, t: Transition, *, visible=None)
         raise TransitionError(f"该事项目前由「{case.holder_unit}」办理，您所在单位不能进行此操作。")
     if t.actor == "reviewer" and case_type.check_reviewer is not None:
         case_type.check_reviewer(user, case)
+
+
+def check_reporter(case_type: CaseType, user, case, t: Transition):
+    """An act of the person who reported the case (a grid worker confirming on the spot): only
+    they may take it, whatever they may otherwise see."""
+    field = case_type.reporter_field
+    if not (field and user and user.is_authenticated and user.is_active):
+        raise TransitionError(f"「{t.label}」只能由上报人办理。")
+    if t.roles and user.role not in t.roles:
+        roles = "、".join(Role(r).label for r in sorted(t.roles))
+        raise TransitionError(f"「{t.label}」只能由{roles}办理。")
+    if getattr(case, f"{field}_id") != user.pk:
+        raise TransitionError(f"「{t.label}」只能由该事件的上报人办理。")
 
 
 def can_perform(user, case, t: Transition, *, visible=None) -> bool:
@@ -155,7 +171,7 @@ def recompute_deadline(case_type: CaseType, case, today: date, pauses=()):
     """Set due_step/due_date/warn_date from the status, its start day, extension and pauses
     (`pauses`: the case's pause rows; only those of the current step and period count)."""
     wf = case_type.workflow
-    step = wf.step_of(case.status)
+    step = wf.step_for(case)
     if not step:
         case.due_step, case.due_date, case.warn_date = "", None, None
         case.due_provisional = case.clock_paused = False
@@ -349,11 +365,12 @@ def notices_of(act: Act, t: Transition | None) -> list:
 
 
 def create(
-    case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=(), notify_other_side=""
-):
+    case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=(), notify_other_side="",
+    notify=(),
+):  # fmt: skip
     """Register a new case (built in memory by the type's service, deadline included) with its
     rows, the registering unit's access, a register event, a notice to the other side when
-    `notify_other_side` is given, and the after-commit hook."""
+    `notify_other_side` is given, a notice to the staff of `notify`, and the after-commit hook."""
     session = current_session()
     if session is not None:
         case.pk = session.allocate(case_type.model)
@@ -379,6 +396,11 @@ def create(
     plan.audits.append(("change", actor, {"action": "register", "from": "", "to": case.status}))
     act.notify_other_side = notify_other_side
     plan.notices += notices_of(act, None) if notify_other_side else []
+    if notify:
+        body = f"新的{case_type.label}「{case.title}」（{case.display_code}），请及时办理。"
+        plan.notices += staff_notices(
+            notify, kind="register", subject=f"待办：{case.title[:40]}", body=body, case=case
+        )
     plan.jobs.append(lambda: hooks.fire_after_commit("registered", case_type.key, case.pk))
     commit(plan)
     return act

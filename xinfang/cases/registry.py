@@ -36,6 +36,8 @@ class CaseType:
     notification_field: str = ""
     # The staff page of one case: function(case) → its path (feature pages link cases with it).
     detail_url: Callable | None = None
+    # The field naming the user who reported the case, for acts of actor "reporter" ("" if none).
+    reporter_field: str = ""
 
     def __post_init__(self):
         missing = set(self.workflow.transitions) ^ set(self.apply)

@@ -53,3 +53,20 @@ def territory_paths(unit):
     if not hasattr(unit, "_territory_paths"):
         unit._territory_paths = list(Division.objects.filter(units=unit).values_list("path", flat=True))
     return unit._territory_paths
+
+
+def stats_divisions(user) -> list[int] | None:
+    """The divisions whose cases count in `user`'s statistics: those of their government (the
+    nearest 党委政府 at or above their unit) and below. None: the whole deployment (the users of
+    the top government and the units under it); [] for a user without a unit."""
+    unit = getattr(user, "unit", None)
+    if unit is None:
+        return []
+    gov = unit.government() or unit
+    if gov.parent_id is None:  # the top government: the whole deployment
+        return None
+    paths = list(Division.objects.filter(units=gov).values_list("path", flat=True))
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return list(Division.objects.filter(q).values_list("pk", flat=True))

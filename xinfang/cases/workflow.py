@@ -1,6 +1,7 @@
 """Transition tables: the allowed moves of a case type, as data. The engine (engine.py) is the only
 code that changes a case's status, and it refuses anything its type's table does not allow."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -14,7 +15,9 @@ class Transition:
     # Who may act: "holder" — a user of the unit now responsible (or a sub-unit);
     # "scope" — anyone who can see the case (recording acts of the other side, e.g. a petitioner);
     # "reviewer" — a user of the unit now responsible who is not in the unit whose decision is
-    # being reviewed (checked by the case type's own rule).
+    # being reviewed (checked by the case type's own rule);
+    # "reporter" — the user who reported the case (the type's `reporter_field`), e.g. a grid worker
+    # confirming on the spot what a unit did.
     actor: str
     public: bool = True  # shown to the other side (the petitioner) in the public timeline
 
@@ -42,9 +45,17 @@ class Workflow:
     window_end: str = ""
     # Labels of acts outside the table (registration, internal records).
     other_labels: dict = field(default_factory=dict)
+    # function(case, step) → the step a case waits on when it is not its status's usual one (an
+    # urgent grid event has a shorter 处置 step); None if the type has no such cases.
+    step_override: Callable | None = None
 
     def step_of(self, status) -> str:
         return self.step_of_status.get(status, "")
+
+    def step_for(self, case) -> str:
+        """The deadline step `case` waits on now."""
+        step = self.step_of(case.status)
+        return self.step_override(case, step) if step and self.step_override else step
 
     def completed_step(self, t: Transition, from_status, target) -> str:
         """The step that transition `t` completes by moving the case on ("" if none).

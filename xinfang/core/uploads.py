@@ -8,8 +8,14 @@ document in a CSP sandbox: a file that is also valid HTML or SVG cannot run scri
 application's origin.
 """
 
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import PurePath
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.http import FileResponse
+from PIL import Image, ImageOps
 
 # What the first bytes of a file must be: images and PDF only, whatever the name says.
 SIGNATURES = [
@@ -60,3 +66,59 @@ def serve(stored_file, filename: str) -> FileResponse:
     response["Content-Security-Policy"] = "sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Photos are kept at most this many pixels on their longer side (a phone's 12-megapixel photo is
+# 4032 pixels wide; this size still shows a licence plate or a crack in a wall).
+PHOTO_MAX_SIDE = 2560
+PHOTO_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def clean_photo(upload, content_type: str):
+    """A photo as it is stored: turned upright, at most PHOTO_MAX_SIDE pixels on its longer side, and
+    re-encoded without its metadata — the EXIF of a phone's photo holds the GPS position where it was
+    taken, the time and the phone, and nothing in the product may record where a person was. Other
+    files (PDF, GIF) are returned unchanged. Raises ValidationError (in Chinese) for an image that
+    cannot be read."""
+    fmt = PHOTO_FORMATS.get(content_type)
+    if fmt is None:
+        return upload
+    upload.seek(0)
+    try:
+        with Image.open(upload) as im:
+            im.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at a reduced scale
+            photo = ImageOps.exif_transpose(im)
+            photo.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(f"照片「{upload.name}」无法读取（文件损坏或尺寸过大），请重新拍摄。") from exc
+    finally:
+        upload.seek(0)
+    photo.info = {}
+    if fmt == "JPEG" and photo.mode not in ("RGB", "L"):
+        photo = photo.convert("RGB")
+    out = BytesIO()
+    photo.save(out, fmt, **({"quality": 85} if fmt != "PNG" else {"optimize": True}))
+    return ContentFile(out.getvalue(), name=PurePath(upload.name or "photo").name)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload checked and made ready to store (`prepare`)."""
+
+    file: object
+    name: str
+    content_type: str
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+
+def prepare(upload, *, photos_only=False) -> Prepared:
+    """An upload judged by its content and, when it is a photo, cleaned (clean_photo). Called before
+    the database transaction that stores it: re-encoding a large photo while holding the database's
+    write lock would keep every other writer waiting."""
+    content_type = sniff(upload)
+    if photos_only and not content_type.startswith("image/"):
+        raise ValidationError(f"「{upload.name}」不是照片，请拍照或选择图片。")
+    return Prepared(clean_photo(upload, content_type), upload.name[:200], content_type)

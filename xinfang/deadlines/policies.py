@@ -20,6 +20,19 @@ STEPS = {
     "review_decision": ("作出复查意见", "第35条"),
     "rereview_request": ("申请复核", "第36条"),
     "rereview_decision": ("作出复核意见", "第36条"),
+    # 矛盾纠纷排查化解 (xinfang/disputes) and 网格事件 (xinfang/grid): no national statute sets these;
+    # the defaults are the usual local practice and each jurisdiction edits its own. They are
+    # calendar days (an end on a rest day moves to the next working day, 调休 included), so that
+    # intake never stops at a year's end whose next year's holidays are not entered yet; a
+    # jurisdiction that counts working days sets them so in its policy set.
+    "dispute_assess": ("矛盾纠纷研判", "排查化解工作规范"),
+    "dispute_resolve": ("矛盾纠纷化解", "排查化解工作规范"),
+    "dispute_follow_up": ("化解后回访", "排查化解工作规范"),
+    # 网格事件 (xinfang/grid), as city grid platforms run them.
+    "event_accept": ("网格事件受理", "网格化服务管理规范"),
+    "event_handle": ("网格事件处置", "网格化服务管理规范"),
+    "event_handle_urgent": ("网格紧急事件处置", "网格化服务管理规范"),
+    "event_verify": ("网格事件核查", "网格化服务管理规范"),
 }
 
 NATIONAL = {
@@ -35,6 +48,13 @@ NATIONAL = {
     "review_decision": Period(30),
     "rereview_request": Period(30),
     "rereview_decision": Period(30),
+    "dispute_assess": Period(5),
+    "dispute_resolve": Period(30),
+    "dispute_follow_up": Period(15),
+    "event_accept": Period(1),
+    "event_handle": Period(7),
+    "event_handle_urgent": Period(1),
+    "event_verify": Period(3),
 }
 
 ZHEJIANG = NATIONAL | {

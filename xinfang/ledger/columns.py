@@ -132,10 +132,11 @@ def _normal(text: str) -> str:
     return "".join(str(text or "").split()).lstrip("\ufeff").replace("（", "(").replace("）", ")").lower()
 
 
-def guess_mapping(header: list[str]) -> dict[str, int]:
-    """{column key: index in the file's header} for headers that name a known column exactly."""
+def guess_mapping(header: list[str], columns=None) -> dict[str, int]:
+    """{column key: index in the file's header} for headers that name a known column exactly
+    (`columns`: another ledger's, e.g. the dispute 台账's; by default the matter 台账's)."""
     by_name = {}
-    for c in COLUMNS:
+    for c in columns or COLUMNS:
         for name in c.names():
             by_name.setdefault(_normal(name), c.key)
     mapping = {}
@@ -146,8 +147,8 @@ def guess_mapping(header: list[str]) -> dict[str, int]:
     return mapping
 
 
-def missing_required(mapping: dict[str, int]) -> list[Column]:
-    return [c for c in COLUMNS if c.required and c.key not in mapping]
+def missing_required(mapping: dict[str, int], columns=None) -> list[Column]:
+    return [c for c in columns or COLUMNS if c.required and c.key not in mapping]
 
 
 EXAMPLE = {

@@ -165,6 +165,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "分析员"
     ADMIN = "admin", "系统管理员"
     AUDITOR = "auditor", "审计员"
+    GRID_WORKER = "grid_worker", "网格员"
+    INFORMANT = "informant", "社会信息员"
 
 
 # Roles that work on individual matters; analysts see aggregates only, admins configure the system.
@@ -176,6 +178,13 @@ CASEWORK_ROLES = {
     Role.SUPERVISOR,
     Role.LEADER,
 }
+
+
+# Grid workers and information reporters file events from their grids and see their own events
+# and outcomes. They are roles, not a flag on a casework role: a user has one role, and this one
+# does nothing else, so `does_casework` is False for them and every page of petition matters,
+# disputes and supervision refuses them by the same check.
+REPORTER_ROLES = {Role.GRID_WORKER, Role.INFORMANT}
 
 
 # Roles whose work needs the petitioner's full name, ID number, phone and address (to register,
@@ -201,6 +210,10 @@ class User(AbstractUser):
     def clean(self):
         if self.role and not self.unit_id:
             raise ValidationError({"unit": "工作人员必须属于一个单位"})
+
+    @property
+    def reports_events(self):
+        return self.is_active and self.unit_id is not None and self.role in REPORTER_ROLES
 
     @property
     def does_casework(self):

@@ -303,6 +303,8 @@ def home(request):
     user = request.user
     if user.does_casework:
         return redirect("petitions:queue")
+    if user.reports_events:
+        return redirect("grid:mine")
     if user.role == Role.ANALYST:
         return redirect("analytics:dashboard")
     if user.role == Role.AUDITOR:

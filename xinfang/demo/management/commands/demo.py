@@ -101,6 +101,15 @@ class Command(BaseCommand):
             rules.derive_rules(bureau)  # routing rules from the unit tree
         made = supervision.seed(seed)
         self.stdout.write("督查督办演示记录：" + "，".join(f"{k}{v}件" for k, v in made.items()) + "。")
+        from xinfang.demo import disputes
+
+        started_disputes = time.monotonic()
+        made = disputes.seed(seed)
+        self.stdout.write(
+            "矛盾纠纷和网格演示记录：" + "，".join(f"{k}{v}件" for k, v in made.items())
+            + f"（用时{time.monotonic() - started_disputes:.1f}秒）；网格员账号如 district1_town1_grid1，"
+            "社会信息员账号如 district1_town1_informant，密码同上。"
+        )  # fmt: skip
         prepare_extras()
         self.stdout.write(
             "研判模型、相似事项索引、统计分析数据和预警将由后台任务在系统启动后生成（约需几分钟），"
