@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "xinfang.deadlines",
     "xinfang.cases",
     "xinfang.petitions",
+    "xinfang.hazards",
+    "xinfang.assessments",
     "xinfang.audit",
     "xinfang.api",
     "xinfang.portal",

@@ -349,11 +349,22 @@ def notices_of(act: Act, t: Transition | None) -> list:
 
 
 def create(
-    case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=(), notify_other_side=""
+    case_type: CaseType,
+    case,
+    actor,
+    *,
+    now,
+    rows=(),
+    note="",
+    data=None,
+    links=(),
+    notify_other_side="",
+    notice=None,
 ):
     """Register a new case (built in memory by the type's service, deadline included) with its
     rows, the registering unit's access, a register event, a notice to the other side when
-    `notify_other_side` is given, and the after-commit hook."""
+    `notify_other_side` is given, a staff notice of the registration when `notice` is given as
+    (units, kind, body) (a case registered for another unit), and the after-commit hook."""
     session = current_session()
     if session is not None:
         case.pk = session.allocate(case_type.model)
@@ -377,8 +388,10 @@ def create(
         )
     )
     plan.audits.append(("change", actor, {"action": "register", "from": "", "to": case.status}))
+    if notice is not None:
+        act.notify_units, act.notice = list(notice[0]), (notice[1], notice[2])
     act.notify_other_side = notify_other_side
-    plan.notices += notices_of(act, None) if notify_other_side else []
+    plan.notices += notices_of(act, None) if notify_other_side or notice is not None else []
     plan.jobs.append(lambda: hooks.fire_after_commit("registered", case_type.key, case.pk))
     commit(plan)
     return act

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .engine import BUILTIN_LAST_YEAR
-from .policies import STEPS
+from .policies import PETITION_STEPS
 
 
 class CalendarDay(models.Model):
@@ -62,7 +62,7 @@ class PolicyRule(models.Model):
         PolicySet, on_delete=models.CASCADE, related_name="rules", verbose_name="规则集"
     )
     step = models.CharField(
-        "环节", max_length=30, choices=[(k, f"{v[0]}（{v[1]}）") for k, v in STEPS.items()]
+        "环节", max_length=30, choices=[(k, f"{v[0]}（{v[1]}）") for k, v in PETITION_STEPS.items()]
     )
     days = models.PositiveSmallIntegerField("天数")
     working = models.BooleanField("按工作日计算", default=False)
