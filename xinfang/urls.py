@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("xinfang.org.urls")),
     path("matters/", include("xinfang.petitions.urls")),
     path("ledger/", include("xinfang.ledger.urls")),
+    path("hazards/", include("xinfang.hazards.urls")),
+    path("assessments/", include("xinfang.assessments.urls")),
     path("assist/", include("xinfang.assist.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("analytics/", include("xinfang.analytics.urls")),

@@ -37,9 +37,7 @@ class Assessment(Case):
     controllability = models.TextField("可控性", blank=True)
     risk_level = models.CharField("风险等级", max_length=10, choices=RiskLevel.choices, blank=True)
     level_basis = models.TextField("等级确定依据", blank=True)
-    recommendation = models.CharField(
-        "评估建议", max_length=10, choices=Recommendation.choices, blank=True
-    )
+    recommendation = models.CharField("评估建议", max_length=10, choices=Recommendation.choices, blank=True)
     go_ahead_reason = models.TextField("高风险仍建议实施的理由", blank=True)
     mitigation = models.TextField("风险防范化解措施", blank=True)
     emergency_plan = models.TextField("应急处置预案", blank=True)
@@ -70,7 +68,9 @@ class Assessment(Case):
     def pk_from_code(cls, text: str):
         text = (text or "").strip().upper()
         digits = text.removeprefix(CODE_PREFIX)
-        return int(digits) if text.startswith(CODE_PREFIX) and digits.isdigit() and len(digits) <= 18 else None
+        return (
+            int(digits) if text.startswith(CODE_PREFIX) and digits.isdigit() and len(digits) <= 18 else None
+        )
 
 
 class AssessmentUnit(CaseLink):

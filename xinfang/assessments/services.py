@@ -210,9 +210,7 @@ can_perform = engine.can_perform
 def hearing_record(upload) -> Hearing:
     """An unsaved hearing holding its uploaded record (checked by content); the act fills it in.
     Its file is stored when the act is written."""
-    return Hearing(
-        file=upload, name=upload.name[:200], size=upload.size, content_type=uploads.sniff(upload)
-    )
+    return Hearing(file=upload, name=upload.name[:200], size=upload.size, content_type=uploads.sniff(upload))
 
 
 @engine.atomic

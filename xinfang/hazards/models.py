@@ -2,7 +2,6 @@
 cases of the kernel (xinfang/cases): owned by the unit that supervises the enterprise, located in
 its division, with an append-only history. Risk belongs to a hazard, never to a person."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -10,6 +9,7 @@ from django.db.models import Q
 from xinfang.cases.models import Case, CaseEvent, CaseFile, CaseLink
 from xinfang.core import crypto
 from xinfang.core.fields import EncryptedTextField
+from xinfang.core.import_jobs import BaseImportJob
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.models import Matter
 
@@ -163,20 +163,11 @@ class Hazard(Case):
             models.Index(fields=["holder_unit", "status", "due_date"], name="hazards_todo_idx"),
             models.Index(fields=["status", "due_date"], name="hazards_status_due_idx"),
             # Statistics of a period, read from the index alone: every column they count or group.
-            models.Index(
-                fields=[
-                    "found_on",
-                    "division",
-                    "holder_unit",
-                    "industry",
-                    "level",
-                    "status",
-                    "rectified_on_time",
-                    "listed_level",
-                ],
-                name="hazards_stats_idx",
-            ),
+            # Lists of a period, newest first.
+            models.Index(fields=["found_on", "id"], name="hazards_found_idx"),
             models.Index(fields=["enterprise", "found_on"], name="hazards_enterprise_idx"),
+            # The statistics' column store reads the hazards changed since it last looked.
+            models.Index(fields=["updated_at"], name="hazards_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -198,7 +189,9 @@ class Hazard(Case):
         """The id a 隐患编号 (YH00001234) names, or None."""
         text = (text or "").strip().upper()
         digits = text.removeprefix(CODE_PREFIX)
-        return int(digits) if text.startswith(CODE_PREFIX) and digits.isdigit() and len(digits) <= 18 else None
+        return (
+            int(digits) if text.startswith(CODE_PREFIX) and digits.isdigit() and len(digits) <= 18 else None
+        )
 
     @property
     def is_major(self):
@@ -258,3 +251,16 @@ class HazardPhoto(CaseFile):
     @classmethod
     def case_model(cls):
         return Hazard
+
+
+class HazardImportJob(BaseImportJob):
+    """A 台账 file being imported into the hazard ledger: the enterprise register or hazards."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISES = "enterprises", "生产经营单位名录"
+        HAZARDS = "hazards", "隐患台账"
+
+    kind = models.CharField("台账", max_length=12, choices=Kind.choices)
+
+    class Meta(BaseImportJob.Meta):
+        verbose_name = verbose_name_plural = "隐患台账导入任务"

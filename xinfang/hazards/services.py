@@ -99,7 +99,7 @@ PLAN_FIELDS = {
 def _take_plan(a: Act):
     """The parts of the governance plan given with the act (the others stay as recorded before)."""
     h = a.case
-    for name, label in PLAN_FIELDS.items():
+    for name in PLAN_FIELDS:
         value = a.params.get(name)
         if value in (None, ""):
             continue
@@ -162,7 +162,10 @@ def _accept(a: Act):
     h = a.case
     a.require("note", "验收意见")
     _add_photos(a, "accept")
-    if not any(p.stage == PhotoStage.AFTER for p in a.rows(HazardPhoto)):
+    imported = a.params.get("imported_from") and current_session() is not None
+    if imported:  # an existing 台账's rectified hazard: its photos are in that 台账's files
+        a.data["photos_in"] = a.params["imported_from"]
+    elif not any(p.stage == PhotoStage.AFTER for p in a.rows(HazardPhoto)):
         raise TransitionError("验收合格须上传整改后的现场照片。")
     h.rectified_on = a.today
     h.rectified_on_time = h.applied_on <= h.rectify_due if h.applied_on and h.rectify_due else None
@@ -270,7 +273,10 @@ def register_hazard(actor, *, fields: dict, files=(), now=None, note="", data=No
     enterprise = fields["enterprise"]
     if not enterprise.active:
         raise TransitionError(f"「{enterprise}」已不在册，不能登记隐患。")
-    if current_session() is None and not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    if (
+        current_session() is None
+        and not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists()
+    ):
         raise TransitionError("该生产经营单位不在您的工作范围内。")
     if fields.get("found_on") and fields["found_on"] > timezone.localdate(now):
         raise TransitionError("发现日期不能晚于今天。")
@@ -401,7 +407,10 @@ def list_for_supervision(hazard_id, actor, *, requirement, due_on: date, now=Non
         h.listed_level, h.listed_by, h.listed_on = level, government, a.today
         a.grant_access(government)
         a.notify_units.append(h.holder_unit)
-        a.notice = ("hazard_listed", f"重大隐患「{h.title}」（{h.display_code}）由{government}{ListingLevel(level).label}。")
+        a.notice = (
+            "hazard_listed",
+            f"重大隐患「{h.title}」（{h.display_code}）由{government}{ListingLevel(level).label}。",
+        )
         a.data.update(level=level, unit=government.name, requirement=requirement, due_on=due_on.isoformat())
 
     act = engine.record(HAZARD, hazard.pk, actor, "list", now=now, note=requirement, apply=apply)
@@ -426,7 +435,7 @@ def escalate(hazard_id, actor, *, interviewed, held_on: date, summary, now=None)
     above = level_above(hazard.holder_unit)
     if above is None:
         raise TransitionError(f"「{hazard.holder_unit}」没有上一级党委政府，无法升级督办。")
-    if not actor.unit.is_within(above):
+    if actor.unit.government() != above:
         raise TransitionError(f"升级督办由{above}作出，您所在单位不能操作。")
     interviewed, summary = (interviewed or "").strip(), (summary or "").strip()
     if not interviewed or not summary:
@@ -439,7 +448,10 @@ def escalate(hazard_id, actor, *, interviewed, held_on: date, summary, now=None)
         h.escalated_to = above
         a.grant_access(above)
         a.notify_units.append(h.holder_unit)
-        a.notice = ("hazard_escalated", f"隐患「{h.title}」（{h.display_code}）超期未整改，已升级至{above}督办。")
+        a.notice = (
+            "hazard_escalated",
+            f"隐患「{h.title}」（{h.display_code}）超期未整改，已升级至{above}督办。",
+        )
         a.data.update(unit=above.name, interviewed=interviewed, held_on=held_on.isoformat())
 
     return engine.record(HAZARD, hazard.pk, actor, "escalate", now=now, note=summary, apply=apply).case
@@ -473,7 +485,9 @@ def on_reminded(case_type, pks, kind, now):
         return
     label = "超期" if kind == "overdue" else "临期"
     for pk in pks:
-        engine.record(HAZARD, pk, None, "remind", now=now, note=f"系统自动催办（{label}）", data={"kind": kind})
+        engine.record(
+            HAZARD, pk, None, "remind", now=now, note=f"系统自动催办（{label}）", data={"kind": kind}
+        )
 
 
 def sweep(today: date | None = None) -> dict:

@@ -22,7 +22,9 @@ TRANSITIONS = {
         _t("notify", "下达整改通知", [S.REGISTERED], [S.RECTIFYING, S.PLAN_PENDING], STAFF, "holder"),
         _t("record_progress", "记录整改进展", WORKING, [None], STAFF, "holder"),
         _t("record_plan", "登记治理方案", [S.PLAN_PENDING], [None], STAFF, "holder"),
-        _t("approve_plan", "审定治理方案（五落实）", [S.PLAN_PENDING], [S.GOVERNING], [R.UNIT_HEAD], "holder"),
+        _t(
+            "approve_plan", "审定治理方案（五落实）", [S.PLAN_PENDING], [S.GOVERNING], [R.UNIT_HEAD], "holder"
+        ),
         _t("order_stoppage", "责令停产停业", WORKING, [None], [R.UNIT_HEAD], "holder"),
         _t(
             "request_acceptance",
