@@ -60,10 +60,11 @@ def report(assessment, event) -> bytes:
     doc.table(
         ["方式", "日期", "覆盖人数", "收集意见", "支持", "反对"],
         [
-            (h.get_method_display(), _cn(h.held_on), h.reached, h.views, h.supported, h.objected)
+            (h.get_method_display(), f"{h.held_on:%Y.%m.%d}", h.reached, h.views, h.supported, h.objected)
             for h in hearings
         ],
         title="听取意见情况",
+        widths_mm=(24, 38, 24, 24, 22, 22),
     )
     doc.heading2("（一）群众的主要意见")
     for h in hearings:
@@ -86,6 +87,7 @@ def report(assessment, event) -> bytes:
         ],
         title="风险点",
         numeric={0},
+        widths_mm=(12, 52, 18, 18, 54),
     )
     doc.heading1("五、风险等级")
     doc.paragraph(f"综合分析，该决策事项的社会稳定风险等级为{level.label}，即{LEVEL_RULES[level]}。")

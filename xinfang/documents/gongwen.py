@@ -280,12 +280,16 @@ class Gongwen:
         return heading
 
     def signature(self, unit, day):
-        """发文机关署名 and 成文日期, right-aligned, four characters in from the right."""
-        self.doc.add_paragraph()
-        for text in (unit, f"{day.year}年{day.month}月{day.day}日"):
+        """发文机关署名 and 成文日期, right-aligned, four characters in from the right. They keep to
+        the last paragraph of the body, so that a page never holds the signature alone."""
+        if self.doc.paragraphs:
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        self.doc.add_paragraph().paragraph_format.keep_with_next = True
+        for i, text in enumerate((unit, f"{day.year}年{day.month}月{day.day}日")):
             p = self.doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             p.paragraph_format.right_indent = SIZE_3 * 4
+            p.paragraph_format.keep_with_next = i == 0
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
     def to_bytes(self) -> bytes:

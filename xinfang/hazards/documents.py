@@ -93,6 +93,8 @@ def listing_notice(hazard, event) -> bytes:
     return doc.to_bytes()
 
 
+# The unit's name gets the room; the nine figures share the rest of the 156 mm text block.
+SUMMARY_WIDTHS = (30, 13, 12, 12, 12, 16, 16, 15, 15, 13)
 SUMMARY_HEADER = [
     "单位",
     "排查隐患",
@@ -144,12 +146,18 @@ def summary(report, title_period: str, author: str, addressee: str, majors, day:
         f"其中挂牌督办{t.listed}项；落实重大隐患治理资金{t.funds / 10000:.1f}万元。"
     )
     doc.heading1("二、分部门情况")
-    doc.table(SUMMARY_HEADER, summary_rows(report.by_unit), title="隐患排查治理情况（按行业监管部门）")
+    doc.table(
+        SUMMARY_HEADER,
+        summary_rows(report.by_unit),
+        title="隐患排查治理情况（按行业监管部门）",
+        widths_mm=SUMMARY_WIDTHS,
+    )
     doc.heading1("三、分行业情况")
     doc.table(
         ["行业", *SUMMARY_HEADER[1:]],
         summary_rows(report.by_industry),
         title="隐患排查治理情况（按行业）",
+        widths_mm=SUMMARY_WIDTHS,
     )
     doc.heading1("四、重大隐患治理情况")
     if majors:
@@ -161,11 +169,12 @@ def summary(report, title_period: str, author: str, addressee: str, majors, day:
                     h.enterprise.name,
                     h.title,
                     h.get_status_display(),
-                    _cn(h.due_date) if h.due_date else "—",
+                    f"{h.due_date:%Y.%m.%d}" if h.due_date else "—",
                 )
                 for h in majors
             ],
             title="重大隐患清单",
+            widths_mm=(28, 40, 44, 18, 26),
         )
     else:
         doc.paragraph("本期没有重大隐患。")
