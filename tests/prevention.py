@@ -137,3 +137,90 @@ def hearing_record(name="座谈会纪要.pdf"):
     return assessments.hearing_record(
         SimpleUploadedFile(name, b"%PDF-1.4 minutes", content_type="application/pdf")
     )
+
+
+def ledger_objects(world):
+    """What the route and download matrices call the ledgers' pages on.
+
+    H1: a major hazard of 湖滨化工 (湖滨社区, supervised by 东城区住建局), put on notice with a
+    photo and listed by 青溪市人民政府 (sam); H2: a hazard of 南山商贸城 (南山区). A1: an assessment
+    by 东城区住建局 for 东城区人民政府 (东湖街道), its report issued, with 东城区人民政府 to decide;
+    A2: one of 南山区住建局. Import jobs of both kinds belong to alice, each with refused rows.
+    Who sees H1, A1 and 湖滨化工: the city's and 东城区's territorial units, 东湖街道办事处 and
+    东城区住建局 — the same people who see M1 of test_scoping.py.
+    """
+    from datetime import date, timedelta
+
+    from xinfang.core import clock
+    from xinfang.hazards.models import HazardImportJob
+    from xinfang.ledger.jobs import import_dir
+
+    e = enterprises(world)
+    d = HazardDriver(world)
+    h1 = d.register(e.chem, level=Level.MAJOR, title="液氯储罐区无泄漏报警装置")
+    h1 = d.do(h1, "notify", files=[photo("现场.png")], requirements="停用液氯储罐区，增设报警装置。")
+    h1 = hazards.list_for_supervision(
+        h1.pk, world.sam, requirement="限期完成治理", due_on=date(2026, 12, 31), now=d.now
+    )
+    h2 = d.register(e.market, actor=world.nora, title="商贸城疏散通道堵塞")
+    now = at(2026, 10, 9)
+
+    def step(a, action, actor, **params):
+        nonlocal now
+        now += timedelta(days=1)
+        return assessments.perform(a.pk, actor, action, now=now, **params)
+
+    a1 = assessments.register_assessment(world.hank, fields=assessment_fields(world), now=now)
+    a1 = step(a1, "set_plan", world.hank, plan_text="座谈、听证。")
+    a1 = step(
+        a1, "record_hearing", world.hank, record=hearing_record(), method="forum", reached=50, views=30,
+        supported=40, objected=5, summary="多数支持。",
+    )  # fmt: skip
+    a1 = step(a1, "finish_hearing", world.hank)
+    a1 = step(
+        a1, "record_risk", world.hank, description="补偿争议", likelihood="low", impact="medium", mitigation="公开标准",
+    )  # fmt: skip
+    a1 = step(
+        a1, "finish_analysis", world.hank, legality="合法", rationality="合理", feasibility="可行", controllability="可控",
+    )  # fmt: skip
+    a1 = step(a1, "grade", world.hope, risk_level="low", level_basis="多数支持。")
+    a1 = step(
+        a1,
+        "issue_report",
+        world.hope,
+        recommendation="implement",
+        mitigation="公开标准",
+        emergency_plan="预案",
+    )
+    a2 = assessments.register_assessment(
+        world.nora,
+        fields=assessment_fields(
+            world,
+            title="南山区公交线路调整",
+            division=world.divisions.d2,
+            deciding_organ=world.units.d2_gov,
+            assessing_unit=world.units.d2_dept,
+        ),
+        now=now,
+    )
+    jobs = {}
+    for kind in ("enterprises", "hazards"):
+        name = f"matrix-{kind}-errors.xlsx"
+        (import_dir() / name).write_bytes(b"PK")
+        jobs[kind] = HazardImportJob.objects.create(
+            user=world.alice, kind=kind, original_name="台账.xlsx", header=["编号"], error_file=name
+        )
+    today = clock.today()
+    return SimpleNamespace(
+        chem=e.chem,
+        market=e.market,
+        h1=h1,
+        h2=h2,
+        photo=h1.photos.get(),
+        a1=a1,
+        a2=a2,
+        hearing=a1.hearings.get(),
+        enterprise_job=jobs["enterprises"],
+        hazard_job=jobs["hazards"],
+        quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}",
+    )

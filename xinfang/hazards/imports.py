@@ -253,7 +253,7 @@ def write_enterprises(job, actor, rows, now) -> list[RowError]:
 
 
 ENTERPRISE_EXAMPLE = {
-    "name": "青溪湖滨化工有限公司",
+    "name": "青溪示例化工有限公司",
     "credit_code": "91350100M000100Y43",
     "industry": "制造业",
     "division": "东湖街道",
@@ -587,7 +587,7 @@ def write_hazards(job, actor, rows, now) -> list[RowError]:
 
 HAZARD_EXAMPLE = {
     "ledger_number": "YH-2026-001",
-    "enterprise": "青溪湖滨化工有限公司",
+    "enterprise": "青溪示例化工有限公司",
     "found_on": "2026-03-01",
     "source": "监督检查",
     "hazard_type": "危化品",
