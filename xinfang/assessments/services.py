@@ -4,7 +4,6 @@ below), written through plans by the ORM or in a bulk session (the demo)."""
 
 from datetime import date
 
-from django.conf import settings
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -233,7 +232,7 @@ def register_assessment(actor, *, fields: dict, now=None, note="") -> Assessment
         registered_by=actor,
         registering_unit=actor.unit,
         holder_unit=assessing,
-        policy_set=fields["division"].effective_policy_set() or settings.XINFANG_POLICY_SET,
+        policy_set=engine.policy_set_for(fields["division"]),
         step_started_on=timezone.localdate(now),
         status=Status.PLANNING,
     )

@@ -10,13 +10,14 @@ import functools
 from contextlib import contextmanager
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.deadlines.engine import ScheduleUnknown
 from xinfang.deadlines.service import deadline_for
-from xinfang.org.models import Role, Unit
+from xinfang.org.models import Division, Role, Unit
 
 from . import hooks
 from .models import ReminderLevel
@@ -149,6 +150,26 @@ def deadline(step, start, case, **kw):
         return deadline_for(step, start, case.policy_set, **kw)
     except ScheduleUnknown as exc:
         raise TransitionError(str(exc)) from exc
+
+
+def policy_set_for(division) -> str:
+    """The deadline rules of the division (its own set, an ancestor's, or the deployment's); a bulk
+    session looks each division up once."""
+    session = current_session()
+    key = ("policy_set", division.pk)
+    if session is not None and key in session.memo:
+        return session.memo[key]
+    codes = [code for code in division.path.strip("/").split("/") if code]
+    nearest = (
+        Division.objects.filter(code__in=codes, policy_set__isnull=False)
+        .order_by("-level")
+        .values_list("policy_set__name", flat=True)
+        .first()
+    )  # the division's own set, else its nearest ancestor's (Division.effective_policy_set)
+    found = nearest or settings.XINFANG_POLICY_SET
+    if session is not None:
+        session.memo[key] = found
+    return found
 
 
 def recompute_deadline(case_type: CaseType, case, today: date, pauses=()):

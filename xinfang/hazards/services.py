@@ -10,7 +10,6 @@ with `engine.record`. All of it writes through plans, by the ORM or inside a bul
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -245,13 +244,14 @@ def stored_photos(hazard_id, files) -> list[HazardPhoto]:
 
 
 @engine.atomic
-def perform(hazard_id, actor, action, *, files=(), **kwargs) -> Hazard:
-    """Run transition `action` on a hazard, with photos uploaded for it. Raises TransitionError."""
-    photos = stored_photos(hazard_id, files)
+def perform(hazard_id, actor, action, *, files=(), photos=(), **kwargs) -> Hazard:
+    """Run transition `action` on a hazard, with photos uploaded for it (`files`) or already
+    stored (`photos`: unsaved HazardPhoto rows, as a bulk loader gives). Raises TransitionError."""
+    uploaded = stored_photos(hazard_id, files)
     try:
-        act = engine.perform(HAZARD, hazard_id, actor, action, photos=photos, **kwargs)
+        act = engine.perform(HAZARD, hazard_id, actor, action, photos=[*photos, *uploaded], **kwargs)
     except Exception:
-        for photo in photos:
+        for photo in uploaded:
             photo.file.delete(save=False)
         raise
     return act.case
@@ -326,7 +326,7 @@ def new_hazard(actor, fields: dict, now) -> Hazard:
         "registered_by": actor,
         "registering_unit": actor.unit,
         "holder_unit": enterprise.supervising_unit,
-        "policy_set": enterprise.division.effective_policy_set() or settings.XINFANG_POLICY_SET,
+        "policy_set": engine.policy_set_for(enterprise.division),
         "step_started_on": timezone.localdate(now),
         "status": Status.REGISTERED,
     }
