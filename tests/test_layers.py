@@ -43,6 +43,8 @@ LAYERS = [
             "xinfang.api",
             "xinfang.ledger",
             "xinfang.administration",
+            "xinfang.hazards",
+            "xinfang.assessments",
         ],
     ),
     ("demo", ["xinfang.demo"]),
