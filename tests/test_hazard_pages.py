@@ -269,3 +269,27 @@ def test_the_quarterly_summary_for_the_safety_committee(client, world, e):
     assert [c.value for c in sheets["合计"][2]][:5] == ["合计", 3, 2, 1, 0]
     for bad in ({"kind": "quarterly", "period": "2026Q5"}, {"kind": "monthly", "period": "2026"}):
         assert client.get(reverse("hazards:summary"), bad).status_code == 404
+
+
+def test_the_pages_of_a_hazard_and_an_assessment_carry_supervisions_panel(client, world, e):
+    from prevention import assessment_fields
+
+    from xinfang.assessments import services as assessments
+    from xinfang.supervision import reminders
+
+    d = HazardDriver(world)
+    h = d.do(d.register(e.chem), "notify")
+    reminders.remind(world.sam, h, "请加快整改进度", now=d.now)
+    a = assessments.register_assessment(world.hank, fields=assessment_fields(world), now=d.now)
+    sign_in(client, "sam")
+    page = client.get(reverse("hazards:detail", args=[h.pk])).content.decode()
+    panel_url = reverse("supervision:case_panel", args=["hazard", h.pk])
+    assert f'hx-get="{panel_url}"' in page and f"hazards/{h.pk}/oversee/remind" not in page
+    panel = client.get(panel_url).content.decode()
+    assert "请加快整改进度" in panel and f"?hazard={h.pk}" in panel  # the 督办 form picks the hazard
+    assert client.get(reverse("hazards:oversee", args=[h.pk, "remind"])).status_code == 404
+    page = client.get(reverse("assessments:detail", args=[a.pk])).content.decode()
+    assert reverse("supervision:case_panel", args=["assessment", a.pk]) in page
+    assert client.get(reverse("supervision:case_panel", args=["assessment", a.pk])).status_code == 200
+    issue = client.get(reverse("supervision:issue") + f"?hazard={h.pk}").content.decode()
+    assert h.display_code in issue and f'name="hazard" value="{h.pk}"' in issue

@@ -1,5 +1,6 @@
 """The hazard ledger on the case kernel: who may take each step, the 五落实 of a major hazard,
-acceptance with photos, deadlines on the Chinese working calendar, 催办 / 挂牌督办 / escalation,
+acceptance with photos, deadlines on the Chinese working calendar, 催办 / 督办 (supervision's) /
+挂牌督办 / escalation,
 and the link to the petition that reported a hazard."""
 
 import ast
@@ -19,6 +20,9 @@ from xinfang.hazards.models import Hazard
 from xinfang.hazards.services import TransitionError
 from xinfang.org.models import Role, User
 from xinfang.petitions.choices import Status as MatterStatus
+from xinfang.supervision import reminders, supervisions
+from xinfang.supervision.common import SupervisionError
+from xinfang.supervision.models import Reminder, Supervision
 
 
 @pytest.fixture
@@ -243,7 +247,7 @@ def test_a_calendar_day_deadline_ending_in_the_holiday_moves_to_the_next_working
 # ---------------------------------------------------------------- 催办, 挂牌督办, escalation
 
 
-def test_the_sweeper_reminds_the_supervising_unit_and_the_history_says_so(world, e, d):
+def test_the_sweeper_reminds_the_supervising_unit_and_supervision_records_the_reminder(world, e, d):
     h = d.do(d.register(e.chem), "notify")
     assert h.due_date == date(2026, 12, 3)
     clock.travel_to(at(2026, 12, 4))
@@ -253,16 +257,31 @@ def test_the_sweeper_reminds_the_supervising_unit_and_the_history_says_so(world,
         "recipient_user__username", flat=True
     )
     assert set(told) == {"hank", "hope"}
-    assert Hazard.objects.get(pk=h.pk).events.filter(action="remind", data__kind="overdue").count() == 1
+    [reminder] = Reminder.objects.about(Hazard.objects.get(pk=h.pk))
+    assert (reminder.kind, reminder.unit, reminder.due_on) == ("overdue", world.units.d1_dept, h.due_date)
     assert services.sweep()["overdue"] == 0  # once per step
 
 
-def test_supervisors_remind_list_and_escalate_an_overdue_major_hazard(world, e, d):
+def test_supervisors_remind_supervise_list_and_escalate_an_overdue_major_hazard(world, e, d):
     h = d.do(d.register(e.chem, level=Level.MAJOR), "notify")
-    with pytest.raises(TransitionError, match="督查员和领导"):
-        services.remind(h.pk, world.hank, "请加快")
-    services.remind(h.pk, world.sam, "请三日内报送治理方案", now=d.now)
-    assert Notification.objects.filter(kind="hazard_remind", recipient_user=world.hope).exists()
+    # 催办 and 督办 are supervision's, on the hazard as on any case type.
+    with pytest.raises(SupervisionError):
+        reminders.remind(world.hank, h, "请加快")
+    reminders.remind(world.sam, h, "请三日内报送治理方案", now=d.now)
+    told = Notification.objects.get(kind="supervision", recipient_user=world.hope)
+    assert "请三日内报送治理方案" in told.body and h.display_code in told.body
+    sup = supervisions.issue(
+        world.sam,
+        kind=Supervision.Kind.SUPERVISE,
+        cases=[h],
+        text="请督促企业按期报送治理方案。",
+        due_on=date(2026, 12, 10),
+        level="yellow",
+        reasons=["overdue"],
+        now=d.now,
+    )
+    assert list(Supervision.objects.about(h)) == [sup] and sup.tasks.get().unit == world.units.d1_dept
+    assert Hazard.objects.get(pk=h.pk).events.get(action="supervise").label == "督办"
     due = date(2026, 12, 31)
     h = services.list_for_supervision(h.pk, world.sam, requirement="按期完成治理", due_on=due, now=d.now)
     assert (h.listed_level, h.listed_by) == (ListingLevel.CITY, world.units.city_gov)

@@ -350,7 +350,7 @@ ROUTES = {
     ),
     "hazards:oversee": Route(
         lambda u: on_m1(u, ok=200 if u.role in OVERSIGHT else 403),
-        kwargs=lambda o: {"pk": o.ledgers.h1.pk, "kind": "remind"},
+        kwargs=lambda o: {"pk": o.ledgers.h1.pk, "kind": "list"},
     ),
     "hazards:link_petition": Route(
         lambda u: on_m1(u, ok=302),

@@ -4,6 +4,7 @@ below), written through plans by the ORM or in a bulk session (the demo)."""
 
 from datetime import date
 
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -197,6 +198,7 @@ ASSESSMENT = register(
         workflow=WORKFLOW,
         apply=APPLY,
         select_related=("division", "holder_unit", "deciding_organ", "assessing_unit"),
+        detail_url=lambda a: reverse("assessments:detail", args=[a.pk]),
     )
 )
 

@@ -45,5 +45,10 @@ STEP_OF_STATUS = {
 WORKFLOW = Workflow(
     transitions=TRANSITIONS,
     step_of_status=STEP_OF_STATUS,
-    other_labels={"register": "登记评估事项", "link_case": "关联实施后引发的信访或矛盾纠纷"},
+    other_labels={
+        "register": "登记评估事项",
+        "link_case": "关联实施后引发的信访或矛盾纠纷",
+        "supervise": "督办",
+        "instruct": "领导批示",
+    },
 )

@@ -26,9 +26,10 @@ from xinfang.deadlines.service import current_calendar, policy
 from xinfang.hazards import credit
 from xinfang.hazards import services as hazards
 from xinfang.hazards.choices import Industry, Level, Source, Status
-from xinfang.hazards.models import Enterprise, HazardPhoto, HazardType
+from xinfang.hazards.models import Enterprise, Hazard, HazardPhoto, HazardType
 from xinfang.org.models import Division, Role
 from xinfang.petitions.models import Matter
+from xinfang.supervision import reminders
 
 from .city import City, person_name
 from .generate import history_mode
@@ -470,9 +471,9 @@ class Prevention:
                 due_on=today + timedelta(days=45), now=self.at(today - timedelta(days=18)),
             )
         )  # fmt: skip
-        hazards.remind(
-            overdue.pk,
+        reminders.remind(
             supervisor,
+            Hazard.objects.get(pk=overdue.pk),
             "请督促企业立即落实作业审批制度。",
             now=self.at(today - timedelta(days=30)),
         )

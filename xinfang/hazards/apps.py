@@ -8,8 +8,4 @@ class HazardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from xinfang.cases import hooks
-
-        from . import services  # registers the hazard case type with the kernel
-
-        hooks.subscribe("reminded", services.on_reminded)
+        from . import services  # noqa: F401 — registers the hazard case type with the kernel

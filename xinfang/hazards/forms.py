@@ -212,10 +212,6 @@ def form_for(action):
     return ACT_FORMS.get(action, ActForm)
 
 
-class RemindForm(forms.Form):
-    note = forms.CharField(label="催办意见", max_length=500)
-
-
 class ListForm(forms.Form):
     requirement = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 3}))
     due_on = DateField(label="整改销号期限", widget=date_input())

@@ -2,14 +2,16 @@
 
 `register_hazard` creates a hazard held by the unit that supervises its enterprise; `perform` runs
 any transition of workflow.TRANSITIONS (one function per transition below decides the act); the
-acts outside the table — 催办, 挂牌督办, escalation with 约谈, a link to a petition — are recorded
-with `engine.record`. All of it writes through plans, by the ORM or inside a bulk session
+acts outside the table — 挂牌督办, escalation with 约谈, a link to a petition — are recorded
+with `engine.record`; 督办 and 催办 (by hand and the sweeper's) are supervision's, as for every
+case type with a page. All of it writes through plans, by the ORM or inside a bulk session
 (`xinfang.cases.plan.bulk`: the 台账 import and the demo).
 """
 
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
+from django.urls import reverse
 from django.utils import timezone
 
 from xinfang.cases import engine
@@ -215,6 +217,7 @@ HAZARD = register(
         workflow=WORKFLOW,
         apply=APPLY,
         select_related=("division", "holder_unit", "enterprise", "hazard_type"),
+        detail_url=lambda h: reverse("hazards:detail", args=[h.pk]),
     )
 )
 
@@ -342,7 +345,7 @@ def new_hazard(actor, fields: dict, now) -> Hazard:
 
 def _require_oversight(actor):
     if not (actor and actor.does_casework and actor.role in OVERSIGHT_ROLES):
-        raise TransitionError("只有督查员和领导可以催办、挂牌督办或升级督办。")
+        raise TransitionError("只有督查员和领导可以挂牌督办或升级督办。")
 
 
 def _visible(actor, hazard_id) -> Hazard:
@@ -354,24 +357,6 @@ def _visible(actor, hazard_id) -> Hazard:
 
 def is_overdue(hazard, today) -> bool:
     return bool(hazard.due_date and hazard.due_step in RECTIFY_STEPS and hazard.due_date < today)
-
-
-@engine.atomic
-def remind(hazard_id, actor, note, *, now=None):
-    """催办 by hand: the unit now responsible is told."""
-    _require_oversight(actor)
-    hazard = _visible(actor, hazard_id)
-    if hazard.status not in OPEN_STATUSES:
-        raise TransitionError("该隐患已整改或撤销，无需催办。")
-    note = (note or "").strip()
-    if not note:
-        raise TransitionError("请填写催办意见。")
-
-    def apply(a: Act):
-        a.notify_units.append(a.case.holder_unit)
-        a.notice = ("hazard_remind", f"隐患「{a.case.title}」（{a.case.display_code}）催办：{note}")
-
-    return engine.record(HAZARD, hazard.pk, actor, "remind", now=now, note=note, apply=apply).case
 
 
 def listing_level(government: Unit) -> str:
@@ -476,18 +461,6 @@ def link_petition(hazard_id, actor, matter, *, now=None):
 
     note = f"关联信访事项{matter.display_code}。"
     return engine.record(HAZARD, hazard.pk, actor, "link_petition", now=now, note=note, apply=apply).case
-
-
-def on_reminded(case_type, pks, kind, now):
-    """The sweeper sent 临期 / 超期 reminders (催办) for these hazards: each hazard's history says
-    so, in the sweeper's transaction."""
-    if case_type != HAZARD.key:
-        return
-    label = "超期" if kind == "overdue" else "临期"
-    for pk in pks:
-        engine.record(
-            HAZARD, pk, None, "remind", now=now, note=f"系统自动催办（{label}）", data={"kind": kind}
-        )
 
 
 def sweep(today: date | None = None) -> dict:

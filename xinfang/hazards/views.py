@@ -29,7 +29,6 @@ from .forms import (
     HazardForm,
     LinkPetitionForm,
     ListForm,
-    RemindForm,
     form_for,
 )
 from .lists import RELATED, light, listed_hazards
@@ -178,7 +177,6 @@ def detail(request, pk):
         "contact": hazard.enterprise.contact(full=full),
         "notice_event": next((e for e in events if e.action == "notify"), None),
         "listing_event": next((e for e in events if e.action == "list"), None),
-        "can_remind": oversight,
         "can_list": oversight and hazard.is_major and not hazard.listed_by_id,
         "can_escalate": oversight and services.is_overdue(hazard, today),
         "link_form": LinkPetitionForm(),
@@ -219,7 +217,6 @@ def act(request, pk, action):
 
 
 OVERSIGHT = {
-    "remind": ("催办", RemindForm),
     "list": ("挂牌督办", ListForm),
     "escalate": ("升级督办并约谈", EscalateForm),
 }
@@ -227,20 +224,19 @@ OVERSIGHT = {
 
 @casework_required
 def oversee(request, pk, kind):
-    """催办, 挂牌督办 and escalation with 约谈: acts of supervisors and leaders on a hazard."""
+    """挂牌督办 and escalation with 约谈: acts of supervisors and leaders on a hazard (督办 and 催办
+    are supervision's panel on its page)."""
     if kind not in OVERSIGHT:
         raise Http404("未知的操作")
     hazard = get_visible_hazard(request.user, pk)
     if request.user.role not in OVERSIGHT_ROLES:
-        raise PermissionDenied("只有督查员和领导可以催办、挂牌督办或升级督办。")
+        raise PermissionDenied("只有督查员和领导可以挂牌督办或升级督办。")
     label, form_class = OVERSIGHT[kind]
     form = form_class(request.POST or None, initial={"held_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            if kind == "remind":
-                services.remind(hazard.pk, request.user, d["note"])
-            elif kind == "list":
+            if kind == "list":
                 services.list_for_supervision(
                     hazard.pk, request.user, requirement=d["requirement"], due_on=d["due_on"]
                 )

@@ -57,7 +57,8 @@ WORKFLOW = Workflow(
     step_of_status=STEP_OF_STATUS,
     other_labels={
         "register": "登记隐患",
-        "remind": "催办",
+        "supervise": "督办",
+        "instruct": "领导批示",
         "list": "挂牌督办",
         "escalate": "升级督办并约谈",
         "link_petition": "关联信访事项",
