@@ -227,15 +227,15 @@ def test_statistics_count_the_records_of_the_users_territory(client, world, e):
 
 def test_statistics_follow_every_change(world, e):
     overdue = _ledger(world, e)
-    scope = statistics.Scope("东城区", units=frozenset([world.units.d1_dept.pk]))
+    area = statistics.Area("东城区", units=frozenset([world.units.d1_dept.pk]))
     today = clock.today()
-    before = statistics.report(scope, date(2026, 1, 1), today, today).total
+    before = statistics.report(area, date(2026, 1, 1), today, today).total
     d = HazardDriver(world)
     d.do(overdue, "request_acceptance")
-    after = statistics.report(scope, date(2026, 1, 1), today, today).total
+    after = statistics.report(area, date(2026, 1, 1), today, today).total
     assert (before.overdue, after.overdue) == (1, 0)
     d.register(e.chem)
-    assert statistics.report(scope, date(2026, 1, 1), today, today).total.found == before.found + 1
+    assert statistics.report(area, date(2026, 1, 1), today, today).total.found == before.found + 1
 
 
 def test_analysts_get_figures_and_summaries_without_any_hazard_named(client, world, e):

@@ -13,7 +13,7 @@ from .choices import DecisionType, RiskLevel
 from .models import Assessment, CaseReference
 
 
-def scope(user):
+def counted_by(user):
     """Casework staff count what they may see; analysts the assessments in their unit's territory."""
     if user.does_casework:
         return Assessment.objects.visible_to(user)

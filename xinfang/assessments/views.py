@@ -284,7 +284,7 @@ def report(request, pk):
 
 @statistics_required
 def statistics_page(request):
-    qs = statistics.scope(request.user)
+    qs = statistics.counted_by(request.user)
     context = {
         "table": statistics.by_type_and_level(qs),
         "against": list(statistics.against_recommendation(qs)[:100]) if request.user.does_casework else [],

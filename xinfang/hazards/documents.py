@@ -137,7 +137,7 @@ def summary(report, title_period: str, author: str, addressee: str, majors, day:
     doc = Gongwen()
     doc.title(f"关于{title_period}安全生产隐患排查治理情况的报告")
     doc.salutation(f"{addressee}：")
-    doc.paragraph(f"现将{report.scope.label}{title_period}安全生产事故隐患排查治理情况报告如下。")
+    doc.paragraph(f"现将{report.area.label}{title_period}安全生产事故隐患排查治理情况报告如下。")
     doc.heading1("一、总体情况")
     doc.paragraph(
         f"{_cn(report.first)}至{_cn(report.last)}，共排查发现隐患{t.found}项，其中一般隐患{t.general}项、"

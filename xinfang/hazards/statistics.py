@@ -137,20 +137,21 @@ class Store:
 STORE = Store()
 
 
-# ---------------------------------------------------------------- scope
+# ---------------------------------------------------------------- area
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What a user's statistics count: the hazards in their unit's territory (a territorial unit)
-    or held by their unit and the units below it (a supervising department)."""
+class Area:
+    """What a user's statistics count (not who may open which hazard: that is the kernel's scoping):
+    the hazards in their unit's territory (a territorial unit) or held by their unit and the units
+    below it (a supervising department)."""
 
     label: str
     divisions: frozenset = frozenset()
     units: frozenset = frozenset()
 
 
-def scope_of(user) -> Scope:
+def area_of(user) -> Area:
     unit = user.unit
     units = frozenset(unit.subtree().values_list("pk", flat=True))
     divisions = frozenset()
@@ -161,7 +162,7 @@ def scope_of(user) -> Scope:
             for path in paths:
                 q = q | Division.objects.filter(path__startswith=path)
             divisions = frozenset(q.values_list("pk", flat=True))
-    return Scope(str(unit), divisions, units)
+    return Area(str(unit), divisions, units)
 
 
 # ---------------------------------------------------------------- figures
@@ -196,7 +197,7 @@ class Figures:
 
 @dataclass
 class Report:
-    scope: Scope
+    area: Area
     first: date
     last: date
     today: date
@@ -205,15 +206,15 @@ class Report:
     by_industry: list = field(default_factory=list)
 
 
-def _in_scope(store: Store, scope: Scope) -> np.ndarray:
+def _in_area(store: Store, area: Area) -> np.ndarray:
     c = store.cols
     mask = (
-        np.isin(c["holder"], np.fromiter(scope.units, np.int64))
-        if scope.units
+        np.isin(c["holder"], np.fromiter(area.units, np.int64))
+        if area.units
         else np.zeros(len(store.ids), bool)
     )
-    if scope.divisions:
-        mask |= np.isin(c["division"], np.fromiter(scope.divisions, np.int64))
+    if area.divisions:
+        mask |= np.isin(c["division"], np.fromiter(area.divisions, np.int64))
     return mask
 
 
@@ -224,13 +225,13 @@ def _count(groups, keys, mask, weights=None):
     return np.bincount(picked, weights=w, minlength=len(keys))[: len(keys)]
 
 
-def _figures(store, scope_mask, period, groups, keys, today_n):
+def _figures(store, area_mask, period, groups, keys, today_n):
     c = store.cols
     status = c["status"]
-    in_period = scope_mask & period
+    in_period = area_mask & period
     rectified = in_period & np.isin(status, RECTIFIED)
-    open_now = scope_mask & np.isin(status, OPEN)
-    overdue = scope_mask & np.isin(status, RECTIFYING) & (c["due"] >= 0) & (c["due"] < today_n)
+    open_now = area_mask & np.isin(status, OPEN)
+    overdue = area_mask & np.isin(status, RECTIFYING) & (c["due"] >= 0) & (c["due"] < today_n)
     return {
         "found": _count(groups, keys, in_period),
         "major": _count(groups, keys, in_period & c["major"]),
@@ -253,39 +254,39 @@ def _rows(counts, keys, labels) -> list[Figures]:
     return rows
 
 
-def report(scope: Scope, first: date, last: date, today: date, store: Store | None = None) -> Report:
+def report(area: Area, first: date, last: date, today: date, store: Store | None = None) -> Report:
     """The figures of the hazards found from `first` to `last` (and of those open on `today`),
     in total, by supervising unit and by industry."""
     store = (store or STORE).current()
     c = store.cols
-    scope_mask = _in_scope(store, scope)
+    area_mask = _in_area(store, area)
     period = (c["found"] >= _days(first)) & (c["found"] <= _days(last))
     today_n = _days(today)
     zero = np.zeros(len(store.ids), np.int64)
-    total = _rows(_figures(store, scope_mask, period, zero, [None], today_n), [None], ["合计"])
+    total = _rows(_figures(store, area_mask, period, zero, [None], today_n), [None], ["合计"])
     unit_ids, unit_groups = np.unique(c["holder"], return_inverse=True)
     names = dict(Unit.objects.filter(pk__in=unit_ids.tolist()).values_list("pk", "name"))
     by_unit = _rows(
-        _figures(store, scope_mask, period, unit_groups, list(unit_ids), today_n),
+        _figures(store, area_mask, period, unit_groups, list(unit_ids), today_n),
         [int(u) for u in unit_ids],
         [names.get(int(u), "") for u in unit_ids],
     )
     industry = c["industry"].astype(np.int64)
     industry[industry < 0] = len(INDUSTRIES) - 1
     by_industry = _rows(
-        _figures(store, scope_mask, period, industry, INDUSTRIES, today_n),
+        _figures(store, area_mask, period, industry, INDUSTRIES, today_n),
         INDUSTRIES,
         [Industry(v).label for v in INDUSTRIES],
     )
     by_unit.sort(key=lambda f: (-f.found, f.label))
-    return Report(scope, first, last, today, total[0] if total else Figures("合计"), by_unit, by_industry)
+    return Report(area, first, last, today, total[0] if total else Figures("合计"), by_unit, by_industry)
 
 
-def plain_report(scope: Scope, first: date, last: date, today: date) -> list[dict]:
+def plain_report(area: Area, first: date, last: date, today: date) -> list[dict]:
     """The same figures by unit as one plain ORM GROUP BY (the benchmark's comparison)."""
     from django.db.models import Q, Sum
 
-    qs = Hazard.objects.filter(Q(holder_unit__in=scope.units) | Q(division__in=scope.divisions))
+    qs = Hazard.objects.filter(Q(holder_unit__in=area.units) | Q(division__in=area.divisions))
     in_period = Q(found_on__range=(first, last))
     rectified = in_period & Q(status__in=[Status.ACCEPTED, Status.CLOSED])
     open_now = Q(status__in=[STATUSES[i] for i in OPEN])

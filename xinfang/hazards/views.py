@@ -37,7 +37,7 @@ from .services import OVERSIGHT_ROLES, REGISTERING_ROLES, TransitionError
 from .workflow import TRANSITIONS
 
 EXPORT_MAX = 50_000  # rows a list export writes while the user waits
-# Statistics: casework staff for their unit's scope, analysts as figures only.
+# Statistics: casework staff for their unit's area, analysts as figures only.
 statistics_required = staff_required(
     lambda user: (
         user.is_active and user.unit_id is not None and (user.does_casework or user.role == Role.ANALYST)
@@ -462,10 +462,10 @@ def _period(request):
 @statistics_required
 def statistics_page(request):
     first, last = _period(request)
-    scope = statistics.scope_of(request.user)
-    report = statistics.report(scope, first, last, clock.today())
+    area = statistics.area_of(request.user)
+    report = statistics.report(area, first, last, clock.today())
     if request.GET.get("export") == "xlsx":
-        content = exports.statistics_xlsx(report, f"{scope.label}隐患排查治理统计")
+        content = exports.statistics_xlsx(report, f"{area.label}隐患排查治理统计")
         audit.record(
             "export",
             request=request,
@@ -515,8 +515,8 @@ def summary(request):
     if fmt not in {"docx", "xlsx"}:
         raise Http404("没有这种格式。")
     today = clock.today()
-    scope = statistics.scope_of(user)
-    report = statistics.report(scope, first, last, today)
+    area = statistics.area_of(user)
+    report = statistics.report(area, first, last, today)
     majors = []
     if user.does_casework:  # names of hazards only for those who may open them
         majors = list(
