@@ -238,6 +238,27 @@ def test_statistics_follow_every_change(world, e):
     assert statistics.report(area, date(2026, 1, 1), today, today).total.found == before.found + 1
 
 
+def test_the_column_store_counts_as_a_plain_group_by_does(world, e):
+    _ledger(world, e)
+    keys = ("found", "major", "rectified", "on_time", "overdue", "major_open", "listed")
+    today = clock.today()
+    for username in ("ann", "dave", "hank", "nora"):
+        area = statistics.area_of(world.users[username])
+        for first, last in [(date(2026, 1, 1), today), (date(2026, 10, 1), date(2026, 10, 31))]:
+            report = statistics.report(area, first, last, today)
+            counted = {f.key: tuple(getattr(f, k) for k in keys) for f in report.by_unit}
+            plain = {
+                r["holder_unit"]: tuple(r[k] for k in keys)
+                for r in statistics.plain_report(area, first, last, today)
+                if any(r[k] for k in keys)
+            }
+            assert counted == plain, (username, first)
+            assert tuple(getattr(report.total, k) for k in keys) == tuple(
+                sum(v[i] for v in plain.values()) for i in range(len(keys))
+            )
+    assert statistics.report(statistics.area_of(world.users["nora"]), date(2026, 1, 1), today, today).by_unit
+
+
 def test_analysts_get_figures_and_summaries_without_any_hazard_named(client, world, e):
     _ledger(world, e)
     sign_in(client, "ann")
