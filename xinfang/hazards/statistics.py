@@ -66,6 +66,7 @@ COLUMNS = {
     "stopped": (np.bool_, lambda r: r["stoppage"] != Stoppage.NONE),
     "funds": (np.float64, lambda r: r["funds"] or 0.0),
 }
+DTYPES = {**{name: dtype for name, (dtype, _) in COLUMNS.items()}, "unit": np.int32}
 FIELDS = [
     "pk", "found_on", "division_id", "holder_unit_id", "industry", "level", "status",
     "rectified_on_time", "listed_level", "due_date", "stoppage",
@@ -77,13 +78,20 @@ def _values(rows):
     return rows.values(*FIELDS, funds=Cast("plan_funds", FloatField())).iterator(chunk_size=20000)
 
 
+def _empty() -> dict:
+    return {name: np.zeros(0, dtype) for name, dtype in DTYPES.items()}
+
+
 class Store:
-    """The column store of one process."""
+    """The column store of one process. Besides the columns read, each hazard's holding unit is
+    numbered 0, 1, 2 … in the order units first appear (`units[n]` is unit n's id), so that
+    figures by unit are counted into as many bins as there are units."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.ids = np.zeros(0, np.int64)
-        self.cols = {name: np.zeros(0, dtype) for name, (dtype, _) in COLUMNS.items()}
+        self.cols = _empty()
+        self.units, self.unit_number = [], {}
         self.fingerprint = None
         self.seen = None  # the latest updated_at read
 
@@ -116,7 +124,7 @@ class Store:
         self.seen = facts["last"]
         if len(self.ids) != facts["n"]:  # rows written under an older stamp than the margin allows
             self.ids = np.zeros(0, np.int64)
-            self.cols = {name: np.zeros(0, dtype) for name, (dtype, _) in COLUMNS.items()}
+            self.cols = _empty()
             self._apply(_values(Hazard.objects.order_by("pk")))
 
     def _apply(self, rows):
@@ -135,24 +143,35 @@ class Store:
             name: np.fromiter((read(r) for r in rows), dtype, len(rows))
             for name, (dtype, read) in COLUMNS.items()
         }
+        values["unit"] = self._unit_numbers(values["holder"])
         at = np.searchsorted(self.ids, ids)
         known = (
             (at < len(self.ids)) & (self.ids[np.minimum(at, len(self.ids) - 1)] == ids)
             if len(self.ids)
             else np.zeros(len(ids), bool)
         )
-        for name in COLUMNS:
+        for name in DTYPES:
             self.cols[name][at[known]] = values[name][known]
         if (~known).any():
             new = ~known
             order = np.argsort(ids[new], kind="stable")
             self.ids = np.concatenate([self.ids, ids[new][order]])
-            for name in COLUMNS:
+            for name in DTYPES:
                 self.cols[name] = np.concatenate([self.cols[name], values[name][new][order]])
             if len(self.ids) > 1 and (np.diff(self.ids) < 0).any():  # an id below one already held
                 order = np.argsort(self.ids, kind="stable")
                 self.ids = self.ids[order]
                 self.cols = {name: col[order] for name, col in self.cols.items()}
+
+    def _unit_numbers(self, holders) -> np.ndarray:
+        for unit in np.unique(holders).tolist():
+            if unit not in self.unit_number:
+                self.unit_number[unit] = len(self.units)
+                self.units.append(unit)
+        table = np.zeros(int(holders.max()) + 1 if len(holders) else 0, np.int32)
+        seen = [u for u in self.unit_number if u < len(table)]
+        table[seen] = [self.unit_number[u] for u in seen]
+        return table[holders]
 
 
 STORE = Store()
@@ -239,28 +258,54 @@ def _in_area(store: Store, area: Area) -> np.ndarray:
     return mask
 
 
-def _figures(rows, in_period, groups, size, today_n) -> dict:
-    """Each figure per group number 0 … size-1, over `rows` (the columns of the hazards picked)."""
+# Each hazard picked gets one flag byte; a figure counts the hazards whose byte has all its flags.
+FLAGS = ["in_period", "rectified", "on_time", "overdue", "open", "major", "listed", "stopped"]
+FIGURE_FLAGS = {
+    "found": ["in_period"],
+    "major": ["in_period", "major"],
+    "rectified": ["rectified"],  # found in the period and accepted or struck off
+    "on_time": ["rectified", "on_time"],
+    "overdue": ["overdue"],  # open now, past the rectification deadline
+    "major_open": ["open", "major"],
+    "listed": ["in_period", "listed"],
+    "stopped": ["open", "stopped"],
+}
+# BYTES_OF[b, k]: whether flag byte b has every flag of figure k.
+BYTES_OF = np.array(
+    [[all(b >> FLAGS.index(f) & 1 for f in flags) for flags in FIGURE_FLAGS.values()] for b in range(256)],
+    np.int64,
+)
+
+
+def _flag_bytes(rows, in_period, today_n) -> np.ndarray:
     status = rows["status"]
-    rectified = in_period & IS_RECTIFIED[status]
-    open_now = IS_OPEN[status]
-    overdue = IS_RECTIFYING[status] & (rows["due"] >= 0) & (rows["due"] < today_n)
-
-    def count(mask, weights=None):
-        w = None if weights is None else weights[mask]
-        return np.bincount(groups[mask], weights=w, minlength=size)[:size]
-
-    return {
-        "found": count(in_period),
-        "major": count(in_period & rows["major"]),
-        "rectified": count(rectified),
-        "on_time": count(rectified & (rows["on_time"] == 1)),
-        "overdue": count(overdue),
-        "major_open": count(open_now & rows["major"]),
-        "listed": count(in_period & rows["listed"]),
-        "stopped": count(open_now & rows["stopped"]),
-        "funds": count(in_period & rows["major"], rows["funds"]),
+    flags = {
+        "in_period": in_period,
+        "rectified": in_period & IS_RECTIFIED[status],
+        "on_time": rows["on_time"] == 1,
+        "overdue": IS_RECTIFYING[status] & (rows["due"] >= 0) & (rows["due"] < today_n),
+        "open": IS_OPEN[status],
+        "major": rows["major"],
+        "listed": rows["listed"],
+        "stopped": rows["stopped"],
     }
+    byte = np.zeros(len(status), np.int64)
+    for bit, name in enumerate(FLAGS):
+        byte |= flags[name].astype(np.int64) << bit
+    return byte
+
+
+def _figures(byte, funds, groups, size) -> dict:
+    """Each figure per group number 0 … size-1: one count per (group, flag byte), then the bytes
+    that make each figure summed (a matrix product); the major hazards' funds summed apart."""
+    table = np.bincount(groups * 256 + byte, minlength=size * 256).reshape(size, 256)
+    counted = table @ BYTES_OF
+    counts = {name: counted[:, k] for k, name in enumerate(FIGURE_FLAGS)}
+    majors = (byte & 1 << FLAGS.index("in_period")).astype(bool) & (byte & 1 << FLAGS.index("major")).astype(
+        bool
+    )
+    counts["funds"] = np.bincount(groups[majors], weights=funds[majors], minlength=size)[:size]
+    return counts
 
 
 def _rows(counts, label_of) -> list[Figures]:
@@ -281,30 +326,27 @@ def report(area: Area, first: date, last: date, today: date, store: Store | None
     in total, by supervising unit and by industry.
 
     Every figure counts hazards found in the period or open now, so those rows of the area are
-    picked first and the figures counted over them alone; hazards are grouped by the holding
-    unit's id itself (ids of units are small numbers: no sorting to number the groups)."""
+    picked first and the figures counted over them alone, in one pass for each grouping."""
     store = (store or STORE).current()
     c = store.cols
     in_period = (c["found"] >= _days(first)) & (c["found"] <= _days(last))
     picked = np.flatnonzero(_in_area(store, area) & (in_period | IS_OPEN[c["status"]]))
-    rows = {name: col[picked] for name, col in c.items() if name != "division"}
-    in_period = in_period[picked]
-    today_n = _days(today)
-    zero = np.zeros(len(picked), np.int64)
-    total = _rows(_figures(rows, in_period, zero, 1, today_n), lambda _i: "合计")
+    rows = {name: col[picked] for name, col in c.items() if name not in ("division", "holder")}
+    byte = _flag_bytes(rows, in_period[picked], _days(today))
+    funds = rows["funds"]
+    total = _rows(_figures(byte, funds, np.zeros(len(picked), np.int64), 1), lambda _i: "合计")
     for f in total:
         f.key = None
-    holders = rows["holder"]
-    size = int(holders.max()) + 1 if len(holders) else 0
-    by_unit = _rows(_figures(rows, in_period, holders, size, today_n), lambda _i: "")
-    names = dict(Unit.objects.filter(pk__in=[f.key for f in by_unit]).values_list("pk", "name"))
+    units = store.units
+    by_unit = _rows(_figures(byte, funds, rows["unit"].astype(np.int64), len(units)), lambda _i: "")
+    names = dict(Unit.objects.filter(pk__in=[units[f.key] for f in by_unit]).values_list("pk", "name"))
     for f in by_unit:
+        f.key = units[f.key]
         f.label = names.get(f.key, "")
     industry = rows["industry"].astype(np.int64)
     industry[industry < 0] = len(INDUSTRIES) - 1
     by_industry = _rows(
-        _figures(rows, in_period, industry, len(INDUSTRIES), today_n),
-        lambda i: Industry(INDUSTRIES[i]).label,
+        _figures(byte, funds, industry, len(INDUSTRIES)), lambda i: Industry(INDUSTRIES[i]).label
     )
     for f in by_industry:
         f.key = INDUSTRIES[f.key]
