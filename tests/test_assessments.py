@@ -206,8 +206,11 @@ def test_statistics_by_type_level_and_what_arose_afterwards(client, world, walk,
     a = walk.step(a, "decide", actor=mayor, decision="implement", note="按原方案实施。")
     b = walk.to_report(level="low")
     walk.step(walk.register(title="公交票价调整", decision_type="price"), "set_plan", plan_text="方案")
-    services.link_case(a.pk, world.hank, "matter", driver.to(MatterStatus.DISPATCHED).code)
+    arose = driver.to(MatterStatus.DISPATCHED)
+    services.link_case(a.pk, world.hank, "matter", arose.code)
     sign_in(client, "sam")
+    detail = client.get(reverse("assessments:detail", args=[a.pk])).content.decode()
+    assert f'href="{reverse("petitions:detail", args=[arose.pk])}"' in detail  # the type's own page
     page = client.get(reverse("assessments:statistics"))
     table = page.context["table"]
     assert [(label, cells) for label, cells, _ in table.rows] == [

@@ -194,23 +194,14 @@ def detail(request, pk):
 
 def _open_url(reference, user):
     """The page of a linked case, when the reader may open it and its type has a page."""
-    from django.urls import NoReverseMatch, reverse
-
     from xinfang.cases.registry import get
 
     try:
-        model = get(reference.case_type).model
+        case_type = get(reference.case_type)
     except KeyError:
         return ""
-    if not model.objects.visible_to(user).filter(pk=reference.case_id).exists():
-        return ""
-    names = {"matter": "petitions:detail", "hazard": "hazards:detail", "assessment": "assessments:detail"}
-    try:
-        return reverse(
-            names.get(reference.case_type, f"{reference.case_type}s:detail"), args=[reference.case_id]
-        )
-    except NoReverseMatch:
-        return ""
+    case = case_type.model.objects.visible_to(user).filter(pk=reference.case_id).first()
+    return case_type.detail_url(case) if case is not None and case_type.detail_url else ""
 
 
 @casework_required
