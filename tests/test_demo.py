@@ -45,6 +45,7 @@ def check_prevention_ledgers_went_through_their_write_paths():
     from xinfang.hazards import credit
     from xinfang.hazards.choices import Status as Stage
     from xinfang.hazards.models import Enterprise, Hazard
+    from xinfang.supervision.models import Reminder
 
     assert Enterprise.objects.count() >= 200
     assert all(
@@ -63,11 +64,9 @@ def check_prevention_ledgers_went_through_their_write_paths():
     assert (
         listed.level == "major" and listed.events.filter(action="list").exists() and not listed.plan_missing()
     )
-    assert (
-        hazards.get(escalated_to__isnull=False)
-        .events.filter(action="escalate", data__interviewed__isnull=False)
-        .exists()
-    )
+    escalated = hazards.get(escalated_to__isnull=False)
+    assert escalated.events.filter(action="escalate", data__interviewed__isnull=False).exists()
+    assert Reminder.objects.about(escalated).filter(kind=Reminder.Kind.MANUAL).exists()  # 催办 first
     assert hazards.filter(petition__isnull=False).exists() and hazards.filter(stoppage="partial").exists()
     accepted = hazards.filter(status__in=[Stage.ACCEPTED, Stage.CLOSED])
     assert all(h.photos.filter(stage="after").exists() for h in accepted[:50])

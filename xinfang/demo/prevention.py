@@ -16,11 +16,14 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
 
 from xinfang.assessments import services as assessments
 from xinfang.assessments.models import Hearing
 from xinfang.cases.plan import bulk
 from xinfang.core import clock
+from xinfang.core.models import Notification
 from xinfang.deadlines.policies import ASSESSMENT_STEPS, HAZARD_STEPS
 from xinfang.deadlines.service import current_calendar, policy
 from xinfang.hazards import credit
@@ -233,6 +236,7 @@ class Prevention:
         self.enterprises = self.make_enterprises()
         with bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True) as session:
             self.showcase(session)
+        self.remind(*self.reminder)
         stories = [self.story() for _ in range(HAZARDS)]
         for i in range(0, len(stories), BATCH):
             with bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True):
@@ -241,6 +245,17 @@ class Prevention:
         with bulk(audit_target="demo", audit_detail={"action": "demo"}, history=True) as session:
             self.make_assessments(session)
         return {"生产经营单位": len(self.enterprises), **self.counts}
+
+    def remind(self, hazard_id, supervisor, at):
+        """A 催办 by hand, through supervision; its notices are history, kept as sent (as the
+        bulk sessions' are)."""
+        before = Notification.objects.aggregate(last=Max("id"))["last"] or 0
+        with transaction.atomic():
+            note = "请督促企业立即落实作业审批制度。"
+            reminders.remind(supervisor, Hazard.objects.get(pk=hazard_id), note, now=at)
+            Notification.objects.filter(pk__gt=before, state=Notification.State.PENDING).update(
+                state=Notification.State.SENT
+            )
 
     # ------------------------------------------------------------ the register
 
@@ -471,12 +486,8 @@ class Prevention:
                 due_on=today + timedelta(days=45), now=self.at(today - timedelta(days=18)),
             )
         )  # fmt: skip
-        reminders.remind(
-            supervisor,
-            Hazard.objects.get(pk=overdue.pk),
-            "请督促企业立即落实作业审批制度。",
-            now=self.at(today - timedelta(days=30)),
-        )
+        # supervision writes its 催办 through the ORM: after the bulk session (run() below)
+        self.reminder = (overdue.pk, supervisor, self.at(today - timedelta(days=30)))
         self.count(
             hazards.escalate(
                 overdue.pk, supervisor, interviewed="企业主要负责人、区应急管理局分管负责人",
