@@ -641,3 +641,18 @@ def reverse_needs_args(name):
     except Exception:  # noqa: BLE001 — NoReverseMatch, or a converter refusing the empty value
         return True
     return False
+
+
+@pytest.mark.parametrize("case_type", ["hazard", "assessment"])
+def test_supervisions_panel_on_a_ledgers_case_is_scoped_like_the_case(client, world, objects, case_type):
+    """supervision:case_panel is one route for every case type; the matrix above calls it on M1."""
+    case = objects.ledgers.h1 if case_type == "hazard" else objects.ledgers.a1
+    url = reverse("supervision:case_panel", kwargs={"case_type": case_type, "pk": case.pk})
+    wrong = {}
+    for username in SIGNED_IN:
+        client.logout()
+        sign_in(client, username)
+        got = client.get(url).status_code
+        if got != on_m1(world.users[username]):
+            wrong[username] = (got, on_m1(world.users[username]))
+    assert wrong == {}
