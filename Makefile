@@ -7,10 +7,12 @@ RUFF := $(VENV)/bin/ruff
 # and the case-intelligence ones: BENCH_CLASSIFY_ARGS, BENCH_PLACES_ARGS, BENCH_SIMILAR_ARGS, BENCH_URGENCY_ARGS,
 # unit scoring: BENCH_SCORING_ARGS (e.g. "--smoke"); the dashboard: BENCH_DASHBOARD_ARGS ("--smoke";
 # the default measures 1,000,000 and 10,000,000 matters); early warning: BENCH_WARNINGS_ARGS ("--smoke");
-# the import's memory on hostile files: BENCH_IMPORT_MEMORY_ARGS ("--smoke").
+# the import's memory on hostile files: BENCH_IMPORT_MEMORY_ARGS ("--smoke"); the hazard ledger's
+# statistics: BENCH_HAZARDS_ARGS ("--smoke"; the default measures 1,000,000 hazards).
 BENCH_CLASSIFY_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 BENCH_DEADLINES_ARGS ?=
+BENCH_HAZARDS_ARGS ?=
 BENCH_IMPORT_ARGS ?=
 BENCH_IMPORT_MEMORY_ARGS ?=
 BENCH_LOAD_ARGS ?=

@@ -35,7 +35,47 @@ def test_demo(capsys, day):
     check_history_notifications_are_not_delivered()
     check_supervision_records_went_through_their_write_path()
     check_disputes_and_grid_events()
+    check_prevention_ledgers_went_through_their_write_paths()
     check_accounts_are_printed_and_rerun_changes_nothing(out, capsys)
+
+
+def check_prevention_ledgers_went_through_their_write_paths():
+    from xinfang.assessments import documents as reports
+    from xinfang.assessments.choices import Status as Step
+    from xinfang.assessments.models import Assessment, CaseReference
+    from xinfang.hazards import credit
+    from xinfang.hazards.choices import Status as Stage
+    from xinfang.hazards.models import Enterprise, Hazard
+    from xinfang.supervision.models import Reminder
+
+    assert Enterprise.objects.count() >= 200
+    assert all(
+        credit.is_valid(c)
+        for c in Enterprise.objects.exclude(credit_code="").values_list("credit_code", flat=True)
+    )
+    hazards = Hazard.objects.all()
+    assert set(hazards.values_list("status", flat=True)) == set(Stage.values)
+    for h in hazards:  # every one registered and moved by the write path
+        assert h.events.first().action == "register" and h.events.last().to_status == h.status
+    today = clock.today()
+    assert hazards.filter(
+        status__in=[Stage.RECTIFYING, Stage.PLAN_PENDING, Stage.GOVERNING], due_date__lt=today
+    ).exists()
+    listed = hazards.exclude(listed_level="").get()
+    assert (
+        listed.level == "major" and listed.events.filter(action="list").exists() and not listed.plan_missing()
+    )
+    escalated = hazards.get(escalated_to__isnull=False)
+    assert escalated.events.filter(action="escalate", data__interviewed__isnull=False).exists()
+    assert Reminder.objects.about(escalated).filter(kind=Reminder.Kind.MANUAL).exists()  # 催办 first
+    assert hazards.filter(petition__isnull=False).exists() and hazards.filter(stoppage="partial").exists()
+    accepted = hazards.filter(status__in=[Stage.ACCEPTED, Stage.CLOSED])
+    assert all(h.photos.filter(stage="after").exists() for h in accepted[:50])
+    assessments = Assessment.objects.all()
+    assert set(assessments.values_list("status", flat=True)) == set(Step.values)
+    decided = assessments.exclude(report_on=None).first()
+    assert reports.report(decided, decided.events.get(action="issue_report")).startswith(b"PK")
+    assert CaseReference.objects.filter(case_type="matter").exists()
 
 
 def check_supervision_records_went_through_their_write_path():

@@ -45,6 +45,8 @@ LAYERS = [
             "xinfang.administration",
             "xinfang.grid",
             "xinfang.disputes",
+            "xinfang.hazards",
+            "xinfang.assessments",
         ],
     ),
     ("demo", ["xinfang.demo"]),

@@ -18,7 +18,9 @@ from conftest import PETITIONER, Driver, matter_fields, sign_in
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
+from prevention import ledger_objects
 from test_download_scoping import DOWNLOAD_ROUTES
+from test_prevention_downloads import DOWNLOAD_ROUTES as LEDGER_DOWNLOAD_ROUTES
 from test_scoping import EXPECTED
 
 from xinfang.analytics.models import Warning
@@ -136,6 +138,26 @@ def on_d1_dept_score(user):
     if user.role in RANKING or user.username in {"hank", "hope"}:
         return 200
     return 403
+
+
+def hazard_registrant(user):
+    return casework(user) and user.role in {Role.REGISTRAR, Role.DISPATCHER, Role.HANDLER, Role.UNIT_HEAD}
+
+
+def own_ledger_job(user, ok=200):
+    """A job of the hazard ledger's imports belongs to its uploader (alice)."""
+    return ok if user.username == "alice" else (404 if hazard_registrant(user) else 403)
+
+
+def import_route(kind, page) -> "Route":
+    """The import pages of the hazard ledger's 台账 (the enterprise register, hazards)."""
+    if page in {"upload", "template"}:
+        return Route(lambda u: 200 if hazard_registrant(u) else 403)
+    return Route(
+        lambda u: own_ledger_job(u, ok=302 if page == "cancel" else 200),
+        kwargs=lambda o: {"pk": getattr(o.ledgers, f"{kind}_job").pk},
+        method="post" if page == "cancel" else "get",
+    )
 
 
 def own_import_job(user):
@@ -348,6 +370,70 @@ ROUTES = {
         lambda u: 403 if u.role == Role.ANALYST else on_d1_dept_score(u),
         kwargs=lambda o: {"unit": o.d1_dept.pk, "part": "timely_on"},
     ),
+    # 隐患排查治理: lists, registration and the enterprise register for casework (registering for the
+    # roles that register); a hazard (H1) and its enterprise are seen by those who see M1; acts by
+    # the supervising unit (东城区住建局), 催办 by supervisors and leaders; statistics for analysts too.
+    "hazards:queue": Route(lambda u: 200 if casework(u) else 403),
+    "hazards:register": Route(lambda u: 200 if hazard_registrant(u) else 403),
+    "hazards:export": Route(lambda u: 200 if casework(u) else 403),
+    "hazards:detail": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.h1.pk}),
+    "hazards:act": Route(
+        lambda u: on_m1(u, ok=200 if u.username in {"hank", "hope"} else 403),
+        kwargs=lambda o: {"pk": o.ledgers.h1.pk, "action": "record_plan"},
+    ),
+    "hazards:oversee": Route(
+        lambda u: on_m1(u, ok=200 if u.role in OVERSIGHT else 403),
+        kwargs=lambda o: {"pk": o.ledgers.h1.pk, "kind": "list"},
+    ),
+    "hazards:link_petition": Route(
+        lambda u: on_m1(u, ok=302),
+        kwargs=lambda o: {"pk": o.ledgers.h1.pk},
+        method="post",
+        data=lambda o: {"petition_code": o.m1.code},
+    ),
+    "hazards:notice": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.h1.pk}),
+    "hazards:listing": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.h1.pk}),
+    "hazards:photo": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.photo.pk}),
+    # The panel on M1's page: those who see M1 (none of its hazards is listed there for the others).
+    "hazards:matter_panel": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "hazards:enterprises": Route(lambda u: 200 if casework(u) else 403),
+    "hazards:enterprise_new": Route(lambda u: 200 if hazard_registrant(u) else 403),
+    "hazards:enterprises_export": Route(lambda u: 200 if casework(u) else 403),
+    "hazards:enterprise": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.chem.pk}),
+    "hazards:statistics": Route(figures),
+    "hazards:summary": Route(figures, query="?kind=quarterly&period=2026Q4"),
+    **{
+        f"hazards:{kind}_import_{page}": import_route(kind, page)
+        for kind in ("enterprise", "hazard")
+        for page in ("upload", "template", "job", "mapping", "cancel", "errors")
+    },
+    # 稳评: registration by the roles that register a decision; A1 (report issued, with 东城区人民政府
+    # to decide) is seen by those who see M1, and decided by the heads of units under that
+    # government (dina, hope, tina).
+    "assessments:list": Route(lambda u: 200 if casework(u) else 403),
+    "assessments:register": Route(
+        lambda u: (
+            200
+            if casework(u) and u.role in {Role.DISPATCHER, Role.HANDLER, Role.UNIT_HEAD, Role.LEADER}
+            else 403
+        )
+    ),
+    "assessments:export": Route(lambda u: 200 if casework(u) else 403),
+    "assessments:statistics": Route(figures),
+    "assessments:detail": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.a1.pk}),
+    "assessments:act": Route(
+        lambda u: on_m1(u, ok=200 if u.username in {"dina", "hope", "tina"} else 403),
+        kwargs=lambda o: {"pk": o.ledgers.a1.pk, "action": "decide"},
+    ),
+    # Before the decision is implemented nothing can be linked: refused with a message.
+    "assessments:link": Route(
+        lambda u: on_m1(u, ok=302),
+        kwargs=lambda o: {"pk": o.ledgers.a1.pk},
+        method="post",
+        data=lambda o: {"case_type": "matter", "code": o.m1.code},
+    ),
+    "assessments:report": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.a1.pk}),
+    "assessments:record": Route(on_m1, kwargs=lambda o: {"pk": o.ledgers.hearing.pk}),
     # 网上信访: open to all; a matter only after its code and phone tail were checked in this session
     # (otherwise back to the tracking form).
     "portal:index": Route(lambda u: 200, anonymous=200),
@@ -485,7 +571,7 @@ def test_every_route_has_an_entry_in_the_matrix():
     names = {n for n in route_names() if not n.startswith("admin:")}
     assert names - ROUTES.keys() == set(), "新路由缺少权限矩阵条目（tests/test_route_matrix.py 的 ROUTES）"
     assert ROUTES.keys() - names == set(), "权限矩阵里有已不存在的路由"
-    assert DOWNLOAD_ROUTES - ROUTES.keys() == set(), "下载矩阵里有已不存在的路由"
+    assert (DOWNLOAD_ROUTES | LEDGER_DOWNLOAD_ROUTES) - ROUTES.keys() == set(), "下载矩阵里有已不存在的路由"
 
 
 @pytest.fixture
@@ -541,12 +627,14 @@ def objects(world):
     campaign = backlog.freeze_campaign(
         world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
     )
+    ledgers = ledger_objects(world)
     return SimpleNamespace(
         d1=d1,
         d1_file=d1.files.get(),
         e1=e1,
         e1_photo=e1.photos.get(),
         dispute_campaign=dispute_campaign,
+        ledgers=ledgers,
         supervision=supervision,
         task=supervision.tasks.get(),
         ownership=owned,
@@ -617,7 +705,9 @@ def test_route_for_every_persona(client, world, objects, name):
         got = last.status_code
         expected = route.expect(world.users[username])
         if last.get("Content-Disposition", "").startswith("attachment"):
-            assert name in DOWNLOAD_ROUTES, f"{name} 提供文件下载，须列入 tests/test_download_scoping.py"
+            assert name in DOWNLOAD_ROUTES | LEDGER_DOWNLOAD_ROUTES, (
+                f"{name} 提供文件下载，须列入 tests/test_download_scoping.py（或 test_prevention_downloads.py）"
+            )
         if got != expected:
             wrong[username] = (got, expected, last.content.decode()[:200])
     assert wrong == {}, f"{name}: (得到, 应为, 回应)"
@@ -663,3 +753,18 @@ def reverse_needs_args(name):
     except Exception:  # noqa: BLE001 — NoReverseMatch, or a converter refusing the empty value
         return True
     return False
+
+
+@pytest.mark.parametrize("case_type", ["hazard", "assessment"])
+def test_supervisions_panel_on_a_ledgers_case_is_scoped_like_the_case(client, world, objects, case_type):
+    """supervision:case_panel is one route for every case type; the matrix above calls it on M1."""
+    case = objects.ledgers.h1 if case_type == "hazard" else objects.ledgers.a1
+    url = reverse("supervision:case_panel", kwargs={"case_type": case_type, "pk": case.pk})
+    wrong = {}
+    for username in SIGNED_IN:
+        client.logout()
+        sign_in(client, username)
+        got = client.get(url).status_code
+        if got != on_m1(world.users[username]):
+            wrong[username] = (got, on_m1(world.users[username]))
+    assert wrong == {}

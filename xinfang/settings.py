@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "xinfang.petitions",
     "xinfang.grid",
     "xinfang.disputes",
+    "xinfang.hazards",
+    "xinfang.assessments",
     "xinfang.audit",
     "xinfang.api",
     "xinfang.portal",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("ledger/", include("xinfang.ledger.urls")),
     path("disputes/", include("xinfang.disputes.urls")),
     path("grid/", include("xinfang.grid.urls")),
+    path("hazards/", include("xinfang.hazards.urls")),
+    path("assessments/", include("xinfang.assessments.urls")),
     path("assist/", include("xinfang.assist.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("analytics/", include("xinfang.analytics.urls")),

@@ -10,13 +10,14 @@ import functools
 from contextlib import contextmanager
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.deadlines.engine import ScheduleUnknown
 from xinfang.deadlines.service import deadline_for
-from xinfang.org.models import Role, Unit
+from xinfang.org.models import Division, Role, Unit
 
 from . import hooks
 from .models import ReminderLevel
@@ -165,6 +166,26 @@ def deadline(step, start, case, **kw):
         return deadline_for(step, start, case.policy_set, **kw)
     except ScheduleUnknown as exc:
         raise TransitionError(str(exc)) from exc
+
+
+def policy_set_for(division) -> str:
+    """The deadline rules of the division (its own set, an ancestor's, or the deployment's); a bulk
+    session looks each division up once."""
+    session = current_session()
+    key = ("policy_set", division.pk)
+    if session is not None and key in session.memo:
+        return session.memo[key]
+    codes = [code for code in division.path.strip("/").split("/") if code]
+    nearest = (
+        Division.objects.filter(code__in=codes, policy_set__isnull=False)
+        .order_by("-level")
+        .values_list("policy_set__name", flat=True)
+        .first()
+    )  # the division's own set, else its nearest ancestor's (Division.effective_policy_set)
+    found = nearest or settings.XINFANG_POLICY_SET
+    if session is not None:
+        session.memo[key] = found
+    return found
 
 
 def recompute_deadline(case_type: CaseType, case, today: date, pauses=()):
@@ -366,11 +387,12 @@ def notices_of(act: Act, t: Transition | None) -> list:
 
 def create(
     case_type: CaseType, case, actor, *, now, rows=(), note="", data=None, links=(), notify_other_side="",
-    notify=(),
+    notify=(), notify_body="",
 ):  # fmt: skip
     """Register a new case (built in memory by the type's service, deadline included) with its
     rows, the registering unit's access, a register event, a notice to the other side when
-    `notify_other_side` is given, a notice to the staff of `notify`, and the after-commit hook."""
+    `notify_other_side` is given, a notice to the staff of the units `notify` (a case registered
+    for another unit; `notify_body` says what to do, else a general line), and the after-commit hook."""
     session = current_session()
     if session is not None:
         case.pk = session.allocate(case_type.model)
@@ -397,7 +419,7 @@ def create(
     act.notify_other_side = notify_other_side
     plan.notices += notices_of(act, None) if notify_other_side else []
     if notify:
-        body = f"新的{case_type.label}「{case.title}」（{case.display_code}），请及时办理。"
+        body = notify_body or f"新的{case_type.label}「{case.title}」（{case.display_code}），请及时办理。"
         plan.notices += staff_notices(
             notify, kind="register", subject=f"待办：{case.title[:40]}", body=body, case=case
         )

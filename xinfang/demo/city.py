@@ -157,6 +157,8 @@ CITY_UNITS = (
         ("市场监管", "消费维权", "价格收费", "药品食品安全", "知识产权"),
     ),
     ("shangwu", "青溪市商务局", K.DEPARTMENT, ("商业网点",)),
+    # Supervises production safety (the hazard ledger); handles no petition category itself.
+    ("yingji", "青溪市应急管理局", K.DEPARTMENT, ()),
     ("minzheng", "青溪市民政局", K.DEPARTMENT, ("社会救助", "养老服务", "婚姻登记", "殡葬管理", "社会组织")),
     ("tuiyi", "青溪市退役军人事务局", K.DEPARTMENT, ("退役军人事务", "军队转业干部安置", "优抚安置")),
     ("nongye", "青溪市农业农村局", K.DEPARTMENT, leaves("农村农业")),
@@ -204,6 +206,7 @@ DISTRICT_UNITS = (
         ("社会救助", "养老服务", "婚姻登记", "殡葬管理", "社会组织", "优抚安置"),
         None,
     ),
+    ("yingji", "{name}应急管理局", K.DEPARTMENT, (), None),
     ("shengtai", "青溪市生态环境局{short}分局", K.DEPARTMENT, leaves("环境保护"), "shengtai"),
     ("gongan", "青溪市公安局{short}分局", K.LEGAL, ("公安执法", "社会治安", "消防", "交通管理"), "gongan"),
     ("jiwei", "{name}纪委监委", K.DISCIPLINE, leaves("纪检监察"), None),
@@ -521,4 +524,6 @@ KEY_ACCOUNTS = (
     "district1_zhujian_head",
     "district1_town1_handler",
     "district1_town1_head",
+    "district1_yingji_handler",
+    "district1_yingji_head",
 )

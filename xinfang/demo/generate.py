@@ -41,6 +41,7 @@ from huey.contrib.djhuey import HUEY
 from xinfang.cases.plan import bulk
 from xinfang.core import clock
 from xinfang.core.models import Notification
+from xinfang.deadlines.policies import PETITION_STEPS
 from xinfang.deadlines.service import current_calendar, deadline_for, policy
 from xinfang.org.models import Role, Unit
 from xinfang.petitions.choices import Channel, Nature, RequestType, Status
@@ -754,7 +755,11 @@ class Generator:
     def _safe_end(self):
         """Last day on which a new step can start, if the policy counts any step in working days."""
         rules = policy(settings.XINFANG_POLICY_SET)
-        working = [p.days for step, p in rules.items() if p.working and step != "jurisdiction_dispute"]
+        working = [
+            p.days
+            for step, p in rules.items()
+            if p.working and step in PETITION_STEPS and step != "jurisdiction_dispute"
+        ]
         if not working:
             return None
         return date(self.calendar.last_year, 12, 31) - timedelta(days=max(working) * 7 // 5 + 14)

@@ -10,6 +10,7 @@ Reports add figures (a picture at most the text block wide, "图N" caption below
 note (附件说明) and the attachment itself on a new page (附件 in 黑体, then its own title).
 """
 
+import copy
 import io
 import math
 from numbers import Number
@@ -20,6 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import _Cell
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -205,11 +207,10 @@ class Gongwen:
         if compact:  # repeat the header row on every page the table runs onto
             header_mark = OxmlElement("w:tblHeader")
             table.rows[0]._tr.get_or_add_trPr().append(header_mark)
-        for row in rows:
-            cells = table.add_row().cells
-            for i, (cell, value) in enumerate(zip(cells, row, strict=True)):
+        if rows:  # one row formatted cell by cell; every row is a copy of it with its own text
+            for i, cell in enumerate(table.add_row().cells):
                 p = cell.paragraphs[0]
-                _fonts(p.add_run(_number_text(value)), BODY_FONT, size)
+                _fonts(p.add_run(""), BODY_FONT, size)
                 if i in numeric:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if compact:
@@ -227,6 +228,14 @@ class Gongwen:
             for row in table.rows:
                 for cell, width in zip(row.cells, widths_mm, strict=True):
                     cell.width = Mm(width)
+        if rows:  # python-docx takes milliseconds a cell: a list of hundreds of rows is copied
+            model = table.rows[-1]._tr
+            model.getparent().remove(model)
+            for row in rows:
+                tr = copy.deepcopy(model)
+                table._tbl.append(tr)
+                for tc, value in zip(tr.tc_lst, row, strict=True):
+                    _Cell(tc, table).paragraphs[0].runs[0].text = _number_text(value)
         if compact:  # a little air between the table and the text after it
             _off_grid(self.doc.add_paragraph(), Pt(8))
         return table
@@ -280,12 +289,16 @@ class Gongwen:
         return heading
 
     def signature(self, unit, day):
-        """发文机关署名 and 成文日期, right-aligned, four characters in from the right."""
-        self.doc.add_paragraph()
-        for text in (unit, f"{day.year}年{day.month}月{day.day}日"):
+        """发文机关署名 and 成文日期, right-aligned, four characters in from the right. They keep to
+        the last paragraph of the body, so that a page never holds the signature alone."""
+        if self.doc.paragraphs:
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        self.doc.add_paragraph().paragraph_format.keep_with_next = True
+        for i, text in enumerate((unit, f"{day.year}年{day.month}月{day.day}日")):
             p = self.doc.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             p.paragraph_format.right_indent = SIZE_3 * 4
+            p.paragraph_format.keep_with_next = i == 0
             _fonts(p.add_run(text), BODY_FONT, SIZE_3)
 
     def to_bytes(self) -> bytes:

@@ -136,7 +136,7 @@ def guess_mapping(header: list[str], columns=None) -> dict[str, int]:
     """{column key: index in the file's header} for headers that name a known column exactly
     (`columns`: another ledger's, e.g. the dispute 台账's; by default the matter 台账's)."""
     by_name = {}
-    for c in columns or COLUMNS:
+    for c in COLUMNS if columns is None else columns:
         for name in c.names():
             by_name.setdefault(_normal(name), c.key)
     mapping = {}
@@ -148,7 +148,28 @@ def guess_mapping(header: list[str], columns=None) -> dict[str, int]:
 
 
 def missing_required(mapping: dict[str, int], columns=None) -> list[Column]:
-    return [c for c in columns or COLUMNS if c.required and c.key not in mapping]
+    return [c for c in (COLUMNS if columns is None else columns) if c.required and c.key not in mapping]
+
+
+def notes_sheet(book, columns, examples: dict, optional=frozenset(), closing=""):
+    """The template's 填写说明 sheet: each column, whether it is required, its other names, how to
+    fill it and an example."""
+    notes = book.sheet(
+        "填写说明", ["列名", "必填", "可用的其他列名", "填写说明", "示例"], widths=(12, 6, 36, 70, 30)
+    )
+    for c in columns:
+        extra = "（可选列，模板中没有，需要时自行添加）" if c.key in optional else ""
+        notes.append(
+            [
+                c.label,
+                "是" if c.required else "",
+                "、".join(c.aliases),
+                c.hint + extra,
+                examples.get(c.key, ""),
+            ]
+        )
+    notes.append([])
+    notes.append([closing])
 
 
 EXAMPLE = {
@@ -184,24 +205,11 @@ def write_template(stream):
     choice = DataValidation(type="list", formula1=f'"{CHANNELS}"', allow_blank=True)
     choice.add(f"{letter}2:{letter}100000")
     sheet.add_validation(choice)
-    notes = book.sheet(
-        "填写说明", ["列名", "必填", "可用的其他列名", "填写说明", "示例"], widths=(12, 6, 36, 70, 30)
-    )
-    for c in COLUMNS:
-        extra = "（可选列，模板中没有，需要时自行添加）" if c.key in OPTIONAL_EXTRAS else ""
-        notes.append(
-            [
-                c.label,
-                "是" if c.required else "",
-                "、".join(c.aliases),
-                c.hint + extra,
-                EXAMPLE.get(c.key, ""),
-            ]
-        )
-    notes.append([])
-    notes.append(
-        [
-            "第一个工作表的第一行是表头，从第二行起每行一件事项。红色列名为必填列。列的顺序可以调整，导入时可以重新指定对应关系。"
-        ]
+    notes_sheet(
+        book,
+        COLUMNS,
+        EXAMPLE,
+        OPTIONAL_EXTRAS,
+        "第一个工作表的第一行是表头，从第二行起每行一件事项。红色列名为必填列。列的顺序可以调整，导入时可以重新指定对应关系。",
     )
     book.save(stream)

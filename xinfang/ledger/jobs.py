@@ -1,6 +1,7 @@
 """Running an import job: check every row, then write the good ones in chunks.
 
-The same function runs in the worker (`tasks.run_import`) and in `xinfang import matters`. The web
+The same function runs in the worker (`tasks.run_import`) and in `xinfang import`, for every kind
+of 台账 (kinds.py: matters, the enterprise register, hazards). The web
 request only keeps the upload (encrypted) and reads its header (`new_job`, cheap whatever the file
 holds); the job decrypts the file into memory (it is at most XINFANG_IMPORT_MAX_MB) and reads what it
 unpacks to as a stream, twice: the first pass checks every row and writes nothing, so an
@@ -26,10 +27,9 @@ from xinfang.core.tables import FileRefused, Limits, Table, open_table
 from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
 
-from . import writer
-from .columns import BY_KEY, guess_mapping, missing_required
-from .models import ImportJob
-from .rows import RowChecker
+from . import kinds
+from .columns import guess_mapping, missing_required
+from .models import BaseImportJob
 
 log = logging.getLogger("xinfang.ledger")
 CHUNK = 2000
@@ -58,71 +58,86 @@ def read(source: Path | bytes) -> Table:
     return open_table(content, limits())
 
 
-def new_job(user, content: bytes, original_name: str) -> ImportJob:
+def _kind(kind) -> kinds.Kind:
+    return kinds.get("matters") if kind is None else kind
+
+
+def new_job(user, content: bytes, original_name: str, kind: kinds.Kind | None = None) -> BaseImportJob:
     """Read the header of an uploaded file and keep the file, encrypted (it holds personal data),
     for the run; raises FileRefused (and keeps nothing). The rows are counted by the job's first
     pass."""
+    kind = _kind(kind)
     table = read(content)
     suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
     stored = f"{secrets.token_hex(12)}{suffix}"
     encrypted_files.write(import_dir() / stored, content)
-    return ImportJob.objects.create(
+    return kind.job_model.objects.create(
         user=user,
         original_name=original_name[:200],
         stored_name=stored,
         size=len(content),
         encoding=table.encoding,
         header=table.header,
-        mapping=guess_mapping(table.header),
+        mapping=guess_mapping(table.header, kind.columns),
+        **kind.job_filter,
     )
 
 
-def discard(job: ImportJob):
+def discard(job: BaseImportJob):
     """Forget a job that was never started, and its upload."""
     if job.stored_name:
         (import_dir() / job.stored_name).unlink(missing_ok=True)
     job.delete()
 
 
-def mapping_problems(mapping: dict[str, int], header: list[str]) -> list[str]:
+def mapping_problems(mapping: dict[str, int], header: list[str], columns=None) -> list[str]:
     """What is wrong with a column mapping, in Chinese; empty when it can be run."""
-    problems = [f"必须指定「{c.label}」对应文件中的哪一列。" for c in missing_required(mapping)]
+    columns = _kind(None).columns if columns is None else columns
+    by_key = {c.key: c for c in columns}
+    problems = [f"必须指定「{c.label}」对应文件中的哪一列。" for c in missing_required(mapping, columns)]
     used = {}
     for key, index in mapping.items():
-        if not 0 <= int(index) < len(header):
-            problems.append(f"「{BY_KEY[key].label}」对应的列不存在。")
+        if key not in by_key:
+            problems.append("列的对应中有不认识的字段。")
+        elif not 0 <= int(index) < len(header):
+            problems.append(f"「{by_key[key].label}」对应的列不存在。")
         elif int(index) in used:
             problems.append(
-                f"文件的「{header[int(index)]}」列同时对应了「{used[int(index)]}」和「{BY_KEY[key].label}」。"
+                f"文件的「{header[int(index)]}」列同时对应了「{used[int(index)]}」和「{by_key[key].label}」。"
             )
-        used[int(index)] = BY_KEY[key].label
+        else:
+            used[int(index)] = by_key[key].label
     return problems
 
 
-def claim(job_id) -> bool:
+def claim(job_id, kind: kinds.Kind | None = None) -> bool:
     """Take the job unless another run holds it (its claim is refreshed with every chunk)."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.XINFANG_IMPORT_LEASE_SECONDS)
-    free = ImportJob.objects.filter(pk=job_id, state__in=ImportJob.RUNNING_STATES).exclude(
-        claimed_at__gt=stale
+    free = (
+        _kind(kind)
+        .jobs()
+        .filter(pk=job_id, state__in=BaseImportJob.RUNNING_STATES)
+        .exclude(claimed_at__gt=stale)
     )
     return free.update(claimed_at=now) == 1
 
 
-def run(job_id, progress=None) -> ImportJob:
+def run(job_id, progress=None, kind: kinds.Kind | None = None) -> BaseImportJob:
     """Run (or resume) a queued job to its end. `progress(job)` is called as it goes."""
-    if not claim(job_id):
-        return ImportJob.objects.get(pk=job_id)
-    job = ImportJob.objects.select_related("user", "user__unit").get(pk=job_id)
+    kind = _kind(kind)
+    if not claim(job_id, kind):
+        return kind.jobs().get(pk=job_id)
+    job = kind.jobs().select_related("user", "user__unit").get(pk=job_id)
     try:
-        _run(job, progress or (lambda job: None))
+        _run(job, kind, progress or (lambda job: None))
     except FileRefused as exc:
-        _finish(job, ImportJob.State.FAILED, message=str(exc))
+        _finish(job, BaseImportJob.State.FAILED, message=str(exc))
     except Exception as exc:
         log.exception("台账导入任务 %s 失败", job.pk)
         _finish(
             job,
-            ImportJob.State.FAILED,
+            BaseImportJob.State.FAILED,
             message=f"导入中断（{type(exc).__name__}: {exc}）。已写入的行会保留；重新导入同一文件会接着导入其余的行。",
         )
         raise
@@ -130,26 +145,20 @@ def run(job_id, progress=None) -> ImportJob:
     return job
 
 
-def _run(job: ImportJob, progress):
+def _run(job: BaseImportJob, kind: kinds.Kind, progress):
     path = import_dir() / job.stored_name
     if not job.stored_name or not path.is_file():
         raise FileRefused("上传的文件已不存在，请重新上传。")
-    problems = mapping_problems(job.mapping, job.header)
+    problems = mapping_problems(job.mapping, job.header, kind.columns)
     if problems:
         raise FileRefused("".join(problems))
     table = read(path)
     now = clock.now()  # the day the rows are checked against and registered on
-    checker = RowChecker(
-        job.user,
-        {k: int(v) for k, v in job.mapping.items()},
-        default_nature=job.default_nature or RowChecker.default_nature,
-        default_request_type=job.default_request_type or RowChecker.default_request_type,
-        now=now,
-    )
+    checker = kind.checker(job, now)
     refused = RefusedRows(job, table.header)
 
     # First pass: check every row, write nothing.
-    _save(job, state=ImportJob.State.CHECKING, total=0, checked=0)
+    _save(job, state=BaseImportJob.State.CHECKING, total=0, checked=0)
     progress(job)
     bad = set()  # positions (1 = first data row) of the rows refused
     first_row_of = {}
@@ -159,7 +168,7 @@ def _run(job: ImportJob, progress):
         if row is not None:
             earlier = first_row_of.setdefault(row.key, number)
             if earlier != number:
-                what = "编号" if row.fields["ledger_number"] else "信访人、电话、信访时间和案情"
+                what = kind.duplicate_what(row)
                 row_errors = [RowError(number, "", f"与第{earlier}行的{what}相同，是重复的行")]
         if row_errors:
             bad.add(count)
@@ -168,10 +177,10 @@ def _run(job: ImportJob, progress):
             _save(job, checked=count, total=_estimate(count, table.share_read), claimed_at=timezone.now())
             progress(job)
     del first_row_of
-    if bad and job.mode == ImportJob.Mode.ALL:
+    if bad and job.mode == BaseImportJob.Mode.ALL:
         _finish(
             job,
-            ImportJob.State.REJECTED,
+            BaseImportJob.State.REJECTED,
             refused=refused,
             checked=count,
             total=count,
@@ -183,7 +192,7 @@ def _run(job: ImportJob, progress):
     # Second pass: read the file again and write the rows that passed, chunk by chunk.
     _save(
         job,
-        state=ImportJob.State.WRITING,
+        state=BaseImportJob.State.WRITING,
         total=count,
         checked=count,
         to_write=count - len(bad),
@@ -202,19 +211,19 @@ def _run(job: ImportJob, progress):
             continue
         chunk.append((row, cells))
         if len(chunk) == CHUNK:
-            _write(job, chunk, refused, now, progress)
+            _write(job, kind, chunk, refused, now, progress)
             chunk = []
     if chunk:
-        _write(job, chunk, refused, now, progress)
+        _write(job, kind, chunk, refused, now, progress)
     job.refresh_from_db()
-    message = f"新登记{job.written}件；此前已导入、本次跳过{job.skipped}行"
+    message = f"新登记{job.written}{kind.unit_word}；此前已导入、本次跳过{job.skipped}行"
     message += f"；有错误未导入{refused.count}行，请下载错误行修改后再导入。" if refused.count else "。"
-    _finish(job, ImportJob.State.DONE, refused=refused, message=message)
+    _finish(job, BaseImportJob.State.DONE, refused=refused, message=message)
     progress(job)
 
 
-def _write(job, chunk, refused, now, progress):
-    late = writer.write_chunk(job, job.user, [row for row, _ in chunk], now)
+def _write(job, kind, chunk, refused, now, progress):
+    late = kind.write_chunk(job, job.user, [row for row, _ in chunk], now)
     cells_of = {row.number: cells for row, cells in chunk}
     by_row = {}
     for e in late:
@@ -266,7 +275,7 @@ class RefusedRows:
 def _save(job, **values):
     for name, value in values.items():
         setattr(job, name, value)
-    ImportJob.objects.filter(pk=job.pk).update(**values)
+    type(job).objects.filter(pk=job.pk).update(**values)
 
 
 def _finish(job, state, *, refused=None, message="", **values):
@@ -291,15 +300,17 @@ def _finish(job, state, *, refused=None, message="", **values):
 
 
 def remove_old_files(now=None) -> int:
-    """Delete error workbooks older than XINFANG_EXPORT_KEEP_HOURS and uploads of abandoned jobs."""
+    """Delete error workbooks older than XINFANG_EXPORT_KEEP_HOURS and uploads of abandoned jobs,
+    of every kind of 台账."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.XINFANG_EXPORT_KEEP_HOURS)
     removed = 0
-    for job in ImportJob.objects.filter(created_at__lt=cutoff).exclude(error_file="", stored_name=""):
-        if job.running:
-            continue
-        for name in (job.error_file, job.stored_name):
-            if name:
-                (import_dir() / name).unlink(missing_ok=True)
-        ImportJob.objects.filter(pk=job.pk).update(error_file="", stored_name="")
-        removed += 1
+    for model in {kind.job_model for kind in kinds.all_kinds()}:
+        for job in model.objects.filter(created_at__lt=cutoff).exclude(error_file="", stored_name=""):
+            if job.running:
+                continue
+            for name in (job.error_file, job.stored_name):
+                if name:
+                    (import_dir() / name).unlink(missing_ok=True)
+            model.objects.filter(pk=job.pk).update(error_file="", stored_name="")
+            removed += 1
     return removed

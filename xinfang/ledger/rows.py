@@ -218,6 +218,11 @@ class RowChecker:
 
     # ------------------------------------------------------------ reference data
 
+    def reference(self, kind: str, text: str):
+        """The division ("division"), category or unit ("unit") a cell names; ValueError with the
+        reason otherwise. Other kinds of 台账 name places and units the same way."""
+        return self._lookup(kind, text)
+
     def _lookup(self, kind: str, text: str):
         if not text:
             raise ValueError("不能为空")

@@ -7,13 +7,13 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from . import jobs
-from .models import ImportJob
+from . import jobs, kinds
+from .models import BaseImportJob
 
 
 @db_task()
-def run_import(job_id):
-    jobs.run(job_id)
+def run_import(job_id, kind="matters"):
+    jobs.run(job_id, kind=kinds.get(kind))
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -21,9 +21,10 @@ def resume_imports():
     """Start again the imports whose run stopped (a killed or restarted worker): their claim was
     not renewed within the lease. Rows already written are skipped by their import key."""
     stale = timezone.now() - timedelta(seconds=settings.XINFANG_IMPORT_LEASE_SECONDS)
-    waiting = ImportJob.objects.filter(state__in=ImportJob.RUNNING_STATES).exclude(claimed_at__gt=stale)
-    for pk in waiting.values_list("pk", flat=True):
-        run_import(pk)
+    for kind in kinds.all_kinds():
+        waiting = kind.jobs().filter(state__in=BaseImportJob.RUNNING_STATES).exclude(claimed_at__gt=stale)
+        for pk in waiting.values_list("pk", flat=True):
+            run_import(pk, kind.key)
 
 
 @db_periodic_task(crontab(minute="20"))

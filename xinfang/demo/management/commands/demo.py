@@ -95,7 +95,7 @@ class Command(BaseCommand):
         rows = [(Status(s).label, generator.counts.get(s, 0)) for s in Status.values]
         self.stdout.write(table(("状态", "事项数"), rows))
         from xinfang.assist import rules
-        from xinfang.demo import supervision
+        from xinfang.demo import prevention, supervision
 
         for bureau in Unit.objects.filter(kind=Unit.Kind.PETITION_BUREAU):
             rules.derive_rules(bureau)  # routing rules from the unit tree
@@ -110,6 +110,10 @@ class Command(BaseCommand):
             + f"（用时{time.monotonic() - started_disputes:.1f}秒）；网格员账号如 district1_town1_grid1，"
             "社会信息员账号如 district1_town1_informant，密码同上。"
         )  # fmt: skip
+        made = prevention.seed(city, seed)
+        self.stdout.write(
+            "隐患排查治理和稳评演示记录：" + "，".join(f"{k}{v}" for k, v in made.items()) + "。"
+        )
         prepare_extras()
         self.stdout.write(
             "研判模型、相似事项索引、统计分析数据和预警将由后台任务在系统启动后生成（约需几分钟），"
