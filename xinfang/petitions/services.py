@@ -20,6 +20,7 @@ from xinfang.cases.registry import CaseType, register
 from xinfang.cases.workflow import Transition
 from xinfang.core import clock, uploads
 from xinfang.core.models import Notification
+from xinfang.core.words import index_words
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.service import current_calendar, policy
 from xinfang.org.models import Role, Unit
@@ -41,6 +42,7 @@ from .models import (
     Attachment,
     Matter,
     MatterEvent,
+    MatterText,
     MatterUnit,
     Pause,
     Petitioner,
@@ -581,7 +583,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         matter,
         actor,
         now=now,
-        rows=[petitioner_row(p) for p in petitioners],
+        rows=[petitioner_row(p) for p in petitioners] + [matter_text(matter)],
         note=note,
         data={
             "channel": matter.channel,
@@ -600,6 +602,11 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
 def registered_notice(m: Matter) -> str:
     """The message at registration: the 查询码 and by when the next step is due."""
     return f"您的信访事项已登记，查询码{format_tracking_code(m.code)}。{next_step(m)}。"
+
+
+def matter_text(matter) -> MatterText:
+    """The words of a new matter for the full-text index (search.py), written with it."""
+    return MatterText(words=index_words(matter.title, matter.content))
 
 
 def new_matter(actor, fields: dict, now, *, final=False) -> Matter:
