@@ -236,6 +236,10 @@ CACHES = {
 # same on /api/v1/ and Open311.
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
 XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
+# Open311 calls without an api_key (services, discovery, a request's public status), per address.
+XINFANG_OPEN311_PUBLIC_RATE = env("XINFANG_OPEN311_PUBLIC_RATE", "60/m")
+# Open311 discovery: whom integrators contact for an api_key.
+XINFANG_OPEN311_CONTACT = env("XINFANG_OPEN311_CONTACT", "")
 
 # List exports up to this many rows are written while the user waits; larger ones by the worker.
 XINFANG_EXPORT_INLINE_ROWS = int(env("XINFANG_EXPORT_INLINE_ROWS", "5000"))

@@ -9,6 +9,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -98,3 +99,56 @@ class ApiIntake(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "接口登记记录"
         constraints = [models.UniqueConstraint(fields=["user", "client_key"], name="api_intake_once_per_key")]
+
+
+class ServiceAttribute(models.Model):
+    """A question Open311 asks about a service (a content category) beyond its description: the
+    service's definition lists them (GET services/{code}) and a request answers them as
+    ``attribute[code]``. Answers are added to the matter's content and kept with its registration."""
+
+    class DataType(models.TextChoices):
+        STRING = "string", "短文本"
+        NUMBER = "number", "数字"
+        DATETIME = "datetime", "日期时间"
+        TEXT = "text", "长文本"
+        SINGLE = "singlevaluelist", "单选"
+        MULTI = "multivaluelist", "多选"
+
+    category = models.ForeignKey(
+        "petitions.Category",
+        verbose_name="服务（内容分类）",
+        on_delete=models.CASCADE,
+        related_name="open311_attributes",
+        limit_choices_to={"parent__isnull": False},
+    )
+    code = models.SlugField("属性代码", max_length=40, help_text="请求中以 attribute[代码] 提交")
+    description = models.CharField("问题", max_length=200)
+    datatype = models.CharField("类型", max_length=20, choices=DataType.choices, default=DataType.STRING)
+    datatype_description = models.CharField("填写说明", max_length=200, blank=True)
+    required = models.BooleanField("必填", default=False)
+    order = models.PositiveSmallIntegerField("顺序", default=1)
+    values = models.JSONField(
+        "选项",
+        default=list,
+        blank=True,
+        help_text='单选、多选的选项：[{"key": "1", "name": "白天"}, …]',
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Open311 服务属性"
+        ordering = ["category", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="open311_attribute_code_once")]
+
+    def __str__(self):
+        return f"{self.category} · {self.description}"
+
+    def clean(self):
+        listed = self.datatype in {self.DataType.SINGLE, self.DataType.MULTI}
+        ok = isinstance(self.values, list) and all(
+            isinstance(v, dict) and str(v.get("key", "")).strip() and str(v.get("name", "")).strip()
+            for v in self.values
+        )
+        if listed and (not self.values or not ok):
+            raise ValidationError({"values": '单选、多选须填写选项，每项形如 {"key": "1", "name": "白天"}。'})
+        if not listed and self.values:
+            raise ValidationError({"values": "只有单选、多选需要选项。"})
