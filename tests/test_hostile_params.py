@@ -152,6 +152,18 @@ LISTS = [
         ],
     ),
     ("api:divisions", "bob", {}, [("parent", NUMBERS)]),
+    (
+        "open311:list_requests",
+        "bob",
+        {},
+        [
+            ("start_date", DATES),
+            ("end_date", DATES),
+            ("status", TEXT),
+            ("service_code", TEXT),
+            ("service_request_id", TEXT),
+        ],
+    ),
 ]
 
 
@@ -195,7 +207,7 @@ class Caller:
             sign_in(self.client, username)
             self.signed_in = username
         if route.method == "get":
-            return self.client.get(url, **kw)
+            return self.client.get(url, data, **kw)  # an Open311 api_key is a query parameter
         return self.client.post(url, data, **kw)
 
 
@@ -260,9 +272,12 @@ NO_QUERY = {
     "open311:api-root",
     "open311:openapi-json",
     "open311:openapi-view",
+    "open311:discovery",
     "open311:services",
+    "open311:service_definition",
     "open311:create_request",
     "open311:request_status",
+    "open311:token",
     "api:api-root",
     "api:openapi-json",
     "api:openapi-view",

@@ -91,7 +91,10 @@ def test_services_and_their_definitions_in_both_formats(client, world, questions
     assert root.tag == "services" and len(root.findall("service")) == len(services)
     definition = client.get(f"{V2}/services/{world.category.pk}.json").json()
     assert [a["code"] for a in definition["attributes"]] == ["when", "households"]
-    assert definition["attributes"][0]["values"] == [{"key": "day", "name": "白天"}, {"key": "night", "name": "夜间"}]
+    assert definition["attributes"][0]["values"] == [
+        {"key": "day", "name": "白天"},
+        {"key": "night", "name": "夜间"},
+    ]
     assert definition["attributes"][0]["required"] is True
     root = xml(client.get(f"{V2}/services/{world.category.pk}.xml"))
     assert root.tag == "service_definition" and root.findtext("service_code") == str(world.category.pk)
@@ -107,7 +110,9 @@ def test_an_unknown_service_is_a_404_in_the_formats_error_shape(client, db):
     assert "service_code" in root.findtext("error/description")
 
 
-def test_a_fixmystreet_post_in_xml_is_placed_by_its_coordinates_with_its_answers(client, world, places, questions):
+def test_a_fixmystreet_post_in_xml_is_placed_by_its_coordinates_with_its_answers(
+    client, world, places, questions
+):
     key = token_for(world.alice, ["read", "intake"])[1]
     form = fms_form(key, world, **{"attribute[when]": "night", "attribute[households]": "30"})
     response = client.post(f"{V2}/requests.xml", form)
@@ -119,7 +124,10 @@ def test_a_fixmystreet_post_in_xml_is_placed_by_its_coordinates_with_its_answers
     assert matter.division == places.village  # nearest centre, no jurisdiction_id needed
     assert "问题出现的时段：夜间" in matter.content and "受影响户数：30" in matter.content
     assert matter.petitioners.get().name == "李明"
-    assert matter.events.get(action="register").data["open311"]["attributes"] == {"when": "night", "households": "30"}
+    assert matter.events.get(action="register").data["open311"]["attributes"] == {
+        "when": "night",
+        "households": "30",
+    }
     assert "li@example.cn" not in str(matter.events.get(action="register").data)  # no plain personal data
 
 
@@ -134,7 +142,9 @@ def test_a_fixmystreet_post_in_xml_is_placed_by_its_coordinates_with_its_answers
         ({"lat": "29.95", "long": "119.95", "jurisdiction_id": "990101"}, "other_township"),  # inside 东城区
     ],
 )
-def test_the_place_comes_from_address_id_address_string_or_jurisdiction(client, world, places, overrides, where):
+def test_the_place_comes_from_address_id_address_string_or_jurisdiction(
+    client, world, places, overrides, where
+):
     key = token_for(world.alice, ["intake"])[1]
     response = client.post(f"{V2}/requests.json", fms_form(key, world, **overrides))
     assert response.status_code == 201, response.content.decode()
@@ -156,7 +166,9 @@ def test_a_post_without_any_place_or_with_wrong_answers_is_refused(client, world
         ({"attribute[when]": "day", "lat": "north"}, "lat"),
     ]
     for overrides, words in cases:
-        response = client.post(f"{V2}/requests.json", fms_form(key, world, jurisdiction_id="990101", **overrides))
+        response = client.post(
+            f"{V2}/requests.json", fms_form(key, world, jurisdiction_id="990101", **overrides)
+        )
         assert response.status_code == 400 and words in response.json()[0]["description"], overrides
     assert not Matter.objects.exists()
 
@@ -177,16 +189,23 @@ def test_the_list_with_a_key_is_scoped_and_filtered(client, world):
     assert listed[0]["description"] and listed[0]["address"].startswith("青溪市")
 
     def codes_for(**params):
-        return {r["service_request_id"] for r in client.get(f"{V2}/requests.json", {"api_key": key, **params}).json()}
+        return {
+            r["service_request_id"]
+            for r in client.get(f"{V2}/requests.json", {"api_key": key, **params}).json()
+        }
 
     assert codes_for(status="closed") == {closed.code}
     assert codes_for(status="open") == {older.code, open_one.code}
-    assert codes_for(start_date="2025-03-09T00:00:00+08:00", end_date="2025-03-11T00:00:00+08:00") == {open_one.code}
+    assert codes_for(start_date="2025-03-09T00:00:00+08:00", end_date="2025-03-11T00:00:00+08:00") == {
+        open_one.code
+    }
     assert codes_for(service_request_id=f"{older.code},{south.code}") == {older.code}
     assert codes_for(service_code=str(other.pk)) == set()
     clock.travel_to(at(2025, 8, 1))  # more than 90 days later: the default period no longer has them
     assert codes_for() == set()
-    too_long = client.get(f"{V2}/requests.json", {"api_key": key, "start_date": "2025-01-01", "end_date": "2025-06-01"})
+    too_long = client.get(
+        f"{V2}/requests.json", {"api_key": key, "start_date": "2025-01-01", "end_date": "2025-06-01"}
+    )
     assert too_long.status_code == 400 and "90天" in too_long.json()[0]["description"]
     root = xml(client.get(f"{V2}/requests.xml", {"api_key": key, "service_request_id": older.code}))
     assert root.tag == "service_requests" and root.findtext("request/service_request_id") == older.code
@@ -196,7 +215,10 @@ def test_public_reads_show_no_personal_data_and_no_accusation(client, world):
     driver = Driver(world)
     matter = driver.to(Status.HANDLING)
     accusation = driver.register(
-        title="举报", nature=Nature.ACCUSATION, request_type=RequestType.REPORT, complained_unit=world.units.t1
+        title="举报",
+        nature=Nature.ACCUSATION,
+        request_type=RequestType.REPORT,
+        complained_unit=world.units.t1,
     )
     public = client.get(f"{V2}/requests/{matter.code}.json").json()[0]
     assert public["status"] == "open" and public["agency_responsible"] == world.units.d1_dept.name
@@ -215,7 +237,9 @@ def test_public_reads_show_no_personal_data_and_no_accusation(client, world):
     for secret in (matter.content, "李明", "13800138000", "湖滨社区"):
         assert secret not in body
     assert client.get(f"{V2}/requests/{accusation.code}.json").status_code == 404
-    listed = client.get(f"{V2}/requests.json", {"service_request_id": f"{matter.code},{accusation.code}"}).json()
+    listed = client.get(
+        f"{V2}/requests.json", {"service_request_id": f"{matter.code},{accusation.code}"}
+    ).json()
     assert [r["service_request_id"] for r in listed] == [matter.code]
     unlisted = client.get(f"{V2}/requests.json")
     assert unlisted.status_code == 400 and "service_request_id" in unlisted.json()[0]["description"]

@@ -332,25 +332,39 @@ ROUTES = {
     ),
     "portal:display": Route(lambda u: 302, anonymous=302, method="post", data={"large": "1"}),
     "portal:public": Route(lambda u: 200, anonymous=200),
-    # Open311: the service list is public; filing and status need an api_key.
+    # Open311: discovery, services, a request by its number and tokens are public (counted per
+    # address); filing needs an api_key; the list needs one, or the numbers asked for.
     "open311:api-root": Route(lambda u: 404, anonymous=404),
     "open311:openapi-json": Route(lambda u: 200, anonymous=200),
     "open311:openapi-view": Route(lambda u: 200, anonymous=200),
-    "open311:services": Route(lambda u: 200, anonymous=200),
+    "open311:discovery": Route(lambda u: 200, anonymous=200, kwargs=lambda o: {"fmt": "xml"}),
+    "open311:services": Route(lambda u: 200, anonymous=200, kwargs=lambda o: {"fmt": "json"}),
+    "open311:service_definition": Route(
+        lambda u: 200, anonymous=200, kwargs=lambda o: {"service_code": o.category.pk, "fmt": "xml"}
+    ),
     "open311:create_request": api_route(
         lambda u: 201 if registrar(u) else 403,
         api_key=True,
         method="post",
+        kwargs=lambda o: {"fmt": "json"},
         data=lambda o: {
             "jurisdiction_id": "990101001001",
             "service_code": str(o.category.pk),
             "description": "路灯不亮",
         },
     ),
-    "open311:request_status": api_route(
+    "open311:list_requests": Route(
+        lambda u: 200, token=True, api_key=True, anonymous=400, kwargs=lambda o: {"fmt": "json"}
+    ),
+    "open311:request_status": Route(
         lambda u: 200 if u.username in M1_VISIBLE else 404,
+        token=True,
         api_key=True,
-        kwargs=lambda o: {"service_request_id": o.m1.code},
+        anonymous=200,  # without a key: the public view of a matter whose number is known
+        kwargs=lambda o: {"service_request_id": o.m1.code, "fmt": "json"},
+    ),
+    "open311:token": Route(
+        lambda u: 404, anonymous=404, kwargs=lambda o: {"token": "unknown", "fmt": "json"}
     ),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),

@@ -137,7 +137,9 @@ class ServiceAttribute(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "Open311 服务属性"
         ordering = ["category", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["category", "code"], name="open311_attribute_code_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="open311_attribute_code_once")
+        ]
 
     def __str__(self):
         return f"{self.category} · {self.description}"

@@ -279,7 +279,9 @@ def service_definition(request, service_code: str, fmt: str):
 # ---------------------------------------------------------------- filing
 
 
-@open311.post("/requests.{fmt}", url_name="requests", summary="提交诉求（表单：api_key、service_code、位置…）")
+@open311.post(
+    "/requests.{fmt}", url_name="create_request", summary="提交诉求（表单：api_key、service_code、位置…）"
+)
 def create_request(request, fmt: str):
     check_format(fmt)
     data = request.POST
@@ -335,7 +337,12 @@ def create_request(request, fmt: str):
     except TransitionError as exc:
         fail(403, str(exc))
     notice = f"已登记，查询码 {matter.display_code}。{next_step(matter)}。"
-    created = {"service_request_id": matter.code, "service_notice": notice, "account_id": None, "token": number}
+    created = {
+        "service_request_id": matter.code,
+        "service_notice": notice,
+        "account_id": None,
+        "token": number,
+    }
     return reply(request, "service_requests", "request", [created], status=201)
 
 
@@ -350,7 +357,10 @@ def _answers(category, data) -> tuple[dict, list[str]]:
             code = key[len("attribute[") :].removesuffix("[]").rstrip("]")
             values = [v.strip() for v in data.getlist(key) if v.strip()]
             if code not in questions:
-                fail(400, f"服务「{category.name}」没有属性「{code[:40]}」，请查询 services/{category.pk}.json。")
+                fail(
+                    400,
+                    f"服务「{category.name}」没有属性「{code[:40]}」，请查询 services/{category.pk}.json。",
+                )
             if values:
                 given.setdefault(code, []).extend(values)
     kept, lines = {}, []
@@ -517,7 +527,7 @@ def request_status(request, service_request_id: str, fmt: str):
     return reply(request, "service_requests", "request", [view(matter)])
 
 
-@open311.get("/requests.{fmt}", url_name="requests", summary="诉求列表（按编号、服务、日期、状态筛选）")
+@open311.get("/requests.{fmt}", url_name="list_requests", summary="诉求列表（按编号、服务、日期、状态筛选）")
 def list_requests(request, fmt: str):
     check_format(fmt)
     params = request.GET

@@ -41,10 +41,20 @@ class Division(models.Model):
     # The centre of the division (WGS 84), for locating a report sent with coordinates (Open311's
     # lat/long): the nearest centre wins. Optional; a division without one is never chosen that way.
     latitude = models.DecimalField(
-        "中心点纬度", max_digits=9, decimal_places=6, null=True, blank=True, help_text="WGS 84 坐标，如 30.274085"
+        "中心点纬度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="WGS 84 坐标，如 30.274085",
     )
     longitude = models.DecimalField(
-        "中心点经度", max_digits=9, decimal_places=6, null=True, blank=True, help_text="WGS 84 坐标，如 120.155070"
+        "中心点经度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="WGS 84 坐标，如 120.155070",
     )
 
     class Meta:
@@ -70,7 +80,10 @@ class Division(models.Model):
             rows = rows.filter(path__startswith=within.path)
         best, best_key = None, None
         for division in rows:
-            key = (_distance(latitude, longitude, float(division.latitude), float(division.longitude)), -division.level)
+            key = (
+                _distance(latitude, longitude, float(division.latitude), float(division.longitude)),
+                -division.level,
+            )
             if best_key is None or key < best_key:
                 best, best_key = division, key
         return best

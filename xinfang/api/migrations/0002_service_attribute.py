@@ -5,31 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
-        ('petitions', '0016_matter_text'),
+        ("api", "0001_initial"),
+        ("petitions", "0016_matter_text"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceAttribute',
+            name="ServiceAttribute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='请求中以 attribute[代码] 提交', max_length=40, verbose_name='属性代码')),
-                ('description', models.CharField(max_length=200, verbose_name='问题')),
-                ('datatype', models.CharField(choices=[('string', '短文本'), ('number', '数字'), ('datetime', '日期时间'), ('text', '长文本'), ('singlevaluelist', '单选'), ('multivaluelist', '多选')], default='string', max_length=20, verbose_name='类型')),
-                ('datatype_description', models.CharField(blank=True, max_length=200, verbose_name='填写说明')),
-                ('required', models.BooleanField(default=False, verbose_name='必填')),
-                ('order', models.PositiveSmallIntegerField(default=1, verbose_name='顺序')),
-                ('values', models.JSONField(blank=True, default=list, help_text='单选、多选的选项：[{"key": "1", "name": "白天"}, …]', verbose_name='选项')),
-                ('category', models.ForeignKey(limit_choices_to={'parent__isnull': False}, on_delete=django.db.models.deletion.CASCADE, related_name='open311_attributes', to='petitions.category', verbose_name='服务（内容分类）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="请求中以 attribute[代码] 提交", max_length=40, verbose_name="属性代码"
+                    ),
+                ),
+                ("description", models.CharField(max_length=200, verbose_name="问题")),
+                (
+                    "datatype",
+                    models.CharField(
+                        choices=[
+                            ("string", "短文本"),
+                            ("number", "数字"),
+                            ("datetime", "日期时间"),
+                            ("text", "长文本"),
+                            ("singlevaluelist", "单选"),
+                            ("multivaluelist", "多选"),
+                        ],
+                        default="string",
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "datatype_description",
+                    models.CharField(blank=True, max_length=200, verbose_name="填写说明"),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="必填")),
+                ("order", models.PositiveSmallIntegerField(default=1, verbose_name="顺序")),
+                (
+                    "values",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='单选、多选的选项：[{"key": "1", "name": "白天"}, …]',
+                        verbose_name="选项",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        limit_choices_to={"parent__isnull": False},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="open311_attributes",
+                        to="petitions.category",
+                        verbose_name="服务（内容分类）",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Open311 服务属性',
-                'verbose_name_plural': 'Open311 服务属性',
-                'ordering': ['category', 'order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'code'), name='open311_attribute_code_once')],
+                "verbose_name": "Open311 服务属性",
+                "verbose_name_plural": "Open311 服务属性",
+                "ordering": ["category", "order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("category", "code"), name="open311_attribute_code_once")
+                ],
             },
         ),
     ]

@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0005_unit_phone'),
+        ("org", "0005_unit_phone"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='division',
-            name='latitude',
-            field=models.DecimalField(blank=True, decimal_places=6, help_text='WGS 84 坐标，如 30.274085', max_digits=9, null=True, verbose_name='中心点纬度'),
+            model_name="division",
+            name="latitude",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=6,
+                help_text="WGS 84 坐标，如 30.274085",
+                max_digits=9,
+                null=True,
+                verbose_name="中心点纬度",
+            ),
         ),
         migrations.AddField(
-            model_name='division',
-            name='longitude',
-            field=models.DecimalField(blank=True, decimal_places=6, help_text='WGS 84 坐标，如 120.155070', max_digits=9, null=True, verbose_name='中心点经度'),
+            model_name="division",
+            name="longitude",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=6,
+                help_text="WGS 84 坐标，如 120.155070",
+                max_digits=9,
+                null=True,
+                verbose_name="中心点经度",
+            ),
         ),
     ]

@@ -6,7 +6,9 @@ from xinfang.petitions.search import index_missing
 
 
 class Command(BaseCommand):
-    help = "为还没有全文索引词的信访事项建立索引（批量载入的数据、索引建立之前登记的事项）；已有的不重复建立。"
+    help = (
+        "为还没有全文索引词的信访事项建立索引（批量载入的数据、索引建立之前登记的事项）；已有的不重复建立。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=5000, help="每批事项数，默认5000")
