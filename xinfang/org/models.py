@@ -64,12 +64,6 @@ class Division(models.Model):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValidationError("中心点的纬度和经度要同时填写，或都不填。")
-        if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
-            raise ValidationError("中心点坐标超出范围：纬度在-90到90之间，经度在-180到180之间。")
-
     @classmethod
     def nearest(cls, latitude: float, longitude: float, within=None):
         """The division whose centre is nearest to a point (great-circle distance), among those
@@ -105,6 +99,10 @@ class Division(models.Model):
         return None
 
     def clean(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError("中心点的纬度和经度要同时填写，或都不填。")
+        if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValidationError("中心点坐标超出范围：纬度在-90到90之间，经度在-180到180之间。")
         if not self.code.isdigit():
             raise ValidationError({"code": "区划代码只能由数字组成"})
         if self.parent_id and self.parent.level >= self.level:
