@@ -243,6 +243,7 @@ NO_QUERY = {
     "assist:model_activate",
     "analytics:warning",
     "documents:matter",
+    "documents:completion",
     "documents:supervision",
     "supervision:detail",
     "supervision:print",

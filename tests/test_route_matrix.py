@@ -257,6 +257,10 @@ ROUTES = {
         lambda u: on_m1(u, ok=404), kwargs=lambda o: {"pk": o.m1.pk, "kind": "acceptance"}
     ),
     "documents:supervision": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    # 办结报告: only for a matter from above once answered; M1 is neither
+    "documents:completion": Route(
+        lambda u: on_m1(u, ok=404), kwargs=lambda o: {"pk": o.m1.pk, "fmt": "docx"}
+    ),
     # 督查督办: a supervision (sam → 东城区住建局 on M1) is seen by the issuing side and the answering
     # unit; reception days and campaigns (sam's, city bureau) by the units of 青溪市人民政府 itself;
     # scores by each unit for itself, and the ranking by leaders, supervisors and analysts.

@@ -36,6 +36,9 @@ class CaseType:
     notification_field: str = ""
     # The staff page of one case: function(case) → its path (feature pages link cases with it).
     detail_url: Callable | None = None
+    # A date the case must meet whatever its step's period says (a deadline set from outside, such
+    # as the level above's): function(case, step, due) → the due date that governs (the earlier).
+    cap_due: Callable | None = None
 
     def __post_init__(self):
         missing = set(self.workflow.transitions) ^ set(self.apply)

@@ -434,6 +434,19 @@ def _petitioner_notices(a: Act, t: Transition | None) -> list:
     ]
 
 
+# The steps of this level's own handling, which a date set by the level above also governs (the
+# petitioner's windows and the review steps are not this level's handling of the upper matter).
+UPPER_GOVERNED_STEPS = {"dispatch", "acceptance", "handling"}
+
+
+def _upper_due(matter, step, due) -> date:
+    """The earlier of the step's own due date and the date the level above requires (上级要求办结
+    日期): lights, 催办 and 督办 all read the result."""
+    if matter.upper_due_date and step in UPPER_GOVERNED_STEPS:
+        return min(due, matter.upper_due_date)
+    return due
+
+
 MATTER = register(
     CaseType(
         key="matter",
@@ -451,6 +464,7 @@ MATTER = register(
         pause_model=Pause,
         notification_field="matter",
         detail_url=lambda matter: reverse("petitions:detail", args=[matter.pk]),
+        cap_due=_upper_due,
     )
 )
 

@@ -16,7 +16,7 @@ from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
-from xinfang.documents import notices
+from xinfang.documents import completion, notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
@@ -210,6 +210,7 @@ def detail(request, pk):
         "light_label": light_label,
         "repeats": matter.repeats.all() if matter.pk else [],
         "documents": notices.available(matter, events),
+        "completion_report": completion.applies(matter) and any(e.action == "approve_reply" for e in events),
         "can_screen": _may_screen(request.user, matter),
     }
     return render(request, "petitions/detail.html", context)
