@@ -31,6 +31,7 @@ from .models import Matter, MatterText, Petitioner, id_number_hash, phone_hash
 FTS_TABLE = "petitions_matter_fts"
 TEXT_TABLE = MatterText._meta.db_table
 RANK_WINDOW = 2000
+FIRST_SPAN = 20_000  # matters: the first range of ids `newest_matches` reads
 
 
 def parse(text: str) -> words.Query:
@@ -87,31 +88,68 @@ def matching(queryset, query: words.Query):
     return queryset
 
 
+def _join(query: words.Query, low=None, high=None) -> dict:
+    """The arguments of QuerySet.extra that join the index to the matters and keep the matches
+    (with ids in [low, high) when given: the index narrows to them itself). `index_id` is the
+    matter's id as the index has it: ordering by it lets SQLite's FTS5 hand out matches newest first."""
+    matter = Matter._meta.db_table
+    if connection.vendor == "postgresql":
+        table, key = TEXT_TABLE, f"{TEXT_TABLE}.matter_id"
+        condition = f"{key} = {matter}.id AND {TEXT_TABLE}.vector @@ %s::tsquery"
+        params = [tsquery(query)]
+    else:
+        table, key = FTS_TABLE, f"{FTS_TABLE}.rowid"
+        condition = f"{key} = {matter}.id AND {FTS_TABLE} MATCH %s"
+        params = [fts5_expression(query)]
+    where = [condition]
+    if low is not None:
+        where.append(f"{key} >= %s AND {key} < %s")
+        params += [low, high]
+    return {"tables": [table], "where": where, "params": params, "select": {"index_id": key}}
+
+
+def _ranking(query: words.Query, low) -> dict:
+    """`_join` with the rank as `search_rank` (smaller is better), from id `low` on."""
+    joined = _join(query, low, 1 << 62)
+    if connection.vendor == "postgresql":
+        joined["select"]["search_rank"] = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)"
+        joined["select_params"] = [tsquery(query)]
+    else:
+        joined["select"]["search_rank"] = f"{FTS_TABLE}.rank"
+    return joined
+
+
+def newest_matches(queryset, query: words.Query, count: int) -> list[int]:
+    """The ids of the `count` newest matters of `queryset` that match, newest first. Read in
+    ranges of ids going back in time, each larger than the last, so that a common word stops after
+    its recent matches and a rare one reads all of them (both databases narrow the index's
+    matches to an id range before they read any matter)."""
+    found = queryset.extra(**_join(query))
+    top = Matter.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if top is None:
+        return []
+    ids, high, span = [], top + 1, FIRST_SPAN
+    while high > 0 and len(ids) < count:
+        low = max(0, high - span)
+        ids += (
+            found.filter(pk__gte=low, pk__lt=high)
+            .order_by("-pk")
+            .values_list("pk", flat=True)[: count - len(ids)]
+        )
+        high, span = low, span * 4
+    return ids
+
+
 def ranked(queryset, query: words.Query):
     """The matters of `queryset` that match, best first (see the module's note on ranking). The
     rows carry `search_rank` (smaller is better)."""
+    people = words.Query(id_numbers=query.id_numbers, phones=query.phones)
+    found = matching(queryset, people)
     if not query.terms:
-        return matching(queryset, query).order_by("-received_at", "-id")
-    found = matching(queryset, words.Query(id_numbers=query.id_numbers, phones=query.phones))
-    matter = Matter._meta.db_table
-    if connection.vendor == "postgresql":
-        condition = f"{TEXT_TABLE}.matter_id = {matter}.id AND {TEXT_TABLE}.vector @@ %s::tsquery"
-        rank = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)"
-        table, params = TEXT_TABLE, [tsquery(query)]
-    else:
-        condition = f"{FTS_TABLE}.rowid = {matter}.id AND {FTS_TABLE} MATCH %s"
-        rank = f"{FTS_TABLE}.rank"
-        table, params = FTS_TABLE, [fts5_expression(query)]
-    window = list(
-        found.extra(tables=[table], where=[condition], params=params)
-        .order_by("-id")
-        .values_list("id", flat=True)[: RANK_WINDOW + 1]
-    )
-    if len(window) > RANK_WINDOW:
-        found = found.filter(pk__gte=window[RANK_WINDOW - 1])
-    return found.extra(
-        tables=[table], where=[condition], params=params, select={"search_rank": rank}, select_params=params
-    ).order_by("search_rank", "-id")
+        return found.order_by("-received_at", "-id")
+    window = newest_matches(found, query, RANK_WINDOW + 1)
+    low = window[RANK_WINDOW - 1] if len(window) > RANK_WINDOW else 0
+    return found.extra(**_ranking(query, low)).order_by("search_rank", "-id")
 
 
 def highlight(text: str, query: words.Query, *, around: int | None = None):
