@@ -152,6 +152,7 @@ LISTS = [
         ],
     ),
     ("api:divisions", "bob", {}, [("parent", NUMBERS)]),
+    ("integrations:hotline", "bob", {}, [("state", TEXT)]),
     (
         "open311:list_requests",
         "bob",
@@ -273,6 +274,9 @@ NO_QUERY = {
     "open311:api-root",
     "open311:openapi-json",
     "open311:openapi-view",
+    "api:take_order",
+    "integrations:hotline_replay",
+    "integrations:hotline_replay_all",
     "open311:discovery",
     "open311:services",
     "open311:service_definition",

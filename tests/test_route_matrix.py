@@ -8,6 +8,7 @@ comes from its EXPECTED table. A route that hands out a file must also be in the
 (test_download_scoping.py), which opens every file and checks what it names.
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -154,6 +155,14 @@ NEW_MATTER = {
     "division_code": "990101001",
     "anonymous": True,
 }
+
+
+HOTLINE_ROLES = {Role.REGISTRAR, Role.DISPATCHER, Role.UNIT_HEAD}
+HOTLINE_NUMBERS = itertools.count(1)
+
+
+def hotline(user, ok=200):
+    return ok if casework(user) and user.role in HOTLINE_ROLES else 403
 
 
 ROUTES = {
@@ -370,6 +379,23 @@ ROUTES = {
     "open311:token": Route(
         lambda u: 404, anonymous=404, kwargs=lambda o: {"token": "unknown", "fmt": "json"}
     ),
+    # 12345: a 工单 in (a new number each call: the same one again answers 200 with the same matter);
+    # the hotline's messages for those who dispatch and answer matters.
+    "api:take_order": api_route(
+        lambda u: 201 if registrar(u) else 403,
+        method="post",
+        data=lambda o: {
+            "number": f"GD{next(HOTLINE_NUMBERS)}",
+            "received_at": "2025-03-03T09:30:00+08:00",
+            "place": {"division_code": "990101001001"},
+            "content": "小区路灯不亮。",
+        },
+    ),
+    "integrations:hotline": Route(hotline),
+    "integrations:hotline_replay": Route(
+        lambda u: hotline(u, ok=404), method="post", kwargs=lambda o: {"pk": 999999}
+    ),
+    "integrations:hotline_replay_all": Route(lambda u: hotline(u, ok=302), method="post"),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),
     "api:openapi-json": Route(lambda u: 200, anonymous=200),
