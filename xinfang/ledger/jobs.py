@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core import clock, encrypted_files
-from xinfang.core.tables import FileRefused, Limits, Table, open_table
+from xinfang.core import clock, encrypted_files, sheets
+from xinfang.core.tables import WORKER_KINDS, FileRefused, Limits, Table, kind_of, open_table
 from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
 
@@ -58,23 +58,53 @@ def read(source: Path | bytes) -> Table:
     return open_table(content, limits())
 
 
-def new_job(user, content: bytes, original_name: str) -> ImportJob:
-    """Read the header of an uploaded file and keep the file, encrypted (it holds personal data),
-    for the run; raises FileRefused (and keeps nothing). The rows are counted by the job's first
-    pass."""
-    table = read(content)
-    suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
+def new_job(user, content: bytes, original_name: str, *, here=False) -> ImportJob:
+    """Keep an uploaded file, encrypted (it holds personal data), and read its header; raises
+    FileRefused (and keeps nothing). An .xls, .et or .ods file is only checked here and its header
+    is read by the worker (`read_header`, queued after commit) unless `here` (the command line,
+    which is a worker itself). The rows are counted by the job's first pass."""
+    kind = kind_of(content, limits())
+    later = kind in WORKER_KINDS and not here
+    table = None if later else read(content)
+    suffix = {"csv": ".csv", "xls": ".xls", "ods": ".ods"}.get(kind, ".xlsx")
     stored = f"{secrets.token_hex(12)}{suffix}"
     encrypted_files.write(import_dir() / stored, content)
-    return ImportJob.objects.create(
+    job = ImportJob.objects.create(
         user=user,
         original_name=original_name[:200],
         stored_name=stored,
         size=len(content),
-        encoding=table.encoding,
-        header=table.header,
-        mapping=guess_mapping(table.header),
+        encoding=sheets.LABELS[kind] if later else table.encoding,
+        header=[] if later else table.header,
+        mapping={} if later else guess_mapping(table.header),
     )
+    if later:
+        from .tasks import read_header_later
+
+        transaction.on_commit(lambda: read_header_later(job.pk))
+    return job
+
+
+def reading(job: ImportJob) -> bool:
+    """Whether the worker has still to read the job's header."""
+    return job.state == ImportJob.State.MAPPING and not job.header
+
+
+def read_header(job_id) -> ImportJob:
+    """The worker's reading of a kept file's header (an .xls, .et or .ods upload): the job is then
+    ready for the column mapping, or failed with the reason."""
+    job = ImportJob.objects.get(pk=job_id)
+    if not reading(job):
+        return job
+    try:
+        table = read(import_dir() / job.stored_name)
+    except (FileRefused, FileNotFoundError) as exc:
+        reason = str(exc) if isinstance(exc, FileRefused) else "上传的文件已不存在，请重新上传。"
+        _finish(job, ImportJob.State.FAILED, message=reason)
+        return job
+    job.header, job.mapping, job.encoding = table.header, guess_mapping(table.header), table.encoding
+    job.save(update_fields=["header", "mapping", "encoding"])
+    return job
 
 
 def discard(job: ImportJob):

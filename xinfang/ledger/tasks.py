@@ -16,6 +16,11 @@ def run_import(job_id):
     jobs.run(job_id)
 
 
+@db_task()
+def read_header_later(job_id):
+    jobs.read_header(job_id)
+
+
 @db_periodic_task(crontab(minute="*"))
 def resume_imports():
     """Start again the imports whose run stopped (a killed or restarted worker): their claim was

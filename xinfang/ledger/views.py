@@ -67,7 +67,7 @@ def _own_job(request, pk) -> ImportJob:
 @importer_required
 def mapping(request, pk):
     job = _own_job(request, pk)
-    if job.state != ImportJob.State.MAPPING:
+    if job.state != ImportJob.State.MAPPING or jobs.reading(job):
         return redirect("ledger:job", pk=job.pk)
     form = MappingForm(job, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +108,7 @@ def _preview(job):
 def job(request, pk):
     job = _own_job(request, pk)
     template = "ledger/_job.html" if request.htmx else "ledger/job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "reading": jobs.reading(job)})
 
 
 @importer_required
