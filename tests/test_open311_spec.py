@@ -284,3 +284,17 @@ def test_expected_datetime_is_the_deadline_of_an_open_matter(client, world):
     public = client.get(f"{V2}/requests/{matter.code}.json").json()[0]
     assert public["expected_datetime"].startswith(str(matter.due_date))
     assert public["requested_datetime"].startswith(str((matter.received_at + timedelta(hours=8)).date()))
+
+
+def test_a_division_centre_is_checked(world):
+    from django.core.exceptions import ValidationError
+
+    village = world.divisions.village
+    village.latitude = Decimal("30.1")
+    with pytest.raises(ValidationError, match="同时填写"):
+        village.clean()
+    village.longitude = Decimal("200")
+    with pytest.raises(ValidationError, match="超出范围"):
+        village.clean()
+    village.longitude = Decimal("120.1")
+    village.clean()

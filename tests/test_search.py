@@ -145,3 +145,25 @@ def test_odd_queries_neither_fail_nor_leak(world, text):
     assert set(found(world.tom, text)) <= set(
         Matter.objects.visible_to(world.tom).values_list("pk", flat=True)
     )
+
+
+def test_many_matches_rank_the_newest_and_matching_still_finds_all(world, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    monkeypatch.setattr(search, "FIRST_SPAN", 2)  # ranges of ids grow from two matters up
+    old = register(world, "停车费停车费停车费", "停车费停车费停车费停车费。")  # the best match, but old
+    newer = [register(world, f"第{i}件", "停车费问题。") for i in range(5)]
+    register(world, "无关", "路灯不亮。")
+    ranked = found(world.alice, "停车费")
+    assert ranked == [m.pk for m in reversed(newer[-3:])]  # the newest three, ranked among themselves
+    everything = search.matching(Matter.objects.visible_to(world.alice), search.parse("停车费"))
+    assert set(everything.values_list("pk", flat=True)) == {old.pk, *(m.pk for m in newer)}
+    monkeypatch.setattr(search, "RANK_WINDOW", 100)
+    assert found(world.alice, "停车费")[0] == old.pk  # with room, the best match comes first
+
+
+def test_index_missing_fills_matters_loaded_without_the_write_path(world):
+    matter = register(world, "电梯问题", "电梯频繁故障。")
+    MatterText.objects.all().delete()
+    assert found(world.alice, "电梯") == []
+    assert search.index_missing() == 1 and search.index_missing() == 0
+    assert found(world.alice, "电梯") == [matter.pk]
