@@ -134,12 +134,8 @@ def _main(argv):
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
         sheet = book.get_sheet_by_index(0)
-    except (CalamineError, ValueError, OSError) as exc:
-        say(
-            {
-                "refused": f"无法读取该表格（{type(exc).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-            }
-        )
+    except (CalamineError, ValueError, OSError):  # told to the person as a refused file
+        say({"refused": "无法读取该表格，文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"})
         return 0
     first_row, first_column = sheet.start or (0, 0)
     if sheet.width + first_column > max_columns:
