@@ -8,7 +8,8 @@ RUFF := $(VENV)/bin/ruff
 # unit scoring: BENCH_SCORING_ARGS (e.g. "--smoke"); the dashboard: BENCH_DASHBOARD_ARGS ("--smoke";
 # the default measures 1,000,000 and 10,000,000 matters); early warning: BENCH_WARNINGS_ARGS ("--smoke");
 # the import's memory on hostile files: BENCH_IMPORT_MEMORY_ARGS ("--smoke"); the hazard ledger's
-# statistics: BENCH_HAZARDS_ARGS ("--smoke"; the default measures 1,000,000 hazards).
+# statistics: BENCH_HAZARDS_ARGS ("--smoke"; the default measures 1,000,000 hazards); search by
+# words: BENCH_SEARCH_ARGS ("--smoke", or "--matters 100000 --db sqlite").
 BENCH_CLASSIFY_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 BENCH_DEADLINES_ARGS ?=
@@ -18,6 +19,7 @@ BENCH_IMPORT_MEMORY_ARGS ?=
 BENCH_LOAD_ARGS ?=
 BENCH_PLACES_ARGS ?=
 BENCH_SCORING_ARGS ?=
+BENCH_SEARCH_ARGS ?=
 BENCH_SIMILAR_ARGS ?=
 BENCH_URGENCY_ARGS ?=
 BENCH_WARNINGS_ARGS ?=

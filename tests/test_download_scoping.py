@@ -215,6 +215,22 @@ DOWNLOADS = {
             ("M3", "acceptance", "信访事项受理告知书"),
         ]
     },
+    # 办结报告 of M1 (it came from the level above): for whoever may open M1
+    **{
+        f"completion-{fmt}": Download(
+            "documents:completion",
+            on_matter("M1"),
+            read,
+            kwargs=lambda o, fmt=fmt: {"pk": o.matters["M1"].pk, "fmt": fmt},
+            shows=lambda u: {"M1"},
+            marks=(mark,),
+        )
+        for fmt, read, mark in [
+            ("docx", docx_text, "信访事项办结报告"),
+            ("xlsx", xlsx_text, "上级要求办结日期"),
+            ("json", lambda content: content.decode(), "upper_reference"),
+        ]
+    },
     # 督办单: the matters of the 督办 the reader may open
     "supervision-sheet": Download(
         "documents:supervision",
@@ -327,6 +343,7 @@ def objects(world, settings):
     d = Driver(w, start=at(2025, 3, 10))
     d.do(Matter.objects.get(pk=matters["M2"].pk), "accept", actor=w.nora)
     d.do(Matter.objects.get(pk=matters["M3"].pk), "accept", actor=w.dora)
+    Matter.objects.filter(pk=matters["M1"].pk).update(upper_reference="青信交〔2025〕1号")  # from above
     m1 = Matter.objects.get(pk=matters["M1"].pk)
     for action in ("accept", "submit_reply", "approve_reply"):
         m1 = d.do(m1, action)

@@ -178,6 +178,19 @@ LISTS = [
     ),
     ("grid:mine", "gwen", {}, PAGE),
     ("grid:stats", "dina", {}, date_pair("from", "to")),
+    ("integrations:hotline", "bob", {}, [("state", TEXT)]),
+    (
+        "open311:list_requests",
+        "bob",
+        {},
+        [
+            ("start_date", DATES),
+            ("end_date", DATES),
+            ("status", TEXT),
+            ("service_code", TEXT),
+            ("service_request_id", TEXT),
+        ],
+    ),
 ]
 
 
@@ -221,7 +234,7 @@ class Caller:
             sign_in(self.client, username)
             self.signed_in = username
         if route.method == "get":
-            return self.client.get(url, **kw)
+            return self.client.get(url, data, **kw)  # an Open311 api_key is a query parameter
         return self.client.post(url, data, **kw)
 
 
@@ -276,6 +289,7 @@ NO_QUERY = {
     "assist:model_activate",
     "analytics:warning",
     "documents:matter",
+    "documents:completion",
     "documents:supervision",
     "supervision:detail",
     "supervision:print",
@@ -305,9 +319,15 @@ NO_QUERY = {
     "open311:api-root",
     "open311:openapi-json",
     "open311:openapi-view",
+    "api:take_order",
+    "integrations:hotline_replay",
+    "integrations:hotline_replay_all",
+    "open311:discovery",
     "open311:services",
+    "open311:service_definition",
     "open311:create_request",
     "open311:request_status",
+    "open311:token",
     "api:api-root",
     "api:openapi-json",
     "api:openapi-view",

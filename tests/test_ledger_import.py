@@ -312,7 +312,7 @@ def test_each_problem_of_a_row_is_named_with_its_column(world, tmp_path):
         ("内容分类", "「城乡建设」是一级分类，请写到二级分类，如「城乡建设／…」"),
         (
             "信访方式",
-            "「飞鸽」不是可识别的信访方式，可填：来信、来访、网上、电话、传真、领导接访、上级转送、上级交办",
+            "「飞鸽」不是可识别的信访方式，可填：来信、来访、网上、电话、传真、领导接访、上级转送、上级交办、12345热线",
         ),
         ("身份证号", "「110***********0021」的格式或校验位不正确"),
         ("案情", "不能为空"),
@@ -338,8 +338,6 @@ def test_places_are_found_by_name_with_ancestors_or_code(world, tmp_path):
         ("编号,信访人\n".encode(), "文件中只有表头，没有事项数据。"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200),
          "文件内容既不是 Excel 工作簿（.xlsx），也不是 CSV 文本，无法读取。如果是改了扩展名的文件，请用 Excel 打开后另存为 .xlsx 或 CSV。"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),
-         "这是旧版 Excel 97-2003（.xls）格式，请在 Excel 或 WPS 中「另存为」.xlsx 后再导入。"),
         (b"PK\x03\x04" + bytes(100), "文件已损坏，不是完整的 Excel 工作簿（.xlsx）。请重新保存后再导入。"),
     ],
 )  # fmt: skip

@@ -8,6 +8,7 @@ comes from its EXPECTED table. A route that hands out a file must also be in the
 (test_download_scoping.py), which opens every file and checks what it names.
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -216,6 +217,14 @@ NEW_MATTER = {
 }
 
 
+HOTLINE_ROLES = {Role.REGISTRAR, Role.DISPATCHER, Role.UNIT_HEAD}
+HOTLINE_NUMBERS = itertools.count(1)
+
+
+def hotline(user, ok=200):
+    return ok if casework(user) and user.role in HOTLINE_ROLES else 403
+
+
 ROUTES = {
     "home": Route(lambda u: 302),
     "login": Route(lambda u: 200, anonymous=200),
@@ -317,6 +326,10 @@ ROUTES = {
         lambda u: on_m1(u, ok=404), kwargs=lambda o: {"pk": o.m1.pk, "kind": "acceptance"}
     ),
     "documents:supervision": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    # 办结报告: only for a matter from above once answered; M1 is neither
+    "documents:completion": Route(
+        lambda u: on_m1(u, ok=404), kwargs=lambda o: {"pk": o.m1.pk, "fmt": "docx"}
+    ),
     # 督查督办: a supervision (sam → 东城区住建局 on M1) is seen by the issuing side and the answering
     # unit; reception days and campaigns (sam's, city bureau) by the units of 青溪市人民政府 itself;
     # scores by each unit for itself, and the ranking by leaders, supervisors and analysts.
@@ -456,25 +469,29 @@ ROUTES = {
     ),
     "portal:display": Route(lambda u: 302, anonymous=302, method="post", data={"large": "1"}),
     "portal:public": Route(lambda u: 200, anonymous=200),
-    # Open311: the service list is public; filing and status need an api_key.
+    # Open311: discovery, services, a request by its number and tokens are public (counted per
+    # address); filing needs an api_key; the list needs one, or the numbers asked for.
     "open311:api-root": Route(lambda u: 404, anonymous=404),
     "open311:openapi-json": Route(lambda u: 200, anonymous=200),
     "open311:openapi-view": Route(lambda u: 200, anonymous=200),
-    "open311:services": Route(lambda u: 200, anonymous=200),
+    "open311:discovery": Route(lambda u: 200, anonymous=200, kwargs=lambda o: {"fmt": "xml"}),
+    "open311:services": Route(lambda u: 200, anonymous=200, kwargs=lambda o: {"fmt": "json"}),
+    "open311:service_definition": Route(
+        lambda u: 200, anonymous=200, kwargs=lambda o: {"service_code": o.category.pk, "fmt": "xml"}
+    ),
     "open311:create_request": api_route(
         lambda u: 201 if registrar(u) else 403,
         api_key=True,
         method="post",
+        kwargs=lambda o: {"fmt": "json"},
         data=lambda o: {
             "jurisdiction_id": "990101001001",
             "service_code": str(o.category.pk),
             "description": "路灯不亮",
         },
     ),
-    "open311:request_status": api_route(
-        lambda u: 200 if u.username in M1_VISIBLE else 404,
-        api_key=True,
-        kwargs=lambda o: {"service_request_id": o.m1.code},
+    "open311:list_requests": Route(
+        lambda u: 200, token=True, api_key=True, anonymous=400, kwargs=lambda o: {"fmt": "json"}
     ),
     # 矛盾纠纷排查化解 (on D1) and 网格事件 (on E1).
     "disputes:list": Route(lambda u: 200 if casework(u) else 403),
@@ -532,6 +549,33 @@ ROUTES = {
     "grid:to_matter": Route(lambda u: on_d1(u, ok=403), kwargs=lambda o: {"pk": o.e1.pk}),
     "grid:photo": Route(on_e1, kwargs=lambda o: {"pk": o.e1_photo.pk}),
     "grid:stats": Route(figures),
+    "open311:request_status": Route(
+        lambda u: 200 if u.username in M1_VISIBLE else 404,
+        token=True,
+        api_key=True,
+        anonymous=200,  # without a key: the public view of a matter whose number is known
+        kwargs=lambda o: {"service_request_id": o.m1.code, "fmt": "json"},
+    ),
+    "open311:token": Route(
+        lambda u: 404, anonymous=404, kwargs=lambda o: {"token": "unknown", "fmt": "json"}
+    ),
+    # 12345: a 工单 in (a new number each call: the same one again answers 200 with the same matter);
+    # the hotline's messages for those who dispatch and answer matters.
+    "api:take_order": api_route(
+        lambda u: 201 if registrar(u) else 403,
+        method="post",
+        data=lambda o: {
+            "number": f"GD{next(HOTLINE_NUMBERS)}",
+            "received_at": "2025-03-03T09:30:00+08:00",
+            "place": {"division_code": "990101001001"},
+            "content": "小区路灯不亮。",
+        },
+    ),
+    "integrations:hotline": Route(hotline),
+    "integrations:hotline_replay": Route(
+        lambda u: hotline(u, ok=404), method="post", kwargs=lambda o: {"pk": 999999}
+    ),
+    "integrations:hotline_replay_all": Route(lambda u: hotline(u, ok=302), method="post"),
     # The API: its description is public, everything else needs a token.
     "api:api-root": Route(lambda u: 404, anonymous=404),
     "api:openapi-json": Route(lambda u: 200, anonymous=200),

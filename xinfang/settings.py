@@ -240,6 +240,15 @@ CACHES = {
 # same on /api/v1/ and Open311.
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
 XINFANG_API_FAILURE_RATE = env("XINFANG_API_FAILURE_RATE", "20/m")
+# Open311 calls without an api_key (services, discovery, a request's public status), per address.
+XINFANG_OPEN311_PUBLIC_RATE = env("XINFANG_OPEN311_PUBLIC_RATE", "60/m")
+# Open311 discovery: whom integrators contact for an api_key.
+XINFANG_OPEN311_CONTACT = env("XINFANG_OPEN311_CONTACT", "")
+# The 12345 hotline (xinfang/api/hotline.py, docs/hotline-12345.md): where the 办理结果 are posted,
+# the shared secret they are signed with (HMAC-SHA256), and how many tries before a person decides.
+XINFANG_HOTLINE_WEBHOOK_URL = env("XINFANG_HOTLINE_WEBHOOK_URL", "")
+XINFANG_HOTLINE_SECRET = env("XINFANG_HOTLINE_SECRET", "")
+XINFANG_HOTLINE_MAX_ATTEMPTS = int(env("XINFANG_HOTLINE_MAX_ATTEMPTS", "8"))
 
 # List exports up to this many rows are written while the user waits; larger ones by the worker.
 XINFANG_EXPORT_INLINE_ROWS = int(env("XINFANG_EXPORT_INLINE_ROWS", "5000"))

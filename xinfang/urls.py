@@ -25,6 +25,7 @@ urlpatterns = [
     path("documents/", include("xinfang.documents.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("manage/", include("xinfang.administration.urls")),
+    path("integrations/", include("xinfang.api.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", open311.urls),
     path("portal/", include("xinfang.portal.urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import ApiToken
+from .models import ApiToken, ServiceAttribute
 
 
 @admin.register(ApiToken)
@@ -34,3 +34,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"已吊销 {count} 个令牌。")
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    list_display = ["category", "order", "code", "description", "datatype", "required"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "description", "category__name"]
+    autocomplete_fields = ["category"]

@@ -538,3 +538,8 @@ def transition(request, matter_id: int, action: str, payload: TransitionIn):
     except TransitionError as exc:
         return Reply(409, {"detail": str(exc)})
     return Reply(200, detail(request, get_visible(request, matter.pk)))
+
+
+from .hotline import router as hotline_router  # noqa: E402 — the router reads this module's helpers
+
+api.add_router("/hotline", hotline_router)

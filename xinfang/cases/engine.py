@@ -203,7 +203,13 @@ def recompute_deadline(case_type: CaseType, case, today: date, pauses=()):
     extension = getattr(case, "extension_days", 0) if step == wf.extended_step else 0
     counted = [(first, last or max(today, first)) for first, last in spans]
     d = deadline(step, case.step_started_on, case, extension_days=extension, pauses=counted)
-    case.due_step, case.due_date, case.warn_date = step, d.due, d.warn_from
+    due, warn = d.due, d.warn_from
+    if case_type.cap_due is not None:
+        capped = case_type.cap_due(case, step, due)
+        if capped < due:  # an earlier date governs: warn as long before it as the period would
+            warn = max(case.step_started_on, capped - (due - warn)) if warn else None
+            due = capped
+    case.due_step, case.due_date, case.warn_date = step, due, warn
     case.due_provisional = d.provisional
     case.clock_paused = any(last is None for _, last in spans)
 

@@ -38,6 +38,9 @@ class CaseType:
     detail_url: Callable | None = None
     # The field naming the user who reported the case, for acts of actor "reporter" ("" if none).
     reporter_field: str = ""
+    # A date the case must meet whatever its step's period says (a deadline set from outside, such
+    # as the level above's): function(case, step, due) → the due date that governs (the earlier).
+    cap_due: Callable | None = None
 
     def __post_init__(self):
         missing = set(self.workflow.transitions) ^ set(self.apply)

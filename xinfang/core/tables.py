@@ -7,6 +7,10 @@ whatever it holds — size, kind, encoding, for an .xlsx the zip's directory (xl
 header and the first rows —, so a web request can do it; `Table.rows()` then reads every row as a
 stream, up to the row limit, so memory does not grow with what the file unpacks to. .xlsx is parsed by xlsx.py; CSV may be UTF-8, UTF-8 with a BOM (as Excel saves it), UTF-16
 with a BOM (Excel's 「Unicode 文本」) or GBK/GB18030, with comma, tab or semicolon separators.
+
+.xls (Excel 97–2003), .et (WPS) and .ods cannot be read as a stream: sheets.py reads them in a
+bounded child process. `kind_of` tells them apart cheaply (the web request calls it: such a file's
+header is then read by the worker, `WORKER_KINDS`), and `open_table` reads them like the others.
 """
 
 import codecs
@@ -16,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from . import xlsx
+from . import sheets, xlsx
 from .xlsx import FileRefused
 
-__all__ = ["FileRefused", "Limits", "Table", "decode", "open_table", "text_of"]
+__all__ = ["WORKER_KINDS", "FileRefused", "Limits", "Table", "decode", "kind_of", "open_table", "text_of"]
 
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls / .doc container
+OLE_MAGIC = sheets.OLE_MAGIC  # the compound file of .xls and .et (and of .doc: calamine tells)
+WORKER_KINDS = {"xls", "ods"}  # read whole, in a bounded child: never in a web request
 PREVIEW_ROWS = 3
 HEAD_BUDGET = 16 * 1048576  # unpacked XML read, at most, to find the header and the first rows
 MAX_LINE = 1048576  # characters in one line of a CSV file
@@ -43,7 +48,7 @@ class Limits:
 
 @dataclass
 class Table:
-    kind: str  # "xlsx" or "csv"
+    kind: str  # "xlsx", "xls" (also .et), "ods" or "csv"
     encoding: str  # label for the user: "Excel 工作簿", "UTF-8（带BOM）", "GBK/GB18030" …
     header: list[str]
     # the first data rows: (row number as the user sees it in Excel, cells); blank rows are left out
@@ -66,6 +71,15 @@ class Table:
 
     def _records(self, skip_header=False):
         header_seen = not skip_header
+        if self.kind in WORKER_KINDS:
+            records = _sheet_records(self.source, self.limits)
+            height = max(1, next(records))
+            for number, cells in _non_blank(records):
+                self.share_read = min(1.0, number / height)
+                if header_seen:
+                    yield number, cells
+                header_seen = True
+            return
         if self.kind == "xlsx":
             with xlsx.Reader(self.source, max_unpacked=self.limits.max_unpacked) as book:
                 for number, cells in _non_blank(book.rows()):
@@ -87,10 +101,9 @@ def too_many_rows(limit: int) -> str:
     return f"行数超过{limit}行的上限。请拆分成几个文件分别导入。"
 
 
-def open_table(source: Path | str | bytes, limits: Limits) -> Table:
-    """The kind, encoding, header and first rows of a file, given by its path or its content;
-    raises FileRefused with the reason. Reads no more than the head of the file (and, for CSV,
-    checks its encoding in one pass)."""
+def kind_of(source: Path | str | bytes, limits: Limits) -> str:
+    """What a file is, by its content — "xlsx", "xls" (.xls and .et), "ods" or "csv" — after the
+    checks that need no parsing (size; for a zip, its directory); raises FileRefused."""
     source = source if isinstance(source, bytes) else Path(source)
     size = _size(source)
     if size == 0:
@@ -102,9 +115,43 @@ def open_table(source: Path | str | bytes, limits: Limits) -> Table:
     with _open(source) as stream:
         head = stream.read(4096)
     if head.startswith(OLE_MAGIC):
-        raise FileRefused(
-            "这是旧版 Excel 97-2003（.xls）格式，请在 Excel 或 WPS 中「另存为」.xlsx 后再导入。"
-        )
+        return "xls"
+    if sheets.is_ods(head):
+        with _open(source) as stream:
+            xlsx._checked_archive(stream, limits.max_unpacked).close()  # the same zip checks as .xlsx
+        return "ods"
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    return "csv"
+
+
+def _sheet_records(source: Path | bytes, limits: Limits):
+    content = source if isinstance(source, bytes) else source.read_bytes()
+    try:
+        yield from sheets.rows(content, max_rows=limits.max_rows, max_columns=xlsx.MAX_COLUMNS)
+    except sheets.Refused as exc:
+        raise FileRefused(str(exc)) from exc
+
+
+def open_table(source: Path | str | bytes, limits: Limits) -> Table:
+    """The kind, encoding, header and first rows of a file, given by its path or its content;
+    raises FileRefused with the reason. Reads no more than the head of the file (and, for CSV,
+    checks its encoding in one pass) — except a file of `WORKER_KINDS`, which only a worker may
+    open (sheets.py)."""
+    source = source if isinstance(source, bytes) else Path(source)
+    kind = kind_of(source, limits)
+    with _open(source) as stream:
+        head = stream.read(4096)
+    if kind in WORKER_KINDS:
+        records = _sheet_records(source, limits)
+        next(records)  # the height
+        first = []
+        for record in _non_blank(records):
+            first.append(record)
+            if len(first) > PREVIEW_ROWS:
+                break
+        records.close()
+        return _table(kind, sheets.LABELS[kind], first, source, limits)
     if head.startswith(ZIP_MAGIC):
         with xlsx.Reader(source, max_unpacked=limits.max_unpacked, budget=HEAD_BUDGET) as book:
             first = list(_non_blank(book.head(1 + PREVIEW_ROWS)))

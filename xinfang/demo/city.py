@@ -6,8 +6,10 @@ same in every demo database. Division codes use the prefix 99, which belongs to 
 
 import csv
 import io
+import math
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -401,6 +403,7 @@ def city_exists() -> bool:
 def build_city(password: str) -> City:
     """Create the divisions (through the CSV importer), units and accounts of the demo city."""
     import_divisions(division_csv())
+    place_centres()
     categories = _leaf_categories()
     units = {}
     for name, kind, parent, div_codes, cats, _prefix in _unit_specs():
@@ -426,6 +429,32 @@ def build_city(password: str) -> City:
         )
     User.objects.bulk_create(users)
     return load_city()
+
+
+CITY_CENTRE = (30.0, 120.0)  # a made-up place for the made-up city
+RADIUS = {3: 0.12, 4: 0.035, 5: 0.009}  # degrees from the parent's centre, by level
+
+
+def place_centres():
+    """Centre points for every division of the city (Open311 locates reports by them): the city
+    at CITY_CENTRE, each division's children on a circle around it, always in the same places."""
+    divisions = list(Division.objects.filter(code__startswith=CITY[0]).order_by("code"))
+    children = {}
+    for d in divisions:
+        children.setdefault(d.parent_id, []).append(d)
+    city = next(d for d in divisions if d.level == 2)
+    city.latitude, city.longitude = (Decimal(str(x)) for x in CITY_CENTRE)
+    todo = [city]
+    while todo:
+        parent = todo.pop()
+        kids = children.get(parent.pk, [])
+        for i, d in enumerate(kids):
+            angle = 2 * math.pi * i / len(kids)
+            r = RADIUS.get(d.level, 0.005)
+            d.latitude = round(parent.latitude + Decimal(str(r * math.sin(angle))), 6)
+            d.longitude = round(parent.longitude + Decimal(str(r * math.cos(angle))), 6)
+            todo.append(d)
+    Division.objects.bulk_update(divisions, ["latitude", "longitude"])
 
 
 def _leaf_categories() -> dict:

@@ -8,7 +8,7 @@ SKIP = ""
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="台账文件（.xlsx 或 .csv）")
+    file = forms.FileField(label="台账文件（.xlsx、.xls、.et、.ods 或 .csv）")
 
 
 class MappingForm(forms.Form):

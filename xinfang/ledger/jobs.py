@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core import clock, encrypted_files
-from xinfang.core.tables import FileRefused, Limits, Table, open_table
+from xinfang.core import clock, encrypted_files, sheets
+from xinfang.core.tables import WORKER_KINDS, FileRefused, Limits, Table, kind_of, open_table
 from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
 
@@ -62,25 +62,59 @@ def _kind(kind) -> kinds.Kind:
     return kinds.get("matters") if kind is None else kind
 
 
-def new_job(user, content: bytes, original_name: str, kind: kinds.Kind | None = None) -> BaseImportJob:
-    """Read the header of an uploaded file and keep the file, encrypted (it holds personal data),
-    for the run; raises FileRefused (and keeps nothing). The rows are counted by the job's first
-    pass."""
+def new_job(
+    user, content: bytes, original_name: str, kind: kinds.Kind | None = None, *, here=False
+) -> BaseImportJob:
+    """Keep an uploaded file, encrypted (it holds personal data), and read its header; raises
+    FileRefused (and keeps nothing). An .xls, .et or .ods file is only checked here and its header
+    is read by the worker (`read_header`, queued after commit) unless `here` (the command line,
+    which is a worker itself). The rows are counted by the job's first pass."""
     kind = _kind(kind)
-    table = read(content)
-    suffix = ".csv" if original_name.lower().endswith((".csv", ".txt")) else ".xlsx"
+    file_type = kind_of(content, limits())
+    later = file_type in WORKER_KINDS and not here
+    table = None if later else read(content)
+    suffix = {"csv": ".csv", "xls": ".xls", "ods": ".ods"}.get(file_type, ".xlsx")
     stored = f"{secrets.token_hex(12)}{suffix}"
     encrypted_files.write(import_dir() / stored, content)
-    return kind.job_model.objects.create(
+    job = kind.job_model.objects.create(
         user=user,
         original_name=original_name[:200],
         stored_name=stored,
         size=len(content),
-        encoding=table.encoding,
-        header=table.header,
-        mapping=guess_mapping(table.header, kind.columns),
+        encoding=sheets.LABELS[file_type] if later else table.encoding,
+        header=[] if later else table.header,
+        mapping={} if later else guess_mapping(table.header, kind.columns),
         **kind.job_filter,
     )
+    if later:
+        from .tasks import read_header_later
+
+        transaction.on_commit(lambda: read_header_later(job.pk, kind.key))
+    return job
+
+
+def reading(job: BaseImportJob) -> bool:
+    """Whether the worker has still to read the job's header."""
+    return job.state == BaseImportJob.State.MAPPING and not job.header
+
+
+def read_header(job_id, kind: kinds.Kind | None = None) -> BaseImportJob:
+    """The worker's reading of a kept file's header (an .xls, .et or .ods upload): the job is then
+    ready for the column mapping, or failed with the reason."""
+    kind = _kind(kind)
+    job = kind.jobs().get(pk=job_id)
+    if not reading(job):
+        return job
+    try:
+        table = read(import_dir() / job.stored_name)
+    except (FileRefused, FileNotFoundError) as exc:
+        reason = str(exc) if isinstance(exc, FileRefused) else "上传的文件已不存在，请重新上传。"
+        _finish(job, BaseImportJob.State.FAILED, message=reason)
+        return job
+    job.header, job.encoding = table.header, table.encoding
+    job.mapping = guess_mapping(table.header, kind.columns)
+    job.save(update_fields=["header", "mapping", "encoding"])
+    return job
 
 
 def discard(job: BaseImportJob):

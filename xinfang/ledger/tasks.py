@@ -16,6 +16,11 @@ def run_import(job_id, kind="matters"):
     jobs.run(job_id, kind=kinds.get(kind))
 
 
+@db_task()
+def read_header_later(job_id, kind="matters"):
+    jobs.read_header(job_id, kinds.get(kind))
+
+
 @db_periodic_task(crontab(minute="*"))
 def resume_imports():
     """Start again the imports whose run stopped (a killed or restarted worker): their claim was

@@ -70,7 +70,7 @@ def _own_job(request, kind, pk) -> BaseImportJob:
 @importer_required
 def mapping(request, pk, kind):
     job = _own_job(request, kind, pk)
-    if job.state != BaseImportJob.State.MAPPING:
+    if job.state != BaseImportJob.State.MAPPING or jobs.reading(job):
         return redirect(kind.urls["job"], pk=job.pk)
     form = (kind.mapping_form or MappingForm)(job, kind.columns, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +111,7 @@ def _preview(job):
 def job(request, pk, kind):
     job = _own_job(request, kind, pk)
     template = "ledger/_job.html" if request.htmx else "ledger/job.html"
-    return render(request, template, _context(kind, job=job))
+    return render(request, template, _context(kind, job=job, reading=jobs.reading(job)))
 
 
 @importer_required

@@ -6,7 +6,7 @@ from .models import Division, Unit, User
 
 @admin.register(Division)
 class DivisionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent", "policy_set"]
+    list_display = ["code", "name", "level", "parent", "policy_set", "latitude", "longitude"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]

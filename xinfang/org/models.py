@@ -1,5 +1,7 @@
 """Administrative divisions, the unit (org) tree and staff users with their roles."""
 
+import math
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,6 +38,24 @@ class Division(models.Model):
         on_delete=models.PROTECT,
         help_text="本区划及其下级区划适用的地方期限规则；不填则沿用上级区划的规则或系统默认规则",
     )
+    # The centre of the division (WGS 84), for locating a report sent with coordinates (Open311's
+    # lat/long): the nearest centre wins. Optional; a division without one is never chosen that way.
+    latitude = models.DecimalField(
+        "中心点纬度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="WGS 84 坐标，如 30.274085",
+    )
+    longitude = models.DecimalField(
+        "中心点经度",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="WGS 84 坐标，如 120.155070",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
@@ -43,6 +63,24 @@ class Division(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def nearest(cls, latitude: float, longitude: float, within=None):
+        """The division whose centre is nearest to a point (great-circle distance), among those
+        with a centre (and under `within`, itself included); None if none has one. Of two equally
+        near, the deeper one (a village before its township) wins."""
+        rows = cls.objects.filter(latitude__isnull=False, longitude__isnull=False)
+        if within is not None:
+            rows = rows.filter(path__startswith=within.path)
+        best, best_key = None, None
+        for division in rows:
+            key = (
+                _distance(latitude, longitude, float(division.latitude), float(division.longitude)),
+                -division.level,
+            )
+            if best_key is None or key < best_key:
+                best, best_key = division, key
+        return best
 
     def full_name(self):
         names, node = [], self
@@ -61,6 +99,10 @@ class Division(models.Model):
         return None
 
     def clean(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError("中心点的纬度和经度要同时填写，或都不填。")
+        if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValidationError("中心点坐标超出范围：纬度在-90到90之间，经度在-180到180之间。")
         if not self.code.isdigit():
             raise ValidationError({"code": "区划代码只能由数字组成"})
         if self.parent_id and self.parent.level >= self.level:
@@ -218,3 +260,11 @@ class User(AbstractUser):
     @property
     def does_casework(self):
         return self.is_active and self.unit_id is not None and self.role in CASEWORK_ROLES
+
+
+def _distance(lat1, lng1, lat2, lng2) -> float:
+    """Great-circle distance in kilometres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))

@@ -12,6 +12,7 @@ class Channel(models.TextChoices):
     LEADER_RECEPTION = "leader", "领导接访"
     UPPER_FORWARDED = "upper_forwarded", "上级转送"
     UPPER_ASSIGNED = "upper_assigned", "上级交办"
+    HOTLINE_12345 = "hotline12345", "12345热线"
 
 
 class Nature(models.TextChoices):

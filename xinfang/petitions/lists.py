@@ -8,7 +8,7 @@ from django.db.models import Q
 from xinfang.core import clock
 from xinfang.org.models import Role
 
-from . import screening
+from . import screening, search
 from .choices import TERMINAL_STATUSES, Nature, Status
 from .forms import QueueFilterForm, normalize_tracking_code
 from .models import Matter
@@ -41,13 +41,10 @@ def todo_filter(user):
 def apply_filters(qs, form):
     d = form.cleaned_data
     today = clock.today()
-    if d.get("q"):
-        code = normalize_tracking_code(d["q"])
-        qs = (
-            qs.filter(code=code)
-            if code
-            else qs.filter(Q(title__contains=d["q"]) | Q(content__contains=d["q"]))
-        )
+    code = normalize_tracking_code(d.get("q") or "")
+    if code:
+        qs = qs.filter(code=code)
+    # Words are searched (and ranked) by listed_matters through search.ranked.
     for field in ("status", "channel", "nature"):
         if d.get(field):
             qs = qs.filter(**{field: d[field]})
@@ -89,7 +86,25 @@ def listed_matters(user, params):
     if tab == "todo":
         qs = qs.filter(todo_filter(user))
     form = QueueFilterForm(params or None)
+    query = search_query(form)
     if form.is_valid():
         qs = apply_filters(qs, form)
+    if query:
+        return search.ranked(qs, query), form, tab
     order = "due_date" if tab == "todo" else "-received_at"
     return qs.order_by(order, "-id"), form, tab
+
+
+def search_query(form):
+    """The words of the list's search box (words.Query), or None when it is empty or a 查询码."""
+    if not form.is_valid() or not form.cleaned_data.get("q"):
+        return None
+    text = form.cleaned_data["q"]
+    return None if normalize_tracking_code(text) else search.parse(text) or None
+
+
+def mark_words(matters, query):
+    """The title and a piece of the content of each listed matter with the searched words marked."""
+    for m in matters:
+        m.title_pieces = search.highlight(m.title, query)
+        m.snippet = search.highlight(m.content, query, around=30)

@@ -276,6 +276,19 @@ class MatterUnit(CaseLink):
         ]
 
 
+class MatterText(models.Model):
+    """The words of a matter's title and content as the full-text index reads them
+    (xinfang/core/words.py), written with the matter by its registration. The index itself is the
+    database's (search.py): an FTS5 table kept by triggers on SQLite, a generated tsvector column
+    with a GIN index on PostgreSQL."""
+
+    matter = models.OneToOneField(Matter, on_delete=models.CASCADE, related_name="text_index")
+    words = models.TextField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "全文索引词"
+
+
 class AccusedParty(models.Model):
     """A unit or person a 检举控告 names, as resolved by the screening unit. A named unit: the
     matter is hidden from its users and its sub-units'. A named person (`user`, with `unit` their

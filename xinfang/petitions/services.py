@@ -20,6 +20,7 @@ from xinfang.cases.registry import CaseType, register
 from xinfang.cases.workflow import Transition
 from xinfang.core import clock, uploads
 from xinfang.core.models import Notification
+from xinfang.core.words import index_words
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
 from xinfang.deadlines.service import current_calendar, policy
 from xinfang.org.models import Role, Unit
@@ -41,6 +42,7 @@ from .models import (
     Attachment,
     Matter,
     MatterEvent,
+    MatterText,
     MatterUnit,
     Pause,
     Petitioner,
@@ -432,6 +434,19 @@ def _petitioner_notices(a: Act, t: Transition | None) -> list:
     ]
 
 
+# The steps of this level's own handling, which a date set by the level above also governs (the
+# petitioner's windows and the review steps are not this level's handling of the upper matter).
+UPPER_GOVERNED_STEPS = {"dispatch", "acceptance", "handling"}
+
+
+def _upper_due(matter, step, due) -> date:
+    """The earlier of the step's own due date and the date the level above requires (上级要求办结
+    日期): lights, 催办 and 督办 all read the result."""
+    if matter.upper_due_date and step in UPPER_GOVERNED_STEPS:
+        return min(due, matter.upper_due_date)
+    return due
+
+
 MATTER = register(
     CaseType(
         key="matter",
@@ -449,6 +464,7 @@ MATTER = register(
         pause_model=Pause,
         notification_field="matter",
         detail_url=lambda matter: reverse("petitions:detail", args=[matter.pk]),
+        cap_due=_upper_due,
     )
 )
 
@@ -581,7 +597,7 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
         matter,
         actor,
         now=now,
-        rows=[petitioner_row(p) for p in petitioners],
+        rows=[petitioner_row(p) for p in petitioners] + [matter_text(matter)],
         note=note,
         data={
             "channel": matter.channel,
@@ -600,6 +616,11 @@ def register_matter(actor, *, fields: dict, petitioners: list[dict], files=(), n
 def registered_notice(m: Matter) -> str:
     """The message at registration: the 查询码 and by when the next step is due."""
     return f"您的信访事项已登记，查询码{format_tracking_code(m.code)}。{next_step(m)}。"
+
+
+def matter_text(matter) -> MatterText:
+    """The words of a new matter for the full-text index (search.py), written with it."""
+    return MatterText(words=index_words(matter.title, matter.content))
 
 
 def new_matter(actor, fields: dict, now, *, final=False) -> Matter:

@@ -16,13 +16,13 @@ from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
-from xinfang.documents import notices
+from xinfang.documents import completion, notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
-from . import export, screening
+from . import export, screening, search
 from .forms import MatterForm, PetitionerFormSet, UploadField, form_for
-from .lists import listed_matters
+from .lists import listed_matters, mark_words, search_query
 from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
 from .scoping import can_see
 from .services import TransitionError, can_perform, register_matter
@@ -100,10 +100,21 @@ def queue(request):
     else:
         page = UncountedPage(qs, number)
     today = clock.today()
+    query = search_query(form)
+    if query:
+        mark_words(page, query)
     rows = [(m, *deadline_light(m, today)) for m in page]
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"page": page, "rows": rows, "form": form, "tab": tab, "querystring": params.urlencode()}
+    context = {
+        "page": page,
+        "rows": rows,
+        "form": form,
+        "tab": tab,
+        "querystring": params.urlencode(),
+        "searched": bool(query),
+        "rank_window": search.RANK_WINDOW,
+    }
     template = (
         "petitions/_queue_table.html"
         if request.htmx and request.htmx.target == "queue-table"
@@ -199,6 +210,7 @@ def detail(request, pk):
         "light_label": light_label,
         "repeats": matter.repeats.all() if matter.pk else [],
         "documents": notices.available(matter, events),
+        "completion_report": completion.applies(matter) and any(e.action == "approve_reply" for e in events),
         "can_screen": _may_screen(request.user, matter),
     }
     return render(request, "petitions/detail.html", context)

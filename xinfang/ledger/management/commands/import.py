@@ -58,7 +58,7 @@ class Command(BaseCommand):
         if not source.is_file():
             raise CommandError(f"找不到文件「{source}」。")
         try:
-            job = jobs.new_job(actor, source.read_bytes(), source.name, kind)
+            job = jobs.new_job(actor, source.read_bytes(), source.name, kind, here=True)
         except FileRefused as exc:
             raise CommandError(str(exc)) from exc
         mapping = dict(job.mapping)
