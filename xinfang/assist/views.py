@@ -36,6 +36,7 @@ def similar_panel(request, pk):
         "matter": matter,
         "urgency": intake.urgency_of(matter.title, matter.content),
         "can_link": request.user.role in INTAKE_ROLES,
+        "merge_min": similar_matters.MERGE_MIN_SIMILARITY,
     }
     try:
         context["similar"] = similar_matters.for_matter(matter, request.user)
@@ -53,15 +54,23 @@ def link_repeat(request, pk, other):
         raise PermissionDenied("只有登记员、交办员可以标记重复信访。")
     matter = get_visible_matter(request.user, pk)
     original = get_visible_matter(request.user, other)
+    merge = request.POST.get("merge") == "1"
     try:
-        similar_matters.link_repeat(matter, original, request.user, merge=request.POST.get("merge") == "1")
+        similar_matters.link_repeat(
+            matter,
+            original,
+            request.user,
+            merge=merge,
+            reason=request.POST.get("reason", ""),
+            confirmed=request.POST.get("confirm") == "1",
+        )
     except similar_matters.LinkError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
             f"已标记为重复信访，原事项 {original.display_code}"
-            + ("，本件已不予受理并入原事项办理。" if request.POST.get("merge") == "1" else "。"),
+            + ("，本件已不予受理并入原事项办理。" if merge else "。"),
         )
     return redirect("petitions:detail", pk=matter.pk)
 
