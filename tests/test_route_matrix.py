@@ -235,6 +235,7 @@ ROUTES = {
         lambda u: 200 if casework(u) else 403, method="post", data={"phone": "13800138000"}
     ),
     "petitions:detail": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "petitions:receipt": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
     # Every transition page is covered by test_scoping; here 受理, open to the assigned unit.
     "petitions:act": Route(
         lambda u: on_m1(u, ok=200 if u.username in {"hank", "hope"} else 403),

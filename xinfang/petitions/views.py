@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.assist import feedback
@@ -16,11 +17,13 @@ from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
+from xinfang.core.qr import qr_data_uri
 from xinfang.documents import notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
-from . import export, screening
+from . import export, receipt, screening
+from .choices import Channel
 from .forms import MatterForm, PetitionerFormSet, UploadField, form_for
 from .lists import listed_matters
 from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
@@ -138,6 +141,11 @@ def register(request):
         else:
             feedback.record("category", request.POST, matter, matter.category, request.user)
             messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
+            # The registrar may print this matter's receipt even when, as an accusation, it goes
+            # to the screening unit first (the receipt shows no content and no personal data).
+            request.session["receipts"] = [*request.session.get("receipts", [])[-19:], matter.pk]
+            if matter.channel in IN_PERSON_CHANNELS:
+                return redirect("petitions:receipt", pk=matter.pk)
             if not can_see(request.user, matter):
                 messages.info(
                     request,
@@ -163,6 +171,33 @@ def earlier_matters(request):
         request,
         "petitions/_earlier_matters.html",
         {"matters": matters, "searched": searched},
+    )
+
+
+IN_PERSON_CHANNELS = {Channel.VISIT, Channel.LEADER_RECEPTION}
+
+
+@casework_required
+@require_GET
+def receipt_page(request, pk):
+    """The printable 登记回执: 查询码, a QR code of the tracking page and the next steps with dates."""
+    if pk in request.session.get("receipts", []):
+        matter = get_object_or_404(Matter.objects.select_related("registering_unit"), pk=pk)
+    else:
+        matter = get_visible_matter(request.user, pk)
+    track_url = request.build_absolute_uri(reverse("portal:track"))
+    unit = matter.registering_unit
+    return render(
+        request,
+        "petitions/receipt.html",
+        {
+            "matter": matter,
+            "unit": unit,
+            "steps": receipt.next_steps(matter),
+            "track_url": track_url,
+            "qr": qr_data_uri(track_url, box_size=5),
+            "may_open": can_see(request.user, matter),
+        },
     )
 
 
