@@ -23,7 +23,7 @@ from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 
 from . import export, receipt, screening
-from .choices import Channel
+from .choices import Channel, Status
 from .forms import MatterForm, PetitionerFormSet, UploadField, form_for
 from .lists import listed_matters
 from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
@@ -174,6 +174,7 @@ def earlier_matters(request):
     )
 
 
+SIGNING_ACTIONS = {"approve_reply", "return_reply"}  # 审签: the head reads the draft and the notice
 IN_PERSON_CHANNELS = {Channel.VISIT, Channel.LEADER_RECEPTION}
 
 
@@ -307,6 +308,9 @@ def act(request, pk, action):
             messages.success(request, f"已{t.label}。")
             return redirect("petitions:detail", pk=matter.pk)
     context = {"matter": matter, "transition": t, "form": form}
+    if action in SIGNING_ACTIONS and matter.status == Status.REPLY_PENDING:
+        context["draft"] = matter.events.filter(action="submit_reply").select_related("actor").last()
+        context["preview"] = notices.reply_preview(matter, request.user.unit, clock.today())
     if action in DISPATCH_ACTIONS:
         allowed = set(form.fields["unit"].queryset.values_list("pk", flat=True))
         context["unit_advice"] = suggest_unit(matter, request.user.unit, allowed)
