@@ -4,7 +4,9 @@
 from conftest import Driver, sign_in
 from django.urls import reverse
 
+from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
+from xinfang.petitions.models import Matter
 
 
 def test_the_signing_page_shows_the_draft_and_a_preview_of_the_notice(client, world):
@@ -49,3 +51,64 @@ def test_part_of_a_tracking_code_finds_the_matter(client, world):
         m for m, *_ in client.get(reverse("petitions:queue"), {"tab": "all", "q": "物业"}).context["rows"]
     ]
     assert {matter, other} <= set(rows)
+
+
+def _intake(client, content, address):
+    data = {"title": "道路破损", "content": content, "p-0-address": address}
+    return client.post(reverse("assist:intake"), data).context
+
+
+def test_the_place_is_suggested_from_where_the_problem_is_not_where_the_petitioner_lives(client, world):
+    sign_in(client, "alice")
+    found = _intake(client, "西岭镇的乡道坑洼很多，下雨积水，车辆无法通行。", "东城区东湖街道湖滨社区3栋")
+    assert found["place_division"] == world.divisions.other_township and not found["place_from_address"]
+    # A text naming no place: the address is a guess, and the panel says so.
+    found = _intake(client, "门口的路坑洼很多，下雨积水。", "东城区东湖街道湖滨社区3栋")
+    assert found["place_division"] == world.divisions.village and found["place_from_address"]
+
+
+def test_an_assignment_names_co_handling_units_who_then_see_the_matter(client, world):
+    d = Driver(world)
+    matter = d.register()
+    assert not Matter.objects.visible_to(world.hugo).filter(pk=matter.pk).exists()
+    sign_in(client, "bob")
+    url = reverse("petitions:act", kwargs={"pk": matter.pk, "action": "assign"})
+    post = {"version": matter.version, "unit": world.units.d1_dept.pk, "co_units": [world.units.housing.pk]}
+    post["note"] = "请会同市住建局办理。"
+    assert client.post(url, post).status_code == 302
+    matter.refresh_from_db()
+    assert matter.handling_unit == world.units.d1_dept and matter.holder_unit == world.units.d1_dept
+    assert matter.events.get(action="assign").data["co_units"] == ["青溪市住房和城乡建设局"]
+    assert Matter.objects.visible_to(world.hugo).filter(pk=matter.pk).exists()  # the co-unit sees it
+    assert Notification.objects.filter(matter=matter, recipient_user=world.hugo).exists()
+    assert (
+        "（协办：青溪市住房和城乡建设局）"
+        in client.get(reverse("petitions:detail", kwargs={"pk": matter.pk})).content.decode()
+    )
+
+
+def test_the_same_unit_cannot_lead_and_co_handle(client, world):
+    matter = Driver(world).register()
+    sign_in(client, "bob")
+    url = reverse("petitions:act", kwargs={"pk": matter.pk, "action": "assign"})
+    unit = world.units.d1_dept.pk
+    page = client.post(url, {"version": matter.version, "unit": unit, "co_units": [unit]})
+    assert "承办单位不能同时作为协办单位" in page.content.decode()
+
+
+def test_a_district_dispatcher_is_offered_its_own_levels_units_first(client, world):
+    d = Driver(world)
+    matter = d.register()
+    d.do(matter, "assign", unit=world.units.d1_bureau)
+    sign_in(client, "dave")
+    page = client.get(reverse("petitions:act", kwargs={"pk": matter.pk, "action": "assign"}))
+    groups = [
+        (label, [name for _, name in items])
+        for label, items in page.context["form"].fields["unit"].choices[1:]
+    ]
+    assert groups[0] == ("本级：东城区人民政府及其部门", ["东城区人民政府", "东城区住房和城乡建设局"])
+    assert groups[1] == ("下级：东城区人民政府所辖", ["东湖街道办事处"])
+    assert groups[2][0] == "其他单位" and "青溪市住房和城乡建设局" in groups[2][1]
+    body = page.content.decode()
+    assert body.index("东城区住房和城乡建设局") < body.index("青溪市住房和城乡建设局")
+    assert 'data-search="1"' in body and "xinfang/picker.js" in body
