@@ -1,12 +1,16 @@
 """The staff's daily work: the unit head's 审签 page and list, finding a matter by part of its
 查询码, what units see of 督办, 交办 with 协办单位 and the units a dispatcher is offered first."""
 
-from conftest import Driver, sign_in
+from datetime import date
+
+from conftest import Driver, at, sign_in
 from django.urls import reverse
 
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
+from xinfang.supervision import supervisions
+from xinfang.supervision.models import Supervision
 
 
 def test_the_signing_page_shows_the_draft_and_a_preview_of_the_notice(client, world):
@@ -112,3 +116,21 @@ def test_a_district_dispatcher_is_offered_its_own_levels_units_first(client, wor
     body = page.content.decode()
     assert body.index("东城区住房和城乡建设局") < body.index("青溪市住房和城乡建设局")
     assert 'data-search="1"' in body and "xinfang/picker.js" in body
+
+
+def test_a_unit_sees_which_of_its_matters_are_under_supervision_and_at_what_level(client, world):
+    d = Driver(world)
+    red, plain = d.to(Status.HANDLING), d.to(Status.HANDLING)
+    common = {"cases": [red], "text": "请于期限内办结。", "due_on": date(2025, 4, 10), "reasons": ["overdue"]}
+    supervisions.issue(
+        world.sam, kind=Supervision.Kind.SUPERVISE, level="yellow", now=at(2025, 3, 20), **common
+    )
+    sup = supervisions.issue(
+        world.sam, kind=Supervision.Kind.SUPERVISE, level="red", now=at(2025, 3, 21), **common
+    )
+    sign_in(client, "hank")
+    page = client.get(reverse("petitions:queue"))
+    marks = {m: mark for m, _, _, mark in page.context["rows"]}
+    assert marks[red]["label"] == "红牌督办" and marks[red]["number"] == sup.number  # the strongest open one
+    assert marks[plain] is None
+    assert '<span class="level red" title="督办编号 ' in page.content.decode()

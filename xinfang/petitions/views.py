@@ -21,6 +21,7 @@ from xinfang.core.qr import qr_data_uri
 from xinfang.documents import notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
+from xinfang.supervision.supervisions import open_marks
 
 from . import export, receipt, screening
 from .choices import Channel, Status
@@ -103,7 +104,8 @@ def queue(request):
     else:
         page = UncountedPage(qs, number)
     today = clock.today()
-    rows = [(m, *deadline_light(m, today)) for m in page]
+    marks = open_marks(request.user, "matter", [m.pk for m in page])
+    rows = [(m, *deadline_light(m, today), marks.get(m.pk)) for m in page]
     params = request.GET.copy()
     params.pop("page", None)
     context = {"page": page, "rows": rows, "form": form, "tab": tab, "querystring": params.urlencode()}

@@ -58,6 +58,32 @@ def supervisions_visible_to(user):
     return visible
 
 
+OPEN_STATES = (Supervision.State.OPEN, Supervision.State.ANSWERED)
+
+
+def open_marks(user, case_type: str, ids) -> dict:
+    """{case id: the strongest open 督办 or 批示 on it the user may see}, for lists of cases: a unit
+    sees which of its cases are under 督办, and at what level (the card's colour)."""
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    found = {}
+    rows = (
+        supervisions_visible_to(user)
+        .filter(state__in=OPEN_STATES, case_refs__case_type=case_type, case_refs__case_id__in=list(ids))
+        .values_list("case_refs__case_id", "kind", "level", "number")
+    )
+    for case_id, kind, level, number in rows:
+        strength = rank.get(level, -1) if kind == Supervision.Kind.SUPERVISE else len(rank)
+        if case_id not in found or strength > found[case_id]["strength"]:
+            label = Level(level).label if kind == Supervision.Kind.SUPERVISE else "领导批示"
+            found[case_id] = {
+                "strength": strength,
+                "level": level or "instruct",
+                "label": label,
+                "number": number,
+            }
+    return found
+
+
 def _next_number(kind, year):
     prefix = "督" if kind == Supervision.Kind.SUPERVISE else "批"
     count = Supervision.objects.filter(kind=kind, number__startswith=f"{prefix}〔{year}〕").count()
