@@ -9,7 +9,7 @@ from django.urls import reverse
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
-from xinfang.supervision import supervisions
+from xinfang.supervision import ownership, supervisions
 from xinfang.supervision.models import Supervision
 
 
@@ -134,3 +134,69 @@ def test_a_unit_sees_which_of_its_matters_are_under_supervision_and_at_what_leve
     assert marks[red]["label"] == "红牌督办" and marks[red]["number"] == sup.number  # the strongest open one
     assert marks[plain] is None
     assert '<span class="level red" title="督办编号 ' in page.content.decode()
+
+
+# ---------------------------------------------------------------- leaders
+
+
+def test_a_leader_lands_on_the_cockpit(client, world):
+    sign_in(client, "leo")
+    assert client.get("/")["Location"] == reverse("analytics:cockpit")
+    sign_in(client, "sam")
+    assert client.get("/")["Location"] == reverse("petitions:queue")
+
+
+def test_the_instruction_form_has_no_supervision_fields_and_a_searchable_unit_picker(client, world):
+    matter = Driver(world).to(Status.HANDLING)
+    sign_in(client, "leo")
+    url = reverse("supervision:issue") + f"?matter={matter.pk}"
+    page = client.get(url)
+    form = page.context["form"]
+    assert form.kind == "instruct" and set(form.fields) == {
+        "kind",
+        "text",
+        "report_required",
+        "due_on",
+        "units",
+    }
+    body = page.content.decode()
+    assert "督办等级" not in body and "督办事由" not in body and 'data-search="1"' in body
+    response = client.post(
+        url,
+        {
+            "kind": "instruct",
+            "text": "请市住建局牵头协调。",
+            "due_on": "2026-12-10",
+            "units": [world.units.housing.pk],
+        },
+    )
+    sup = Supervision.objects.get()
+    assert response.status_code == 302 and sup.kind == "instruct" and sup.level == "" and sup.reasons == []
+    assert list(sup.tasks.values_list("unit", flat=True)) == [world.units.housing.pk]
+    # The same leader may still issue a 督办, on its own form.
+    form = client.get(url + "&kind=supervise").context["form"]
+    assert "level" in form.fields and "units" not in form.fields
+
+
+def test_a_case_whose_matter_has_ended_is_no_longer_shown_as_being_resolved(client, world):
+    d = Driver(world)
+    matter = d.to(Status.HANDLING)
+    owned = ownership.take_ownership(
+        world.leo,
+        matter,
+        leader=world.leo,
+        unit=world.units.d1_dept,
+        plan="约谈物业公司。",
+        target_date=date(2026, 12, 31),
+        milestones=[],
+        now=at(2025, 4, 1),
+    )
+    sign_in(client, "leo")
+    page = client.get(reverse("supervision:cases")).content.decode()
+    assert "化解中 1 件" in page
+    matter = d.do(matter, "withdraw")
+    page = client.get(reverse("supervision:cases")).content.decode()
+    assert "化解中 0 件" in page and "事项已结束待认定 1 件" in page
+    assert "事项已结束，待认定化解结果" in page and "事项已结束（已撤回），请认定化解结果" in page
+    owned.refresh_from_db()
+    assert owned.state == "active"  # the leader still records whether it was resolved

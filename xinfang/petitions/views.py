@@ -342,6 +342,8 @@ def attachment(request, pk):
 def home(request):
     """Send each role to where its work is."""
     user = request.user
+    if user.role == Role.LEADER:  # leaders start from the overall picture, their to-dos one click away
+        return redirect("analytics:cockpit")
     if user.does_casework:
         return redirect("petitions:queue")
     if user.reports_events:

@@ -10,7 +10,7 @@ from django.db import models
 
 from xinfang.cases import registry
 from xinfang.org.models import Unit
-from xinfang.petitions.choices import Resolution
+from xinfang.petitions.choices import TERMINAL_STATUSES, Resolution
 from xinfang.petitions.models import Attachment, Matter, Pause
 
 from . import case_refs
@@ -271,6 +271,16 @@ class CaseOwnership(models.Model):
 
     def __str__(self):
         return f"{self.leader}包案：{self.matter.title}"
+
+    @property
+    def matter_ended(self) -> bool:
+        """The matter has ended (办结, 不予受理, 撤回 …) while the case is still open: it is no longer
+        化解中, and waits for the leader to record whether it was resolved."""
+        return self.state == self.State.ACTIVE and self.matter.status in TERMINAL_STATUSES
+
+    @property
+    def state_label(self) -> str:
+        return "事项已结束，待认定化解结果" if self.matter_ended else self.get_state_display()
 
 
 class Milestone(models.Model):

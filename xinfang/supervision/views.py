@@ -16,7 +16,7 @@ from xinfang.core import clock
 from xinfang.core.params import id_list, page_of
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import Role, Unit
-from xinfang.petitions.choices import Status
+from xinfang.petitions.choices import TERMINAL_STATUSES, Status
 from xinfang.petitions.models import Matter, normalize_tracking_code
 from xinfang.petitions.views import get_visible_matter
 
@@ -131,7 +131,7 @@ def issue(request):
     if not cases:
         messages.error(request, "请先在事项页面选择要督办的事项。")
         return redirect("supervision:board")
-    form = forms.IssueForm(request.POST or None, user=user)
+    form = forms.IssueForm(request.POST or None, user=user, kind=request.GET.get("kind"))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -151,7 +151,18 @@ def issue(request):
         else:
             messages.success(request, f"已签发{sup.title}（{sup.number}）。")
             return redirect("supervision:detail", pk=sup.pk)
-    return render(request, "supervision/issue.html", {"form": form, "cases": cases})
+    params = request.GET.copy()
+    params.pop("kind", None)
+    return render(
+        request,
+        "supervision/issue.html",
+        {
+            "form": form,
+            "cases": cases,
+            "is_leader": user.role == Role.LEADER,
+            "cases_query": params.urlencode(),
+        },
+    )
 
 
 def visible_supervision(user, pk):
@@ -373,8 +384,11 @@ def cases(request):
     today = clock.today()
     rows = [(o, ownership.stuck_reasons(o, today)) for o in qs[:500]]
     rows.sort(key=lambda r: (r[0].state != CaseOwnership.State.ACTIVE, not r[1], r[0].target_date))
+    active = Q(state=CaseOwnership.State.ACTIVE)
+    ended = Q(matter__status__in=TERMINAL_STATUSES)
     counts = qs.aggregate(
-        active=Count("id", filter=Q(state=CaseOwnership.State.ACTIVE)),
+        active=Count("id", filter=active & ~ended),
+        ended=Count("id", filter=active & ended),
         resolved=Count("id", filter=Q(state=CaseOwnership.State.RESOLVED)),
     )
     return render(
