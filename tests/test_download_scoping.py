@@ -30,6 +30,7 @@ from openpyxl import Workbook, load_workbook
 from test_scoping import EXPECTED, build_matters
 
 from xinfang.analytics import display, snapshot
+from xinfang.assist.models import LetterScan
 from xinfang.core import clock
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import TEMPLATE_COLUMNS
@@ -300,6 +301,15 @@ DOWNLOADS = {
         query={"tab": "all"},
         marks=("网格事件台账",),
     ),
+    # a scanned letter being read (OCR) before registration: its uploader's alone
+    "letter-scan": Download(
+        "assist:letter_file",
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        raw_text,
+        kwargs=lambda o: {"pk": o.scan.pk},
+        marks=("%PDF-1.4 scanned letter",),
+        disposition="inline",
+    ),
     # 网上信访: a notice only after the matter's code and phone were checked in this session
     # (test_citizen_downloads_only_the_notices_of_a_matter_they_tracked); staff have no such session
     "portal-notice": Download(
@@ -360,6 +370,13 @@ def objects(world, settings):
         size=18,
         content_type="application/pdf",
         uploaded_by=w.alice,
+    )
+    o.scan = LetterScan.objects.create(
+        file=SimpleUploadedFile("scan", b"%PDF-1.4 scanned letter"),
+        name="来信.pdf",
+        content_type="application/pdf",
+        uploaded_by=w.alice,
+        uploaded_at=clock.now(),
     )
     snapshot.refresh()
     return o

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from test_scoping import EXPECTED
 
 from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
-from xinfang.assist.models import ModelVersion
+from xinfang.assist.models import LetterScan, ModelVersion
 from xinfang.core import clock, uploads
 from xinfang.deadlines.models import CalendarDay, PolicySet
 from xinfang.ledger.jobs import import_dir
@@ -282,6 +283,16 @@ ROUTES = {
         method="post",
     ),
     "assist:collective": Route(lambda u: 200 if casework(u) else 403),
+    "assist:letter_new": Route(lambda u: 200 if registrar(u) else 403),
+    # A scan is its uploader's alone until registered (alice's here).
+    "assist:letter": Route(
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        kwargs=lambda o: {"pk": o.scan.pk},
+    ),
+    "assist:letter_file": Route(
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        kwargs=lambda o: {"pk": o.scan.pk},
+    ),
     "assist:models": Route(lambda u: 200 if u.role in {Role.ADMIN, Role.ANALYST} else 403),
     "assist:model_train": Route(
         lambda u: 302 if u.role in {Role.ADMIN, Role.ANALYST} else 403, method="post", data={"kind": "unit"}
@@ -594,6 +605,13 @@ def objects(world):
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )
     version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
+    scan = LetterScan.objects.create(
+        file=ContentFile(b"%PDF-1.4 letter", name="scan"),
+        name="来信.pdf",
+        content_type="application/pdf",
+        uploaded_by=world.alice,
+        uploaded_at=clock.now(),
+    )
     today = clock.today()
     supervision = supervisions.issue(
         world.sam,
@@ -646,6 +664,7 @@ def objects(world):
         campaign_case=campaign.cases.get(),
         d1_dept=world.units.d1_dept,
         model_version=version,
+        scan=scan,
         export_job=job,
         import_job=import_job,
         m1=m1,

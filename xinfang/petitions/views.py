@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.assist import feedback
+from xinfang.assist import feedback, letters
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
@@ -125,12 +125,17 @@ def _petitioner_rows(formset):
 def register(request):
     if request.user.role not in {Role.REGISTRAR, Role.DISPATCHER}:
         raise PermissionDenied("只有登记员、交办员可以登记信访事项。")
-    form = MatterForm(request.POST or None)
+    scan_id = request.POST.get("letter") or request.GET.get("letter")
+    scan = letters.own_scan(request.user, scan_id) if scan_id else None
+    initial = {"channel": Channel.LETTER, "content": scan.text} if scan else None
+    form = MatterForm(request.POST or None, initial=initial)
     formset = PetitionerFormSet(request.POST or None, prefix="p")
     upload = UploadField()
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            files = upload.clean(request.FILES.getlist("files"))
+            files = upload.clean(
+                request.FILES.getlist("files") + ([letters.as_attachment(scan)] if scan else [])
+            )
             fields = {k: v for k, v in form.cleaned_data.items() if k != "repeat_of_code"}
             fields["repeat_of"] = form.cleaned_data.get("repeat_of_code")
             matter = register_matter(
@@ -142,6 +147,9 @@ def register(request):
             form.add_error(None, exc)
         else:
             feedback.record("category", request.POST, matter, matter.category, request.user)
+            if scan:
+                scan.matter = matter
+                scan.save(update_fields=["matter"])
             messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
             # The registrar may print this matter's receipt even when, as an accusation, it goes
             # to the screening unit first (the receipt shows no content and no personal data).
@@ -155,7 +163,7 @@ def register(request):
                 )
                 return redirect("petitions:queue")
             return redirect("petitions:detail", pk=matter.pk)
-    return render(request, "petitions/register.html", {"form": form, "formset": formset})
+    return render(request, "petitions/register.html", {"form": form, "formset": formset, "scan": scan})
 
 
 @casework_required
