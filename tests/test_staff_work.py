@@ -200,3 +200,28 @@ def test_a_case_whose_matter_has_ended_is_no_longer_shown_as_being_resolved(clie
     assert "事项已结束，待认定化解结果" in page and "事项已结束（已撤回），请认定化解结果" in page
     owned.refresh_from_db()
     assert owned.state == "active"  # the leader still records whether it was resolved
+
+
+# ---------------------------------------------------------------- unit scores
+
+
+def test_the_score_pages_show_no_data_rank_by_what_exists_and_show_their_dates(client, world):
+    Driver(world).to(Status.HANDLING)  # 东城区住建局 accepted one matter on time, never answered it
+    sign_in(client, "sam")
+    page = client.get(reverse("supervision:ranking"), {"start": "2025-01-01", "end": "2025-12-31"})
+    body = page.content.decode()
+    assert 'type="date" name="start" value="2025-01-01"' in body  # the date input shows its value
+    unit, s = next((u, s) for u, s in page.context["rows"] if u == world.units.d1_dept)
+    # 及时受理 5 of 5, 按期答复 0 of 10 (overdue); no ratings: 满意率 and 参评率 have no data.
+    assert (s.total, s.possible, s.volume, s.ranked) == (5, 15, 2, False)  # too few to rank
+    name = body.index("东城区住房和城乡建设局</a>")
+    row = body[body.rindex("<tr", 0, name) :].split("</tr>")[0]
+    assert (
+        row.count("无数据") == 3 and "不排名" in row
+    )  # 满意率, 参评率 and 包案化解率 and "数据不足" in row and "33.33%" in row
+    page = client.get(
+        reverse("supervision:unit_score", args=[unit.pk]), {"start": "2025-01-01", "end": "2025-12-31"}
+    )
+    body = page.content.decode()
+    assert "无数据：本期无应计事项，不计分" in body and "按满分计" not in body
+    assert 'value="2025-12-31"' in body

@@ -42,8 +42,12 @@ viewer_required = staff_required(
 
 
 class DashboardForm(forms.Form):
-    first = DateField(label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first = DateField(
+        label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last = DateField(
+        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     channel = forms.ChoiceField(label="信访方式", required=False, choices=[("", "全部")] + Channel.choices)
     nature = forms.ChoiceField(label="性质", required=False, choices=[("", "全部")] + Nature.choices)
     category = forms.ModelChoiceField(

@@ -10,7 +10,7 @@ from xinfang.petitions.forms import UploadField, units_by_level
 
 from .models import Level, Measure, Reason, Supervision
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value a date input shows
 
 
 def leaders():

@@ -42,7 +42,7 @@ from .models import (
     Supervision,
     SupervisionTask,
 )
-from .scorecard import PARTS, score
+from .scorecard import PARTS, RANK_MIN_VOLUME, score
 
 RANKING_ROLES = {Role.LEADER, Role.SUPERVISOR, Role.ANALYST}
 
@@ -623,11 +623,20 @@ def ranking(request):
         for pk, c in score_counts.cached_unit_counts(start, end).items()
         if pk in units
     ]
-    rows.sort(key=lambda r: (-r[1].total, r[0].path))
+    # Ranked by 得分率 among the units with enough to count; the others follow, unranked.
+    rows.sort(key=lambda r: (not r[1].ranked, -(r[1].rate or 0), r[0].path))
     return render(
         request,
         "supervision/ranking.html",
-        {"rows": rows, "form": form, "start": start, "end": end, "root": root, "weights": weights},
+        {
+            "rows": rows,
+            "form": form,
+            "start": start,
+            "end": end,
+            "root": root,
+            "weights": weights,
+            "min_volume": RANK_MIN_VOLUME,
+        },
     )
 
 
