@@ -138,6 +138,12 @@ LISTS = [
         {},
         [*fields(DashboardForm, "channel", "nature"), *date_pair("first", "last")],
     ),
+    (
+        "analytics:rates",
+        "sam",
+        {"rate": "reply"},
+        [*fields(DashboardForm), ("rate", TEXT), *date_pair("first", "last")],
+    ),
     ("analytics:warnings", "sam", {}, [*PAGE, ("state", TEXT), ("kind", TEXT)]),
     ("analytics:report", "sam", {"kind": "annual", "format": "xlsx"}, [("period", PERIODS)]),
     ("analytics:report", "sam", {"kind": "monthly", "format": "xlsx"}, [("period", PERIODS)]),

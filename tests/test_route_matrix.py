@@ -228,6 +228,7 @@ ROUTES = {
     "petitions:queue": Route(lambda u: 200 if casework(u) else 403),
     "analytics:dashboard": Route(viewer),
     "analytics:cockpit": Route(viewer),
+    "analytics:rates": Route(viewer, query="?rate=timely"),
     "analytics:report": Route(viewer),
     "analytics:warnings": Route(viewer),
     "analytics:warning": Route(viewer, kwargs=lambda o: {"pk": o.warning.pk}),

@@ -6,6 +6,7 @@ from datetime import date
 from conftest import Driver, at, sign_in
 from django.urls import reverse
 
+from xinfang.analytics import snapshot
 from xinfang.core.models import Notification
 from xinfang.petitions.choices import Status
 from xinfang.petitions.models import Matter
@@ -225,3 +226,37 @@ def test_the_score_pages_show_no_data_rank_by_what_exists_and_show_their_dates(c
     body = page.content.decode()
     assert "无数据：本期无应计事项，不计分" in body and "按满分计" not in body
     assert 'value="2025-12-31"' in body
+
+
+# ---------------------------------------------------------------- analysts
+
+
+def test_the_dashboard_shows_the_three_rates_with_a_drill_down(client, world):
+    d = Driver(world)
+    d.to(Status.REPLIED)  # accepted and answered on time
+    d.to(Status.HANDLING)  # accepted, its answer overdue by now
+    snapshot.refresh()
+    period = {"first": "2025-01-01", "last": "2025-12-31"}
+    sign_in(client, "ann")
+    page = client.get(reverse("analytics:dashboard"), period)
+    found = {r["key"]: r for r in page.context["rates"]}
+    assert [r["label"] for r in page.context["rates"]] == ["及时受理率", "按期办结率", "群众满意率"]
+    assert found["timely"]["line"].rate == 1 and found["reply"]["line"].rate == 0.5
+    assert found["satisfaction"]["line"].rate is None  # nobody has rated yet: 无数据, not 100 %
+    body = page.content.decode()
+    assert "50.00%" in body and "无数据" in body and "本期：收到日期为" in body
+    rows = client.get(found["reply"]["link"]).context["rows"]
+    assert [(u, line.numerator, line.denominator) for u, line in rows] == [(world.units.d1_dept, 1, 2)]
+    assert "/reply_open/" not in client.get(found["reply"]["link"]).content.decode()  # analysts: numbers only
+    sign_in(client, "sam")
+    body = client.get(found["reply"]["link"]).content.decode()
+    drill = reverse("supervision:drill", args=[world.units.d1_dept.pk, "reply_open"])
+    assert f"{drill}?start=2025-01-01&amp;end=2025-12-31" in body
+
+
+def test_the_report_period_is_picked_from_a_list(client, world):
+    sign_in(client, "ann")
+    page = client.get(reverse("analytics:report")).content.decode()
+    assert '<select name="period"' in page and '<optgroup label="季度报告">' in page
+    assert '<option value="2026-10" selected>2026年10月</option>' in page  # the last whole month
+    assert '<option value="2026Q4">2026年第四季度（至今）</option>' in page
