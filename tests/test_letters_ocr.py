@@ -88,3 +88,11 @@ def test_a_file_that_is_no_scan_is_refused(client, world):
     sign_in(client, "alice")
     page = client.post(reverse("assist:letter_new"), {"scan": SimpleUploadedFile("来信.txt", b"hello")})
     assert "不是图片或PDF文件" in page.content.decode() and not LetterScan.objects.exists()
+
+
+def test_the_engines_spacing_and_ascii_marks_are_tidied():
+    assert (
+        ocr.tidy("尊 敬 的 领 导 :\n  \n我 是 3 栋 居 民 , 请 帮 忙 !")
+        == "尊敬的领导：\n我是3栋居民，请帮忙！"
+    )
+    assert ocr.tidy("room 3, floor 2") == "room 3, floor 2"  # Latin text keeps its own marks

@@ -153,7 +153,7 @@ def test_the_instruction_form_has_no_supervision_fields_and_a_searchable_unit_pi
     url = reverse("supervision:issue") + f"?matter={matter.pk}"
     page = client.get(url)
     form = page.context["form"]
-    assert form.kind == "instruct" and set(form.fields) == {
+    assert form.issue_kind == "instruct" and set(form.fields) == {
         "kind",
         "text",
         "report_required",
@@ -162,6 +162,7 @@ def test_the_instruction_form_has_no_supervision_fields_and_a_searchable_unit_pi
     }
     body = page.content.decode()
     assert "督办等级" not in body and "督办事由" not in body and 'data-search="1"' in body
+    assert "<h1>领导批示</h1>" in body and "改为签发督办" in body
     response = client.post(
         url,
         {
@@ -175,8 +176,9 @@ def test_the_instruction_form_has_no_supervision_fields_and_a_searchable_unit_pi
     assert response.status_code == 302 and sup.kind == "instruct" and sup.level == "" and sup.reasons == []
     assert list(sup.tasks.values_list("unit", flat=True)) == [world.units.housing.pk]
     # The same leader may still issue a 督办, on its own form.
-    form = client.get(url + "&kind=supervise").context["form"]
-    assert "level" in form.fields and "units" not in form.fields
+    page = client.get(url + "&kind=supervise")
+    assert "level" in page.context["form"].fields and "units" not in page.context["form"].fields
+    assert "<h1>签发督办</h1>" in page.content.decode()
 
 
 def test_a_case_whose_matter_has_ended_is_no_longer_shown_as_being_resolved(client, world):

@@ -122,6 +122,11 @@ class SimilarMatter:
     final: bool = False  # re-review completed: a new filing of the same matter is 不再受理
 
     @property
+    def other_reasons(self) -> list[str]:
+        """The reasons besides the text similarity (shown in a column of its own)."""
+        return [r for r in self.reasons if not r.startswith("内容相似度")]
+
+    @property
     def mergeable(self) -> bool:
         return self.similarity >= MERGE_MIN_SIMILARITY
 

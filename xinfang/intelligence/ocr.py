@@ -25,6 +25,10 @@ MAX_PAGES = 10
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _SPACE_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
+# The model often reads a Chinese full-width mark as its ASCII twin; after a Chinese character it
+# is the full-width one.
+_FULL_WIDTH = {":": "：", ",": "，", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_HALF_AFTER_CHINESE = re.compile(rf"(?<=[{_CJK}])[:,;!?()]")
 
 
 class OcrError(Exception):
@@ -37,6 +41,7 @@ def available() -> bool:
 
 def tidy(text: str) -> str:
     lines = [_SPACE_IN_CHINESE.sub("", line).strip() for line in text.splitlines()]
+    lines = [_HALF_AFTER_CHINESE.sub(lambda m: _FULL_WIDTH[m.group()], line) for line in lines]
     return "\n".join(line for line in lines if line)
 
 

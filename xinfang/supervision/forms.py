@@ -46,11 +46,11 @@ class IssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         if user is None or user.role != Role.LEADER:
             kind = Supervision.Kind.SUPERVISE
-        self.kind = kind if kind in Supervision.Kind.values else Supervision.Kind.INSTRUCT
-        self.fields["kind"].choices = [(self.kind, Supervision.Kind(self.kind).label)]
-        self.fields["kind"].initial = self.kind
+        self.issue_kind = kind if kind in Supervision.Kind.values else Supervision.Kind.INSTRUCT
+        self.fields["kind"].choices = [(self.issue_kind, Supervision.Kind(self.issue_kind).label)]
+        self.fields["kind"].initial = self.issue_kind
         self.fields["kind"].widget = forms.HiddenInput()
-        if self.kind == Supervision.Kind.INSTRUCT:
+        if self.issue_kind == Supervision.Kind.INSTRUCT:
             del self.fields["level"], self.fields["reasons"]
             self.fields["text"].label = "批示内容"
             self.fields["report_required"].initial = "书面报告办理情况和结果。"

@@ -11,7 +11,11 @@ document.addEventListener("DOMContentLoaded", function () {
       var on = group.label === wanted;
       group.hidden = !on;
       group.disabled = !on;
-      if (on && !first) first = group.querySelector("option");
+      // the last whole period first: the current one (至今) only when nothing else is offered
+      if (on && !first) {
+        var options = Array.prototype.slice.call(group.querySelectorAll("option"));
+        first = options.filter(function (o) { return o.textContent.indexOf("至今") < 0; })[0] || options[0];
+      }
     });
     var chosen = period.options[period.selectedIndex];
     if ((!chosen || chosen.parentNode.hidden) && first) first.selected = true;
