@@ -39,6 +39,7 @@ from xinfang.org.models import Role, User
 from xinfang.petitions.models import Attachment, ExportJob, Matter
 from xinfang.petitions.tasks import run_export
 from xinfang.supervision import supervisions
+from xinfang.supervision.models import SupervisionFile
 
 TITLES = {
     "M1": "湖滨社区物业擅自提高停车费",
@@ -224,6 +225,15 @@ DOWNLOADS = {
         shows=lambda u: VISIBLE[u] & {"M1", "M2"},
         marks=("信访事项督办单",),
     ),
+    # a file sent with a 督办反馈: to whoever may open the 督办
+    "supervision-answer-file": Download(
+        "supervision:answer_file",
+        lambda u: 403 if not u.does_casework else (200 if u.username in SUPERVISION_READERS else 404),
+        raw_text,
+        kwargs=lambda o: {"pk": o.supervision.pk, "file": o.answer_file.pk},
+        marks=("%PDF-1.4 answer report",),
+        disposition="inline",
+    ),
     # 全部事项 as .xlsx: every matter of the reader's selection, no other
     "list-export": Download(
         "petitions:export",
@@ -370,6 +380,15 @@ def objects(world, settings):
         size=18,
         content_type="application/pdf",
         uploaded_by=w.alice,
+    )
+    o.answer_file = SupervisionFile.objects.create(
+        task=o.supervision.tasks.first(),
+        file=SimpleUploadedFile("answer", b"%PDF-1.4 answer report"),
+        name="办理情况报告.pdf",
+        size=22,
+        content_type="application/pdf",
+        uploaded_by=w.hank,
+        uploaded_at=clock.now(),
     )
     o.scan = LetterScan.objects.create(
         file=SimpleUploadedFile("scan", b"%PDF-1.4 scanned letter"),

@@ -289,6 +289,7 @@ NO_QUERY = {
     "documents:supervision",
     "supervision:detail",
     "supervision:print",
+    "supervision:answer_file",
     "supervision:close",
     "supervision:escalate",
     "supervision:answer",

@@ -36,6 +36,7 @@ from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
 from xinfang.supervision import backlog, ownership, reception_days, supervisions
+from xinfang.supervision.models import SupervisionFile
 
 SIGNED_IN = sorted(EXPECTED)
 # 矛盾纠纷 D1 of 东湖街道 (registered by tom of 东湖街道办) and 网格事件 E1 of 湖滨社区 (reported by gwen):
@@ -337,6 +338,9 @@ ROUTES = {
     "supervision:issue": Route(lambda u: on_m1(u) if u.role in OVERSIGHT else 403, query="?matter={m1}"),
     "supervision:detail": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
     "supervision:print": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    "supervision:answer_file": Route(
+        on_supervision, kwargs=lambda o: {"pk": o.supervision.pk, "file": o.answer_file.pk}
+    ),
     "supervision:close": Route(
         lambda u: on_supervision(u, ok=302), kwargs=lambda o: {"pk": o.supervision.pk}, method="post"
     ),
@@ -648,6 +652,15 @@ def objects(world):
         world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
     )
     ledgers = ledger_objects(world)
+    answer_file = SupervisionFile.objects.create(
+        task=supervision.tasks.get(),
+        file=ContentFile(b"%PDF-1.4 answer", name="answer"),
+        name="办理情况报告.pdf",
+        size=15,
+        content_type="application/pdf",
+        uploaded_by=world.hank,
+        uploaded_at=clock.now(),
+    )
     return SimpleNamespace(
         d1=d1,
         d1_file=d1.files.get(),
@@ -656,6 +669,7 @@ def objects(world):
         dispute_campaign=dispute_campaign,
         ledgers=ledgers,
         supervision=supervision,
+        answer_file=answer_file,
         task=supervision.tasks.get(),
         ownership=owned,
         reception=reception_days.schedule_reception(

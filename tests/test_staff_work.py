@@ -4,6 +4,7 @@
 from datetime import date
 
 from conftest import Driver, at, sign_in
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from xinfang.analytics import snapshot
@@ -262,3 +263,43 @@ def test_the_report_period_is_picked_from_a_list(client, world):
     assert '<select name="period"' in page and '<optgroup label="季度报告">' in page
     assert '<option value="2026-10" selected>2026年10月</option>' in page  # the last whole month
     assert '<option value="2026Q4">2026年第四季度（至今）</option>' in page
+
+
+def test_a_supervision_answer_carries_attachments(client, world):
+    matter = Driver(world).to(Status.HANDLING)
+    sup = supervisions.issue(
+        world.sam,
+        kind=Supervision.Kind.SUPERVISE,
+        cases=[matter],
+        level="yellow",
+        reasons=["overdue"],
+        text="请说明超期原因。",
+        due_on=date(2026, 12, 10),
+    )
+    task = sup.tasks.get()
+    sign_in(client, "hank")
+    detail = client.get(reverse("supervision:detail", args=[sup.pk])).content.decode()
+    assert 'enctype="multipart/form-data"' in detail and 'name="files"' in detail
+    url = reverse("supervision:answer", args=[sup.pk, task.pk])
+    refused = client.post(
+        url, {"report": "已约谈。", "files": [SimpleUploadedFile("说明.txt", b"hello")]}, follow=True
+    )
+    assert "不是图片或PDF文件" in refused.content.decode()
+    task.refresh_from_db()
+    assert task.state == "pending"
+    report = SimpleUploadedFile("办理情况报告.pdf", b"%PDF-1.4 report", content_type="application/pdf")
+    assert (
+        client.post(url, {"report": "已约谈物业公司，恢复原收费标准。", "files": [report]}).status_code == 302
+    )
+    sent = task.files.get()
+    assert (sent.name, sent.content_type, sent.uploaded_by) == (
+        "办理情况报告.pdf",
+        "application/pdf",
+        world.hank,
+    )
+    file_url = reverse("supervision:answer_file", args=[sup.pk, sent.pk])
+    sign_in(client, "sam")
+    assert file_url in client.get(reverse("supervision:detail", args=[sup.pk])).content.decode()
+    assert b"".join(client.get(file_url).streaming_content) == b"%PDF-1.4 report"
+    sign_in(client, "nick")  # another district's dispatcher does not see this 督办
+    assert client.get(file_url).status_code == 404

@@ -198,6 +198,29 @@ class SupervisionTask(models.Model):
         ordering = ["id"]
 
 
+def supervision_file_path(instance, filename):
+    import secrets
+
+    return f"supervision/{instance.task.supervision_id}/{secrets.token_hex(8)}"
+
+
+class SupervisionFile(models.Model):
+    """A file a unit sends with its 督办反馈 (a report, photos, an agreement): an image or a PDF by
+    its content, encrypted at rest by the default storage, shown to whoever sees the supervision."""
+
+    task = models.ForeignKey("SupervisionTask", on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=supervision_file_path)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督办反馈附件"
+        ordering = ["uploaded_at", "id"]
+
+
 class SupervisionEvent(models.Model):
     """Append-only history of a supervision."""
 

@@ -35,6 +35,7 @@ from .models import (
     SupervisedCase,
     Supervision,
     SupervisionEvent,
+    SupervisionFile,
     SupervisionTask,
 )
 
@@ -217,8 +218,9 @@ def _check_issuer_side(actor, sup):
 
 
 @transaction.atomic
-def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
-    """A unit's 督办反馈."""
+def answer(task_id, actor, report: str, *, files=(), now=None) -> SupervisionTask:
+    """A unit's 督办反馈, with the files it sends (images or PDF files, checked by the caller's
+    upload field)."""
     now = now or clock.now()
     task = SupervisionTask.objects.select_related("unit").get(pk=task_id)
     sup = _locked(task.supervision_id)
@@ -236,6 +238,16 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
         raise SupervisionError("请填写反馈内容。")
     task.state, task.report = SupervisionTask.State.ANSWERED, report.strip()
     task.answered_at, task.answered_by = now, actor
+    for upload in files:
+        SupervisionFile.objects.create(
+            task=task,
+            file=upload,
+            name=upload.name[:200],
+            size=upload.size,
+            content_type=upload.content_type,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
     task.on_time = timezone.localdate(now) <= sup.due_on
     task.save()
     if not sup.tasks.filter(state=SupervisionTask.State.PENDING).exists():
