@@ -2,7 +2,8 @@
 # 信访通 set-up for a Debian 12 machine. Idempotent: installs only what is missing.
 #
 #   bash scripts/setup.sh            运行所需 / what running needs: system packages (incl. CJK fonts for report
-#                                    charts, LibreOffice + poppler for report PDFs), .venv, node_modules, migrate
+#                                    charts, LibreOffice + poppler for report PDFs, Tesseract OCR with its
+#                                    Chinese model for scanned letters), .venv, node_modules, migrate
 #   bash scripts/setup.sh --test     另加测试所需 / also what the tests need: postgresql, chromium,
 #                                    libatomic1 (Playwright's driver), Python test extras
 #   bash scripts/setup.sh --no-migrate
@@ -107,6 +108,9 @@ system_packages() {
     is_installed fonts-arphic-ukai || missing+=(fonts-arphic-ukai)
     command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
     command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+    # 来信文字识别: the Tesseract OCR engine and its simplified Chinese model (run by the worker).
+    command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+    is_installed tesseract-ocr-chi-sim || missing+=(tesseract-ocr-chi-sim)
     if [ "$WANT_TEST" -eq 1 ]; then
         compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
         [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -70,7 +70,8 @@ def via_staff_form(client, w, text):
     sign_in(client, "alice")
     data = _registration_post(w, nature="accusation", request_type="report", complained_person=text)
     response = client.post("/matters/register/", data)
-    assert response.status_code == 302 and response["Location"] == "/matters/"  # not its detail page
+    # A walk-in: its receipt (code and dates only), not its detail page.
+    assert response.status_code == 302 and response["Location"].endswith("/receipt/")
     client.logout()
 
 

@@ -307,15 +307,67 @@ def test_link_repeat_and_finality(world, driver):
         link_repeat(later.pk, world.alice, closed)
 
 
+MERGE_REASON = "信访人就同一问题重复提出信访"
+
+
 def test_merge_closes_the_duplicate_through_not_accept(client, world, driver):
     original = driver.register()
     duplicate = driver.register()
     sign_in(client, "bob")
     url = reverse("assist:link_repeat", kwargs={"pk": duplicate.pk, "other": original.pk})
-    assert client.post(url, {"merge": "1"}).status_code == 302
+    assert client.post(url, {"merge": "1", "confirm": "1", "reason": MERGE_REASON}).status_code == 302
     duplicate.refresh_from_db()
     assert duplicate.repeat_of == original and duplicate.status == Status.NOT_ACCEPTED
-    assert "并入" in duplicate.events.get(action="not_accept").note
+    note = duplicate.events.get(action="not_accept").note
+    assert "并入" in note and MERGE_REASON in note
+    # The refusal is read by this matter's petitioner: the other matter's 查询码 is nowhere in it.
+    assert original.code not in note.replace("-", "") and original.display_code not in note
+    refusal = Notification.objects.filter(matter=duplicate).order_by("-pk").first()
+    assert refusal is not None and original.code not in refusal.body.replace("-", "")
+
+
+@pytest.mark.parametrize(
+    "post, message",
+    [
+        ({"merge": "1", "reason": MERGE_REASON}, "请勾选确认"),
+        ({"merge": "1", "confirm": "1", "reason": " "}, "请填写合并的理由"),
+        ({"merge": "1", "confirm": "1", "reason": "与ORIGINAL重复"}, "不能写其他事项的查询码"),
+    ],
+)
+def test_merge_needs_confirmation_and_a_reason_without_another_code(client, world, driver, post, message):
+    original = driver.register()
+    duplicate = driver.register()
+    if "reason" in post:
+        post["reason"] = post["reason"].replace("ORIGINAL", original.display_code.lower())
+    sign_in(client, "bob")
+    url = reverse("assist:link_repeat", kwargs={"pk": duplicate.pk, "other": original.pk})
+    page = client.post(url, post, follow=True)
+    assert message in page.content.decode()
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.REGISTERED and duplicate.repeat_of is None
+
+
+def test_merge_is_offered_and_accepted_only_above_the_similarity_threshold(client, world, driver):
+    original = driver.register()
+    alike = driver.register()
+    unlike = driver.register(
+        title="物业", content="小区停车费太贵，每天早上学校门口车辆乱停，孩子过马路很危险，路灯也坏了。"
+    )
+    sim_alike = similar_matters.text_similarity(alike, original)
+    sim_unlike = similar_matters.text_similarity(unlike, original)
+    assert sim_alike >= similar_matters.MERGE_MIN_SIMILARITY > sim_unlike > 0
+    sign_in(client, "bob")
+    panel = client.get(reverse("assist:similar", kwargs={"pk": alike.pk})).content.decode()
+    assert "确认合并" in panel and "内容相似度" in panel
+    row = next(s for s in similar_matters.for_matter(unlike, world.bob) if s.matter == original)
+    assert not row.mergeable
+    panel = client.get(reverse("assist:similar", kwargs={"pk": unlike.pk})).content.decode()
+    assert "确认合并" not in panel and "标记为其重复信访" in panel
+    url = reverse("assist:link_repeat", kwargs={"pk": unlike.pk, "other": original.pk})
+    page = client.post(url, {"merge": "1", "confirm": "1", "reason": MERGE_REASON}, follow=True)
+    assert "低于合并所需" in page.content.decode()
+    unlike.refresh_from_db()
+    assert unlike.status == Status.REGISTERED
 
 
 def test_index_catches_up_and_rebuilds(world, driver, capsys):

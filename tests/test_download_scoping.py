@@ -30,6 +30,7 @@ from openpyxl import Workbook, load_workbook
 from test_scoping import EXPECTED, build_matters
 
 from xinfang.analytics import display, snapshot
+from xinfang.assist.models import LetterScan
 from xinfang.core import clock
 from xinfang.ledger import jobs
 from xinfang.ledger.columns import TEMPLATE_COLUMNS
@@ -38,6 +39,7 @@ from xinfang.org.models import Role, User
 from xinfang.petitions.models import Attachment, ExportJob, Matter
 from xinfang.petitions.tasks import run_export
 from xinfang.supervision import supervisions
+from xinfang.supervision.models import SupervisionFile
 
 TITLES = {
     "M1": "湖滨社区物业擅自提高停车费",
@@ -239,6 +241,15 @@ DOWNLOADS = {
         shows=lambda u: VISIBLE[u] & {"M1", "M2"},
         marks=("信访事项督办单",),
     ),
+    # a file sent with a 督办反馈: to whoever may open the 督办
+    "supervision-answer-file": Download(
+        "supervision:answer_file",
+        lambda u: 403 if not u.does_casework else (200 if u.username in SUPERVISION_READERS else 404),
+        raw_text,
+        kwargs=lambda o: {"pk": o.supervision.pk, "file": o.answer_file.pk},
+        marks=("%PDF-1.4 answer report",),
+        disposition="inline",
+    ),
     # 全部事项 as .xlsx: every matter of the reader's selection, no other
     "list-export": Download(
         "petitions:export",
@@ -316,6 +327,15 @@ DOWNLOADS = {
         query={"tab": "all"},
         marks=("网格事件台账",),
     ),
+    # a scanned letter being read (OCR) before registration: its uploader's alone
+    "letter-scan": Download(
+        "assist:letter_file",
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        raw_text,
+        kwargs=lambda o: {"pk": o.scan.pk},
+        marks=("%PDF-1.4 scanned letter",),
+        disposition="inline",
+    ),
     # 网上信访: a notice only after the matter's code and phone were checked in this session
     # (test_citizen_downloads_only_the_notices_of_a_matter_they_tracked); staff have no such session
     "portal-notice": Download(
@@ -377,6 +397,22 @@ def objects(world, settings):
         size=18,
         content_type="application/pdf",
         uploaded_by=w.alice,
+    )
+    o.answer_file = SupervisionFile.objects.create(
+        task=o.supervision.tasks.first(),
+        file=SimpleUploadedFile("answer", b"%PDF-1.4 answer report"),
+        name="办理情况报告.pdf",
+        size=22,
+        content_type="application/pdf",
+        uploaded_by=w.hank,
+        uploaded_at=clock.now(),
+    )
+    o.scan = LetterScan.objects.create(
+        file=SimpleUploadedFile("scan", b"%PDF-1.4 scanned letter"),
+        name="来信.pdf",
+        content_type="application/pdf",
+        uploaded_by=w.alice,
+        uploaded_at=clock.now(),
     )
     snapshot.refresh()
     return o

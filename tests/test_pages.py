@@ -38,13 +38,54 @@ def test_login_page_is_chinese(client):
 
 def test_register_then_detail_shows_code_and_timeline(client, world):
     sign_in(client, "alice")
-    response = client.post("/matters/register/", _registration_post(world))
+    response = client.post("/matters/register/", _registration_post(world, channel="letter"))
     assert response.status_code == 302, response.content.decode()[:2000]
     matter = Matter.objects.get()
     assert matter.status == Status.REGISTERED and matter.registered_by == world.alice
     detail = client.get(response["Location"]).content.decode()
     assert matter.display_code in detail and "登记" in detail and "李明" in detail
     assert "登记后转送、交办：2025年3月18日" in detail  # the deadline and its step
+
+
+def test_a_walk_in_gets_a_printable_receipt_with_code_qr_and_dated_next_steps(client, world):
+    sign_in(client, "alice")
+    response = client.post("/matters/register/", _registration_post(world))
+    matter = Matter.objects.get()
+    assert response["Location"] == f"/matters/{matter.pk}/receipt/"
+    receipt = client.get(response["Location"]).content.decode()
+    assert "信访事项登记回执" in receipt and matter.display_code in receipt
+    assert 'src="data:image/svg+xml;base64,' in receipt and "http://testserver/portal/track/" in receipt
+    # The next steps with the deadline engine's dates: dispatch 15 days after 3 March, acceptance
+    # 15 days after that, handling 60 days after that (1 June 2025 is in the 端午 holiday).
+    assert "2025年3月18日前，信访部门将您的信访事项转送、交办" in receipt
+    assert "最迟于2025年4月2日前" in receipt and "最迟于2025年6月3日前" in receipt
+    assert PETITIONER["name"] not in receipt and PETITIONER["phone"] not in receipt
+    detail = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert f"/matters/{matter.pk}/receipt/" in detail
+
+
+def test_the_receipt_of_an_accusation_only_for_whoever_registered_it(client, world):
+    sign_in(client, "alice")
+    post = _registration_post(world, nature="accusation", complained_unit=world.units.d1_dept.pk)
+    response = client.post("/matters/register/", post)
+    matter = Matter.objects.get()
+    receipt = client.get(response["Location"]).content.decode()
+    assert matter.display_code in receipt and matter.content not in receipt and matter.title not in receipt
+    assert client.get(f"/matters/{matter.pk}/").status_code == 404  # with the screening unit first
+    sign_in(client, "dan")
+    assert client.get(f"/matters/{matter.pk}/receipt/").status_code == 404
+
+
+def test_registration_shows_one_petitioner_row_and_adds_more_on_demand(client, world):
+    sign_in(client, "alice")
+    page = client.get("/matters/register/").content.decode()
+    assert page.count('<div class="petitioner-row">') == 1
+    assert page.count('<div class="petitioner-row" hidden>') == 5
+    assert 'id="add-petitioner"' in page and "petitions/register.js" in page
+    # Rows typed in stay open when the form comes back with an error.
+    post = _registration_post(world, title="", **{"p-1-name": "王芳"})
+    page = client.post("/matters/register/", post).content.decode()
+    assert page.count('<div class="petitioner-row">') == 2 and "王芳" in page
 
 
 def test_register_refuses_six_representatives_and_keeps_the_input(client, world):
@@ -180,7 +221,8 @@ def test_intake_channels_record_their_own_details(client, world):
         "/matters/register/", _registration_post(world, channel="leader", leader_name="王副市长")
     )
     assert response.status_code == 302
-    detail = client.get(response["Location"]).content.decode()
+    assert response["Location"].endswith("/receipt/")  # received in person: the receipt first
+    detail = client.get(response["Location"].removesuffix("receipt/")).content.decode()
     assert "接访领导" in detail and "王副市长（2025年3月3日）" in detail
 
     response = client.post("/matters/register/", _registration_post(world, channel="upper_assigned"))

@@ -293,7 +293,7 @@ def test_charts_are_embedded_no_wider_than_the_text_block_with_numbered_captions
             width, height = png_size(rel.target_part.blob)
             assert width >= 1000 and height > 200  # 200 dpi at ~150 mm: sharp in print
     texts = [p.text for p in doc.paragraphs]
-    assert "图1\u30002026年10月信访事项受理量走势（按日）" in texts
+    assert "图1\u30002026年10月信访事项收到量走势（按日）" in texts
     assert "图2\u3000信访方式分布" in texts
     assert "图3\u3000主要内容分类信访量同比" in texts
     # Each picture sits in its own centred paragraph that leaves the exact-height grid (not clipped).
@@ -344,10 +344,10 @@ def test_the_narrative_states_the_figures_with_shares_and_changes_worked_out_by_
     text = narrative_text(monthly())
     # 135 / 1099 = 12.28%, −58 / 1292 = −4.49%; people 76 / 1380 = 5.51%, −47 / 1503 = −3.13%.
     assert (
-        "2026年10月，全市信访部门共受理信访事项1,234件、1,456人次。"
+        "2026年10月，全市信访部门共收到信访事项1,234件、1,456人次。"
         "其中件数同比上升12.3%，环比下降4.5%；人次同比上升5.5%，环比下降3.1%。" in text
     )
-    assert "日均受理39.8件" in text  # 1234 / 31 = 39.81
+    assert "日均收到39.8件" in text  # 1234 / 31 = 39.81
     assert "从渠道看，网上渠道最多，812件，占65.8%。" in text  # 812 / 1234 = 65.80%
     # Channels: 来访 236 / 1234 = 19.12%, (236 − 250) / 250 = −5.6%.
     assert "网上渠道812件，占65.8%，同比上升17.7%；来访渠道236件，占19.1%，同比下降5.6%" in text
@@ -468,8 +468,8 @@ def test_an_empty_period_renders_without_shares_or_charts():
         alerts=[],
     )
     text = narrative_text(empty)
-    assert "2026年10月，全市信访部门未受理信访事项（去年同期为3件）。" in text
-    assert "本月各渠道均未受理信访事项。" in text
+    assert "2026年10月，全市信访部门未收到信访事项（去年同期为3件）。" in text
+    assert "本月各渠道均未收到信访事项。" in text
     assert "%" not in text.split("三、办理质效")[0]  # no share of nothing
     doc = opened(empty)
     assert doc.paragraphs[0].text == "关于2026年10月全市信访形势的分析报告"
@@ -576,7 +576,7 @@ def test_the_annual_report_carries_the_article_41_attachment():
     assert dispatch[1:4] == [["转送", "9,120"], ["交办", "2,310"], ["督办", "186"]]
     assert ["\u3000\u3000\u3000尚在督办中", "10"] in dispatch
     assert cells(table_after(doc, "表1\u30002026年信访总体情况"))[0] == ["指标", "本年", "上年", "同比"]
-    assert "图1\u30002026年信访事项受理量走势（按月）" in texts
+    assert "图1\u30002026年信访事项收到量走势（按月）" in texts
 
 
 # -------------------------------------------------------------------------------------- xlsx

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from test_scoping import EXPECTED
 
 from xinfang.analytics.models import Warning
 from xinfang.api.models import ApiToken, Scope
-from xinfang.assist.models import ModelVersion
+from xinfang.assist.models import LetterScan, ModelVersion
 from xinfang.core import clock, uploads
 from xinfang.deadlines.models import CalendarDay, PolicySet
 from xinfang.ledger.jobs import import_dir
@@ -36,6 +37,7 @@ from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
 from xinfang.supervision import backlog, ownership, reception_days, supervisions
+from xinfang.supervision.models import SupervisionFile
 
 SIGNED_IN = sorted(EXPECTED)
 # 矛盾纠纷 D1 of 东湖街道 (registered by tom of 东湖街道办) and 网格事件 E1 of 湖滨社区 (reported by gwen):
@@ -236,6 +238,7 @@ ROUTES = {
     "petitions:queue": Route(lambda u: 200 if casework(u) else 403),
     "analytics:dashboard": Route(viewer),
     "analytics:cockpit": Route(viewer),
+    "analytics:rates": Route(viewer, query="?rate=timely"),
     "analytics:report": Route(viewer),
     "analytics:warnings": Route(viewer),
     "analytics:warning": Route(viewer, kwargs=lambda o: {"pk": o.warning.pk}),
@@ -244,6 +247,7 @@ ROUTES = {
         lambda u: 200 if casework(u) else 403, method="post", data={"phone": "13800138000"}
     ),
     "petitions:detail": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
+    "petitions:receipt": Route(on_m1, kwargs=lambda o: {"pk": o.m1.pk}),
     # Every transition page is covered by test_scoping; here 受理, open to the assigned unit.
     "petitions:act": Route(
         lambda u: on_m1(u, ok=200 if u.username in {"hank", "hope"} else 403),
@@ -290,6 +294,16 @@ ROUTES = {
         method="post",
     ),
     "assist:collective": Route(lambda u: 200 if casework(u) else 403),
+    "assist:letter_new": Route(lambda u: 200 if registrar(u) else 403),
+    # A scan is its uploader's alone until registered (alice's here).
+    "assist:letter": Route(
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        kwargs=lambda o: {"pk": o.scan.pk},
+    ),
+    "assist:letter_file": Route(
+        lambda u: 200 if u.username == "alice" else (404 if registrar(u) else 403),
+        kwargs=lambda o: {"pk": o.scan.pk},
+    ),
     "assist:models": Route(lambda u: 200 if u.role in {Role.ADMIN, Role.ANALYST} else 403),
     "assist:model_train": Route(
         lambda u: 302 if u.role in {Role.ADMIN, Role.ANALYST} else 403, method="post", data={"kind": "unit"}
@@ -337,6 +351,9 @@ ROUTES = {
     "supervision:issue": Route(lambda u: on_m1(u) if u.role in OVERSIGHT else 403, query="?matter={m1}"),
     "supervision:detail": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
     "supervision:print": Route(on_supervision, kwargs=lambda o: {"pk": o.supervision.pk}),
+    "supervision:answer_file": Route(
+        on_supervision, kwargs=lambda o: {"pk": o.supervision.pk, "file": o.answer_file.pk}
+    ),
     "supervision:close": Route(
         lambda u: on_supervision(u, ok=302), kwargs=lambda o: {"pk": o.supervision.pk}, method="post"
     ),
@@ -637,6 +654,13 @@ def objects(world):
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )
     version = ModelVersion.objects.create(kind="category", number=1, source="default", weights=b"")
+    scan = LetterScan.objects.create(
+        file=ContentFile(b"%PDF-1.4 letter", name="scan"),
+        name="来信.pdf",
+        content_type="application/pdf",
+        uploaded_by=world.alice,
+        uploaded_at=clock.now(),
+    )
     today = clock.today()
     supervision = supervisions.issue(
         world.sam,
@@ -672,6 +696,15 @@ def objects(world):
         world.sam, name="积案化解", target_date=today + timedelta(days=30), rules={"codes": [m1.code]}
     )
     ledgers = ledger_objects(world)
+    answer_file = SupervisionFile.objects.create(
+        task=supervision.tasks.get(),
+        file=ContentFile(b"%PDF-1.4 answer", name="answer"),
+        name="办理情况报告.pdf",
+        size=15,
+        content_type="application/pdf",
+        uploaded_by=world.hank,
+        uploaded_at=clock.now(),
+    )
     return SimpleNamespace(
         d1=d1,
         d1_file=d1.files.get(),
@@ -680,6 +713,7 @@ def objects(world):
         dispute_campaign=dispute_campaign,
         ledgers=ledgers,
         supervision=supervision,
+        answer_file=answer_file,
         task=supervision.tasks.get(),
         ownership=owned,
         reception=reception_days.schedule_reception(
@@ -689,6 +723,7 @@ def objects(world):
         campaign_case=campaign.cases.get(),
         d1_dept=world.units.d1_dept,
         model_version=version,
+        scan=scan,
         export_job=job,
         import_job=import_job,
         m1=m1,

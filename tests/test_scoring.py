@@ -236,27 +236,39 @@ def test_a_paused_step_counts_again_once_the_hearing_ends(world, book):
 # ---------------------------------------------------------------- the formulas alone
 
 
-def test_no_cases_is_full_marks_with_a_note():
+def test_no_cases_is_no_data_not_full_marks():
     result = score(Counts())
-    assert result.total == 30 and result.maximum == 30  # 5 + 10 + 10 + 5
+    assert result.total == 0 and result.maximum == 30 and result.possible == 0  # 5 + 10 + 10 + 5
+    assert result.rate is None and not result.ranked
     lines = {line.key: line for line in result.lines}
     for key in ("timely", "reply", "satisfaction", "participation"):
         assert (lines[key].points, lines[key].note, lines[key].rate) == (
-            lines[key].weight,
-            "本期无应计事项，按满分计",
+            None,
+            "无数据：本期无应计事项，不计分",
             None,
         )
     assert lines["repeats"].points == 0
     assert (lines["ownership"].points, lines["ownership"].note) == (0, "本期无包案事项，不扣分")
 
 
+def test_a_unit_is_compared_on_what_it_has_data_for():
+    # Two answers, both on time, nothing else: 10 of the 10 points possible, but too few to rank.
+    idle = score(Counts(reply_on=2))
+    assert (idle.total, idle.possible, idle.rate, idle.volume, idle.ranked) == (10, 10, 1.0, 2, False)
+    # A busy unit at 90 % (参评率 100 %): 27.5 of 30, a lower rate than the idle one, but ranked.
+    busy = score(
+        Counts(timely_on=9, timely_late=1, reply_on=9, reply_late=1, satisfied=9, rated=10, unrated_expired=0)
+    )
+    assert busy.total == 27.5 and busy.rate == pytest.approx(27.5 / 30) and busy.ranked  # 4.5 + 9 + 9 + 5
+
+
 def test_ownership_threshold():
     below = score(Counts(owned=20, owned_resolved=16))  # 80% < 85%
     at_line = score(Counts(owned=20, owned_resolved=17))  # exactly 85%
     above = score(Counts(owned=3, owned_resolved=3))
-    assert below.total == 25 and below.lines[-1].note == "低于85%，扣5分"
-    assert at_line.total == 30 and at_line.lines[-1].points == 0 and at_line.lines[-1].note == ""
-    assert above.total == 30
+    assert below.total == -5 and below.lines[-1].note == "低于85%，扣5分"
+    assert at_line.total == 0 and at_line.lines[-1].points == 0 and at_line.lines[-1].note == ""
+    assert above.total == 0
     assert below.maximum == at_line.maximum == 30
 
 
@@ -280,7 +292,7 @@ def test_custom_weights_change_the_total():
     assert score(counts, custom).maximum == 34
     # 17/20 = 85%: enough under the default line, 10 points off under a 90% line
     owned = Counts(owned=20, owned_resolved=17)
-    assert score(owned).total == 30 and score(owned, custom).total == 34 - 10
+    assert score(owned).total == 0 and score(owned, custom).total == -10
 
 
 def test_counts_add_up():

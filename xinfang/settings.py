@@ -271,6 +271,8 @@ XINFANG_MODEL_MIN_HISTORY = int(env("XINFANG_MODEL_MIN_HISTORY", "300"))
 XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar")))
 # Without a snapshot, a page indexes the matters itself only up to this many; above it the worker does.
 XINFANG_SIMILAR_INLINE_BUILD = int(env("XINFANG_SIMILAR_INLINE_BUILD", "50000"))
+# Seconds the OCR engine may spend on one scanned letter (all its pages) in the worker.
+XINFANG_OCR_TIMEOUT = float(env("XINFANG_OCR_TIMEOUT", "90"))
 
 # 网上信访: submissions per address and per identity; wrong tracking tries per (查询码, address) and,
 # higher, per address over all codes; duplicates.

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,7 @@ from xinfang.supervision.models import CaseOwnership, Supervision
 from xinfang.supervision.ownership import stuck_reasons
 from xinfang.supervision.supervisions import supervisions_visible_to
 
-from . import display, panels, situation_report, snapshot
+from . import display, panels, rates, situation_report, snapshot
 from .display import Table
 from .models import Warning
 from .panels import Period, Selection
@@ -42,8 +42,12 @@ viewer_required = staff_required(
 
 
 class DashboardForm(forms.Form):
-    first = DateField(label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first = DateField(
+        label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last = DateField(
+        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     channel = forms.ChoiceField(label="信访方式", required=False, choices=[("", "全部")] + Channel.choices)
     nature = forms.ChoiceField(label="性质", required=False, choices=[("", "全部")] + Nature.choices)
     category = forms.ModelChoiceField(
@@ -183,8 +187,44 @@ def dashboard(request):
         ],
         "charts": {t.key: t.chart for t in tables if t.chart},
         "export_all": selection.dashboard_link(export="all"),
+        "rates": [
+            {**r, "link": reverse("analytics:rates") + selection.dashboard_link(rate=r["key"])}
+            for r in rates.three_rates(
+                _rate_units(request, selection), selection.period.first, selection.period.last
+            )
+        ],
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def _rate_units(request, selection):
+    division = Division.objects.get(pk=selection.frame.divisions.ids[selection.division])
+    return rates.territory_units(request.user, division)
+
+
+@viewer_required
+def rate_units(request):
+    """One of the 三率 unit by unit (the lowest first); the counts open the matters behind them for
+    those who may read matters (not analysts: statistics only)."""
+    key = request.GET.get("rate")
+    if key not in rates.RATES:
+        raise Http404("没有这个指标。")
+    selection, form = build_selection(request)
+    if selection is None:
+        return render(request, "analytics/rates.html", {"empty": True, "label": rates.RATES[key]})
+    period = selection.period
+    return render(
+        request,
+        "analytics/rates.html",
+        {
+            "label": rates.RATES[key],
+            "note": rates.NOTES[key],
+            "period": period,
+            "rows": rates.by_unit(_rate_units(request, selection), period.first, period.last, key),
+            "can_drill": request.user.role != Role.ANALYST,
+            "back": reverse("analytics:dashboard") + selection.dashboard_link(),
+        },
+    )
 
 
 def _yesterday(selection: Selection) -> tuple[int, float]:
@@ -272,12 +312,40 @@ def warning_detail(request, pk):
     return render(request, "analytics/warning.html", {"warning": warning, "examples": examples})
 
 
+def report_periods(today) -> list:
+    """The periods a report is usually asked for, grouped by kind for the picker: the last 24
+    months, 8 quarters and 5 years, the latest first (the current one marked 至今)."""
+    months, quarters, years = [], [], []
+    y, m = today.year, today.month
+    for _ in range(24):
+        months.append(
+            (f"{y}-{m:02d}", f"{y}年{m}月" + ("（至今）" if (y, m) == (today.year, today.month) else ""))
+        )
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    y, q = today.year, (today.month - 1) // 3 + 1
+    for _ in range(8):
+        current = (y, q) == (today.year, (today.month - 1) // 3 + 1)
+        quarters.append((f"{y}Q{q}", f"{y}年第{'一二三四'[q - 1]}季度" + ("（至今）" if current else "")))
+        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+    for y in range(today.year, today.year - 5, -1):
+        years.append((str(y), f"{y}年" + ("（至今）" if y == today.year else "")))
+    return [("月度报告", months), ("季度报告", quarters), ("年度报告", years)]
+
+
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label="报告", choices=list(situation_report.KINDS.items()))
-    period = forms.CharField(label="期间", max_length=10, help_text="如 2026-10、2026Q3、2025")
+    # A picker of the usual periods; any period typed in the query string is read the same way.
+    period = forms.CharField(label="期间", max_length=10)
     format = forms.ChoiceField(
         label="格式", choices=[("docx", "Word（公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表 Excel")]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = clock.today()
+        self.fields["period"].widget = forms.Select(choices=report_periods(today))
+        last_month = today.replace(day=1) - timedelta(days=1)
+        self.fields["period"].initial = f"{last_month.year}-{last_month.month:02d}"
 
     def clean_period(self):
         """Full-width characters as their half-width forms; every form of a period begins with its

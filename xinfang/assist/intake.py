@@ -20,6 +20,17 @@ def _pk(data, name, model):
     return model.objects.filter(pk=pk).first() if pk is not None else None
 
 
+def locate_problem(title: str, text: str, address: str):
+    """(PlaceMatch, divisions, from_address): 问题属地 is where the problem is, read from the title and
+    text. The petitioner's address (where they live, often elsewhere) is read only when the text
+    names no place at all, and the page then says the guess comes from the address."""
+    place, divisions = places.locate(f"{title}\n{text}")
+    if place.code or place.candidates or not address.strip():
+        return place, divisions, False
+    place, divisions = places.locate("", address)
+    return place, divisions, bool(place.code or place.candidates)
+
+
 def read_form(data, user) -> dict:
     title = (data.get("title") or "")[:MAX_TEXT]
     text = (data.get("content") or "")[:MAX_TEXT]
@@ -29,7 +40,7 @@ def read_form(data, user) -> dict:
     if not (title.strip() or text.strip()):
         return {"empty": True}
     advice = suggest_category(title, text)
-    place, divisions = places.locate(f"{title}\n{text}", address)
+    place, divisions, from_address = locate_problem(title, text, address)
     index_note = ""
     try:
         found = similar_matters.for_text(
@@ -48,6 +59,7 @@ def read_form(data, user) -> dict:
         "place": place,
         "place_division": divisions.get(place.code) if place.code else None,
         "place_candidates": [divisions[c] for c in place.candidates if c in divisions],
+        "place_from_address": from_address,
         "urgency": urgency_of(title, text),
         "similar": found,
         "index_note": index_note,

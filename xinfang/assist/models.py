@@ -129,3 +129,38 @@ class Landmark(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.division}）"
+
+
+def letter_scan_path(instance, filename):
+    import secrets
+
+    return f"letters/{secrets.token_hex(12)}"
+
+
+class LetterScan(models.Model):
+    """A scanned letter (image or PDF) whose text the worker recognises (OCR) before registration:
+    the registrar reads the text beside the scan, corrects it and registers the letter with it.
+    The file is encrypted at rest by the default storage; it becomes the matter's attachment."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "识别中"
+        DONE = "done", "已识别"
+        FAILED = "failed", "识别失败"
+
+    file = models.FileField(upload_to=letter_scan_path)
+    name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    text = models.TextField("识别文字", blank=True)
+    error = models.CharField("失败原因", max_length=200, blank=True)
+    seconds = models.FloatField("识别用时（秒）", null=True, blank=True)
+    matter = models.ForeignKey(
+        "petitions.Matter", verbose_name="登记的事项", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "来信扫描件识别"
+        ordering = ["-uploaded_at", "-id"]

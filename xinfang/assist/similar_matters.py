@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.intelligence import collective, similar
 from xinfang.org.models import Division
-from xinfang.petitions.models import Matter, Petitioner, same_petitioner
+from xinfang.petitions.models import (
+    CODE_RANDOM_LENGTH,
+    Matter,
+    Petitioner,
+    normalize_tracking_code,
+    same_petitioner,
+)
 from xinfang.petitions.services import TransitionError, is_final, perform
 from xinfang.petitions.services import link_repeat as link_repeat_service
 
@@ -114,6 +121,15 @@ class SimilarMatter:
     reasons: list[str] = field(default_factory=list)
     final: bool = False  # re-review completed: a new filing of the same matter is 不再受理
 
+    @property
+    def other_reasons(self) -> list[str]:
+        """The reasons besides the text similarity (shown in a column of its own)."""
+        return [r for r in self.reasons if not r.startswith("内容相似度")]
+
+    @property
+    def mergeable(self) -> bool:
+        return self.similarity >= MERGE_MIN_SIMILARITY
+
 
 def _petitioner_keys(matter_ids):
     keys = {}
@@ -187,17 +203,58 @@ class LinkError(Exception):
     pass
 
 
-def link_repeat(matter, original, user, *, merge=False):
-    """Link as a repeat; with `merge`, also 不予受理 the repeat so the original carries the matter."""
-    try:
-        link_repeat_service(matter.pk, user, original)
-        if merge:
-            perform(
-                matter.pk,
-                user,
-                "not_accept",
-                note=f"该事项与{original.display_code}为同一信访事项，已并入该事项办理，本件不再重复受理（第十九条）。",
+# 合并（本件不予受理） closes a matter: it is offered, and accepted, only when the two texts read as the
+# same matter (exact TF-IDF cosine of title and text, the 「内容相似度」 shown beside each row).
+MERGE_MIN_SIMILARITY = 0.5
+MERGE_NOTE = "该事项与本机关已收到的同一信访事项相同，已并入该事项一并办理，本件不再重复受理（《信访工作条例》第十九条）"
+
+
+def text_similarity(matter, original) -> float:
+    embedder = INDEX.catch_up().embedder
+    return float(embedder.similarity((matter.title, matter.content), [(original.title, original.content)])[0])
+
+
+def codes_in(text: str) -> set[str]:
+    """The 查询码 written anywhere in a text (with or without separators, any case)."""
+    chars = "".join(c for c in (text or "").upper() if c.isalnum())
+    size = CODE_RANDOM_LENGTH + 1
+    return {
+        code for i in range(len(chars) - size + 1) if (code := normalize_tracking_code(chars[i : i + size]))
+    }
+
+
+def merge_reason_problem(matter, reason: str) -> str | None:
+    """Why a merge reason cannot be sent to the petitioner, or None. The reason is the refusal's
+    reason the petitioner reads: it may not carry another matter's 查询码."""
+    if not reason.strip():
+        return "请填写合并的理由，它将写入不予受理告知书。"
+    if codes_in(reason) - {matter.code}:
+        return "理由中不能写其他事项的查询码：告知书由本件信访人阅读，不能向其透露他人的查询码。"
+    return None
+
+
+def link_repeat(matter, original, user, *, merge=False, reason="", confirmed=False):
+    """Link as a repeat; with `merge`, also 不予受理 the repeat so the original carries the matter.
+    A merge needs the registrar's confirmation, a reason for the petitioner and texts that read as
+    the same matter; the refusal never names the original (its 查询码 belongs to its petitioner)."""
+    if merge:
+        if not confirmed:
+            raise LinkError("合并将使本件不予受理，请勾选确认后再提交。")
+        if problem := merge_reason_problem(matter, reason):
+            raise LinkError(problem)
+        similarity = text_similarity(matter, original)
+        if similarity < MERGE_MIN_SIMILARITY:
+            raise LinkError(
+                f"两件内容相似度为{similarity:.0%}，低于合并所需的{MERGE_MIN_SIMILARITY:.0%}，"
+                "不能合并；如确属同一事项，请标记为重复信访后按程序办理。"
             )
+    try:
+        with transaction.atomic():
+            link_repeat_service(matter.pk, user, original)
+            if merge:
+                perform(
+                    matter.pk, user, "not_accept", note=f"{reason.strip().rstrip('。；;')}。{MERGE_NOTE}。"
+                )
     except TransitionError as exc:
         raise LinkError(str(exc)) from exc
 

@@ -56,3 +56,11 @@ def on_registered(case_type, pk):
     """A new case has been committed: 急事急报 if a matter reads as urgent."""
     if case_type == "matter":
         escalate_if_urgent(pk)
+
+
+@db_task()
+def recognise_letter(scan_id):
+    """OCR of a scanned letter (the engine runs as a subprocess with a time limit)."""
+    from . import letters
+
+    return letters.recognise(scan_id).state

@@ -3,16 +3,19 @@ matter, repeat links and merges, suspected collective petitions, and the model v
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from xinfang.audit import api as audit
+from xinfang.core import uploads
 from xinfang.org.access import casework_required
 from xinfang.org.models import Role
 from xinfang.petitions.views import get_visible_matter
 
-from . import feedback, intake, similar_matters, training
+from . import feedback, intake, letters, similar_matters, training
 from .models import ModelVersion
 
 INTAKE_ROLES = {Role.REGISTRAR, Role.DISPATCHER}
@@ -36,6 +39,7 @@ def similar_panel(request, pk):
         "matter": matter,
         "urgency": intake.urgency_of(matter.title, matter.content),
         "can_link": request.user.role in INTAKE_ROLES,
+        "merge_min": similar_matters.MERGE_MIN_SIMILARITY,
     }
     try:
         context["similar"] = similar_matters.for_matter(matter, request.user)
@@ -53,17 +57,71 @@ def link_repeat(request, pk, other):
         raise PermissionDenied("只有登记员、交办员可以标记重复信访。")
     matter = get_visible_matter(request.user, pk)
     original = get_visible_matter(request.user, other)
+    merge = request.POST.get("merge") == "1"
     try:
-        similar_matters.link_repeat(matter, original, request.user, merge=request.POST.get("merge") == "1")
+        similar_matters.link_repeat(
+            matter,
+            original,
+            request.user,
+            merge=merge,
+            reason=request.POST.get("reason", ""),
+            confirmed=request.POST.get("confirm") == "1",
+        )
     except similar_matters.LinkError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
             request,
             f"已标记为重复信访，原事项 {original.display_code}"
-            + ("，本件已不予受理并入原事项办理。" if request.POST.get("merge") == "1" else "。"),
+            + ("，本件已不予受理并入原事项办理。" if merge else "。"),
         )
     return redirect("petitions:detail", pk=matter.pk)
+
+
+def _registering(request):
+    if request.user.role not in INTAKE_ROLES:
+        raise PermissionDenied("只有登记员、交办员可以识别来信。")
+
+
+@casework_required
+def letter_new(request):
+    """Upload a scanned letter; the worker recognises its text."""
+    _registering(request)
+    error = ""
+    if request.method == "POST":
+        file = request.FILES.get("scan")
+        if file is None:
+            error = "请选择来信的扫描件（图片或PDF文件）。"
+        else:
+            try:
+                scan = letters.upload(request.user, file)
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+            else:
+                return redirect("assist:letter", pk=scan.pk)
+    return render(request, "assist/letter_new.html", {"error": error})
+
+
+@casework_required
+def letter(request, pk):
+    """The scan beside its recognised text; the registrar corrects it and registers the letter."""
+    _registering(request)
+    scan = letters.own_scan(request.user, pk)
+    if request.method == "POST" and scan.state in {scan.State.DONE, scan.State.FAILED}:
+        scan.text = request.POST.get("text", "").strip()
+        scan.save(update_fields=["text"])
+        return redirect(f"{reverse('petitions:register')}?letter={scan.pk}")
+    template = "assist/_letter_text.html" if request.htmx else "assist/letter.html"
+    return render(request, template, {"scan": scan})
+
+
+@casework_required
+def letter_file(request, pk):
+    """The scan itself, for its uploader (a letter carries personal data: the read is audited)."""
+    _registering(request)
+    scan = letters.own_scan(request.user, pk)
+    audit.record("read_personal", request=request, target=f"letter_scan:{scan.pk}", detail={"via": "ocr"})
+    return uploads.serve(scan.file, scan.name)
 
 
 @casework_required

@@ -4,7 +4,9 @@ regulation requires the petitioner to receive in writing (告知, 处理意见�
 Each notice is built from the event that decided it (its data and note, as recorded then), so a
 later change to the matter (a redo after review) does not rewrite an earlier notice."""
 
+import copy
 from datetime import date
+from types import SimpleNamespace
 
 from django.utils import timezone
 
@@ -49,20 +51,59 @@ def _addressee(matter, full: bool) -> str:
 
 def render(matter, kind: str, *, full_names: bool) -> bytes:
     """The notice `kind` of `matter` as .docx bytes; KeyError if the history has not decided it."""
-    title, decided_by = KINDS[kind]
+    decided_by = KINDS[kind][1]
     event = matter.events.filter(action__in=decided_by).order_by("-at", "-id").first()
     if event is None:
         raise KeyError(kind)
-    day = timezone.localdate(event.at)
-    unit = event.actor_unit or matter.holder_unit
     doc = Gongwen()
-    doc.title(title)
+    _compose(
+        doc,
+        matter,
+        kind,
+        event,
+        event.actor_unit or matter.holder_unit,
+        timezone.localdate(event.at),
+        full_names,
+    )
+    return doc.to_bytes()
+
+
+def _compose(doc, matter, kind, event, unit, day, full_names):
+    doc.title(KINDS[kind][0])
     doc.subtitle(f"（查询码：{format_tracking_code(matter.code)}）")
     doc.salutation(_addressee(matter, full_names))
     received = f"于{_cn(timezone.localdate(matter.received_at))}通过{Channel(matter.channel).label}反映的“{matter.title}”一事"
     BODY[kind](doc, matter, event, received, day)
     doc.signature(str(unit), day)
-    return doc.to_bytes()
+
+
+class Outline:
+    """The calls a notice makes on Gongwen, kept as (part, text) pairs: a notice shown in a page."""
+
+    def __init__(self):
+        self.parts = []
+
+    def __getattr__(self, part):
+        if part not in {"title", "subtitle", "salutation", "heading1", "paragraph"}:
+            raise AttributeError(part)
+        return lambda text: self.parts.append((part, text))
+
+    def signature(self, unit, day):
+        self.parts.append(("signature", f"{unit}\n{_cn(day)}"))
+
+
+def reply_preview(matter, unit, day) -> list[tuple[str, str]]:
+    """The 处理意见书 the unit head is about to sign: the draft now waiting for 审签, as the notice
+    will read if it is approved by `unit` on `day` (names masked: a preview is no delivery)."""
+    signed = copy.copy(matter)
+    signed.review_unit = matter.handling_unit.parent if matter.handling_unit_id else None
+    draft = SimpleNamespace(
+        data={"outcome": matter.reply_outcome, "text": matter.reply_text, "basis": matter.reply_basis},
+        note="",
+    )
+    outline = Outline()
+    _compose(outline, signed, "reply", draft, unit, day, full_names=False)
+    return outline.parts
 
 
 def _due(event) -> date | None:

@@ -205,8 +205,46 @@ class ActionForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in {"version", "note", "files"}}
 
 
+def _level_of(unit, governments):
+    """The nearest government or township at or above `unit` (its level), from their paths."""
+    return max(
+        (g for g in governments if unit.path.startswith(g.path)), key=lambda g: len(g.path), default=None
+    )
+
+
+def units_by_level(units, user_unit):
+    """Choices grouped for a picker: the units of the user's own level (its government or township
+    and their departments) first, then those below it, then the others, each in tree order."""
+    units = list(units)
+    governments = [u for u in Unit.objects.filter(kind__in=[Unit.Kind.GOVERNMENT, Unit.Kind.TOWNSHIP])]
+    own = _level_of(user_unit, governments) if user_unit is not None else None
+    groups = {"own": [], "below": [], "other": []}
+    for unit in units:
+        level = _level_of(unit, governments)
+        if own is not None and level == own:
+            groups["own"].append(unit)
+        elif own is not None and unit.path.startswith(own.path):
+            groups["below"].append(unit)
+        else:
+            groups["other"].append(unit)
+    labels = {
+        "own": f"本级：{own}及其部门" if own else "",
+        "below": f"下级：{own}所辖" if own else "",
+        "other": "其他单位",
+    }
+    return [(labels[k], [(u.pk, str(u)) for u in groups[k]]) for k in ("own", "below", "other") if groups[k]]
+
+
 class DispatchForm(ActionForm):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label="承办单位")
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), label="承办单位", widget=forms.Select(attrs={"data-search": "1"})
+    )
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(),
+        label="协办单位（可选，可多选）",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"data-search": "1", "size": 8}),
+    )
     note_label = "交办意见"
 
     def __init__(self, *args, **kwargs):
@@ -221,7 +259,18 @@ class DispatchForm(ActionForm):
                     units = units.exclude(pk=party.unit_id)
                 else:
                     units = units.exclude(path__startswith=party.unit_path)
-        self.fields["unit"].queryset = units.order_by("path")
+        units = units.order_by("path")
+        grouped = units_by_level(units, self.user.unit if self.user else None)
+        for name in ("unit", "co_units"):
+            self.fields[name].queryset = units
+        self.fields["unit"].choices = [("", "请选择承办单位"), *grouped]
+        self.fields["co_units"].choices = grouped
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unit") and data.get("unit") in (data.get("co_units") or []):
+            self.add_error("co_units", "承办单位不能同时作为协办单位。")
+        return data
 
 
 class ReferForm(ActionForm):

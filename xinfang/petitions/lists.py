@@ -3,7 +3,7 @@ pages and the background export of a long list read them here."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from xinfang.core import clock
 from xinfang.org.models import Role
@@ -11,7 +11,7 @@ from xinfang.org.models import Role
 from . import screening, search
 from .choices import TERMINAL_STATUSES, Nature, Status
 from .forms import QueueFilterForm, normalize_tracking_code
-from .models import Matter
+from .models import CODE_ALPHABET, Matter
 from .workflow import PETITIONER_WINDOWS, TRANSITIONS
 
 
@@ -38,12 +38,35 @@ def todo_filter(user):
     return waiting
 
 
+PARTIAL_CODE_MIN = 4  # characters of a 查询码 that find a matter (as read out over the phone)
+
+
+def partial_code(text: str) -> str | None:
+    """A run of 查询码 characters (separators and case ignored), long enough to search by, or None."""
+    chars = "".join(c for c in text.upper() if c not in "- 　")
+    if len(chars) >= PARTIAL_CODE_MIN and all(c in CODE_ALPHABET for c in chars):
+        return chars
+    return None
+
+
+def todo_order(user):
+    """我的待办 by deadline; a unit head's 待审签 first (the drafts wait on their signature alone)."""
+    if user.role == Role.UNIT_HEAD:
+        first = Case(
+            When(status=Status.REPLY_PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return (first.asc(), "due_date", "-id")
+    return ("due_date", "-id")
+
+
 def apply_filters(qs, form):
     d = form.cleaned_data
     today = clock.today()
     code = normalize_tracking_code(d.get("q") or "")
     if code:
         qs = qs.filter(code=code)
+    elif part := partial_code(d.get("q") or ""):
+        qs = qs.filter(code__contains=part)
     # Words are searched (and ranked) by listed_matters through search.ranked.
     for field in ("status", "channel", "nature"):
         if d.get(field):
@@ -91,16 +114,17 @@ def listed_matters(user, params):
         qs = apply_filters(qs, form)
     if query:
         return search.ranked(qs, query), form, tab
-    order = "due_date" if tab == "todo" else "-received_at"
-    return qs.order_by(order, "-id"), form, tab
+    order = todo_order(user) if tab == "todo" else ("-received_at", "-id")
+    return qs.order_by(*order), form, tab
 
 
 def search_query(form):
-    """The words of the list's search box (words.Query), or None when it is empty or a 查询码."""
+    """The words of the list's search box (words.Query), or None when it is empty or a 查询码 (whole
+    or a part of one)."""
     if not form.is_valid() or not form.cleaned_data.get("q"):
         return None
     text = form.cleaned_data["q"]
-    return None if normalize_tracking_code(text) else search.parse(text) or None
+    return None if normalize_tracking_code(text) or partial_code(text) else search.parse(text) or None
 
 
 def mark_words(matters, query):

@@ -75,8 +75,8 @@ def _check_reviewer(user, matter):
 # ---------------------------------------------------------------- one function per transition
 
 
-def _dispatch_target(a: Act) -> Unit:
-    unit = a.params.get("unit")
+def _dispatch_target(a: Act, unit=None) -> Unit:
+    unit = a.params.get("unit") if unit is None else unit
     if not isinstance(unit, Unit):
         raise TransitionError("请选择承办单位。")
     if not unit.active:
@@ -102,13 +102,30 @@ def _give_to(a: Act, unit: Unit):
 # ---------------------------------------------------------------- one function per transition
 
 
+def _co_units(a: Act, lead: Unit) -> list[Unit]:
+    """协办单位 named with a 交办/转送: each checked as the lead unit is; they see the matter (属事)
+    and are told, while the lead unit holds it and answers."""
+    units = list(a.params.get("co_units") or [])
+    for unit in units:
+        if unit.pk == lead.pk:
+            raise TransitionError(f"「{unit}」已是承办单位，不能同时作为协办单位。")
+        _dispatch_target(a, unit)
+    return units
+
+
 def _forward_or_assign(kind):
     def apply(a: Act):
         unit = _dispatch_target(a)
+        co_units = _co_units(a, unit)
         m = a.case
         m.handling_unit, m.dispatch_kind, m.dispatched_on = unit, kind, a.today
         _give_to(a, unit)
         a.data["unit"] = unit.name
+        for co in co_units:
+            a.grant_access(co)
+            a.notify_units.append(co)
+        if co_units:
+            a.data["co_units"] = [co.name for co in co_units]
         a.notify_other_side = lambda m: (
             f"您的信访事项已{DispatchKind(kind).label}至「{unit}」办理，{next_step(m)}。"
         )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("earlier/", views.earlier_matters, name="earlier"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/receipt/", views.receipt_page, name="receipt"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/screen/", screening_views.screen, name="screen"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),

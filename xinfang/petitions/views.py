@@ -9,18 +9,22 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from xinfang.assist import feedback
+from xinfang.assist import feedback, letters
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
+from xinfang.core.qr import qr_data_uri
 from xinfang.documents import completion, notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
+from xinfang.supervision.supervisions import open_marks
 
-from . import export, screening, search
+from . import export, receipt, screening, search
+from .choices import Channel, Status
 from .forms import MatterForm, PetitionerFormSet, UploadField, form_for
 from .lists import listed_matters, mark_words, search_query
 from .models import Attachment, ExportJob, Matter, Petitioner, petitioner_keys, same_petitioner
@@ -103,7 +107,8 @@ def queue(request):
     query = search_query(form)
     if query:
         mark_words(page, query)
-    rows = [(m, *deadline_light(m, today)) for m in page]
+    marks = open_marks(request.user, "matter", [m.pk for m in page])
+    rows = [(m, *deadline_light(m, today), marks.get(m.pk)) for m in page]
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -131,12 +136,17 @@ def _petitioner_rows(formset):
 def register(request):
     if request.user.role not in {Role.REGISTRAR, Role.DISPATCHER}:
         raise PermissionDenied("只有登记员、交办员可以登记信访事项。")
-    form = MatterForm(request.POST or None)
+    scan_id = request.POST.get("letter") or request.GET.get("letter")
+    scan = letters.own_scan(request.user, scan_id) if scan_id else None
+    initial = {"channel": Channel.LETTER, "content": scan.text} if scan else None
+    form = MatterForm(request.POST or None, initial=initial)
     formset = PetitionerFormSet(request.POST or None, prefix="p")
     upload = UploadField()
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            files = upload.clean(request.FILES.getlist("files"))
+            files = upload.clean(
+                request.FILES.getlist("files") + ([letters.as_attachment(scan)] if scan else [])
+            )
             fields = {k: v for k, v in form.cleaned_data.items() if k != "repeat_of_code"}
             fields["repeat_of"] = form.cleaned_data.get("repeat_of_code")
             matter = register_matter(
@@ -148,7 +158,15 @@ def register(request):
             form.add_error(None, exc)
         else:
             feedback.record("category", request.POST, matter, matter.category, request.user)
+            if scan:
+                scan.matter = matter
+                scan.save(update_fields=["matter"])
             messages.success(request, f"已登记，查询码 {matter.display_code}。请将查询码告知信访人。")
+            # The registrar may print this matter's receipt even when, as an accusation, it goes
+            # to the screening unit first (the receipt shows no content and no personal data).
+            request.session["receipts"] = [*request.session.get("receipts", [])[-19:], matter.pk]
+            if matter.channel in IN_PERSON_CHANNELS:
+                return redirect("petitions:receipt", pk=matter.pk)
             if not can_see(request.user, matter):
                 messages.info(
                     request,
@@ -156,7 +174,7 @@ def register(request):
                 )
                 return redirect("petitions:queue")
             return redirect("petitions:detail", pk=matter.pk)
-    return render(request, "petitions/register.html", {"form": form, "formset": formset})
+    return render(request, "petitions/register.html", {"form": form, "formset": formset, "scan": scan})
 
 
 @casework_required
@@ -174,6 +192,34 @@ def earlier_matters(request):
         request,
         "petitions/_earlier_matters.html",
         {"matters": matters, "searched": searched},
+    )
+
+
+SIGNING_ACTIONS = {"approve_reply", "return_reply"}  # 审签: the head reads the draft and the notice
+IN_PERSON_CHANNELS = {Channel.VISIT, Channel.LEADER_RECEPTION}
+
+
+@casework_required
+@require_GET
+def receipt_page(request, pk):
+    """The printable 登记回执: 查询码, a QR code of the tracking page and the next steps with dates."""
+    if pk in request.session.get("receipts", []):
+        matter = get_object_or_404(Matter.objects.select_related("registering_unit"), pk=pk)
+    else:
+        matter = get_visible_matter(request.user, pk)
+    track_url = request.build_absolute_uri(reverse("portal:track"))
+    unit = matter.registering_unit
+    return render(
+        request,
+        "petitions/receipt.html",
+        {
+            "matter": matter,
+            "unit": unit,
+            "steps": receipt.next_steps(matter),
+            "track_url": track_url,
+            "qr": qr_data_uri(track_url, box_size=5),
+            "may_open": can_see(request.user, matter),
+        },
     )
 
 
@@ -284,6 +330,9 @@ def act(request, pk, action):
             messages.success(request, f"已{t.label}。")
             return redirect("petitions:detail", pk=matter.pk)
     context = {"matter": matter, "transition": t, "form": form}
+    if action in SIGNING_ACTIONS and matter.status == Status.REPLY_PENDING:
+        context["draft"] = matter.events.filter(action="submit_reply").select_related("actor").last()
+        context["preview"] = notices.reply_preview(matter, request.user.unit, clock.today())
     if action in DISPATCH_ACTIONS:
         allowed = set(form.fields["unit"].queryset.values_list("pk", flat=True))
         context["unit_advice"] = suggest_unit(matter, request.user.unit, allowed)
@@ -313,6 +362,8 @@ def attachment(request, pk):
 def home(request):
     """Send each role to where its work is."""
     user = request.user
+    if user.role == Role.LEADER:  # leaders start from the overall picture, their to-dos one click away
+        return redirect("analytics:cockpit")
     if user.does_casework:
         return redirect("petitions:queue")
     if user.reports_events:

@@ -6,11 +6,11 @@ from django import forms
 from xinfang.core.params import DateField
 from xinfang.org.models import Role, Unit, User
 from xinfang.petitions.choices import Resolution
-from xinfang.petitions.forms import UploadField
+from xinfang.petitions.forms import UploadField, units_by_level
 
 from .models import Level, Measure, Reason, Supervision
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value a date input shows
 
 
 def leaders():
@@ -34,18 +34,38 @@ class IssueForm(forms.Form):
     )
     due_on = DateField(label="反馈期限", widget=DATE)
     units = forms.ModelMultipleChoiceField(
-        label="批示送达单位（领导批示）",
+        label="批示送达单位（可多选，输入名称筛选）",
         queryset=Unit.objects.filter(active=True),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.SelectMultiple(attrs={"size": 10, "data-search": "1"}),
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, kind=None, **kwargs):
+        """A leader writes a 批示 (no 督办 level or reasons; the units it goes to) or issues a 督办;
+        everyone else issues a 督办 only (no units: the responsible unit answers)."""
         super().__init__(*args, **kwargs)
-        if user is not None and user.role != Role.LEADER:
-            self.fields["kind"].choices = [(Supervision.Kind.SUPERVISE, "督办")]
-            self.fields["kind"].initial = Supervision.Kind.SUPERVISE
+        if user is None or user.role != Role.LEADER:
+            kind = Supervision.Kind.SUPERVISE
+        self.issue_kind = kind if kind in Supervision.Kind.values else Supervision.Kind.INSTRUCT
+        self.fields["kind"].choices = [(self.issue_kind, Supervision.Kind(self.issue_kind).label)]
+        self.fields["kind"].initial = self.issue_kind
+        self.fields["kind"].widget = forms.HiddenInput()
+        if self.issue_kind == Supervision.Kind.INSTRUCT:
+            del self.fields["level"], self.fields["reasons"]
+            self.fields["text"].label = "批示内容"
+            self.fields["report_required"].initial = "书面报告办理情况和结果。"
+            units = self.fields["units"].queryset.order_by("path")
+            self.fields["units"].queryset = units
+            self.fields["units"].choices = units_by_level(units, user.unit)
+        else:
             del self.fields["units"]
+            self.fields["text"].label = "督办要求"
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("level", "")
+        data.setdefault("reasons", [])
+        return data
 
 
 class AnswerForm(forms.Form):

@@ -10,7 +10,7 @@ from django.db import models
 
 from xinfang.cases import registry
 from xinfang.org.models import Unit
-from xinfang.petitions.choices import Resolution
+from xinfang.petitions.choices import TERMINAL_STATUSES, Resolution
 from xinfang.petitions.models import Attachment, Matter, Pause
 
 from . import case_refs
@@ -198,6 +198,29 @@ class SupervisionTask(models.Model):
         ordering = ["id"]
 
 
+def supervision_file_path(instance, filename):
+    import secrets
+
+    return f"supervision/{instance.task.supervision_id}/{secrets.token_hex(8)}"
+
+
+class SupervisionFile(models.Model):
+    """A file a unit sends with its 督办反馈 (a report, photos, an agreement): an image or a PDF by
+    its content, encrypted at rest by the default storage, shown to whoever sees the supervision."""
+
+    task = models.ForeignKey("SupervisionTask", on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=supervision_file_path)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督办反馈附件"
+        ordering = ["uploaded_at", "id"]
+
+
 class SupervisionEvent(models.Model):
     """Append-only history of a supervision."""
 
@@ -271,6 +294,16 @@ class CaseOwnership(models.Model):
 
     def __str__(self):
         return f"{self.leader}包案：{self.matter.title}"
+
+    @property
+    def matter_ended(self) -> bool:
+        """The matter has ended (办结, 不予受理, 撤回 …) while the case is still open: it is no longer
+        化解中, and waits for the leader to record whether it was resolved."""
+        return self.state == self.State.ACTIVE and self.matter.status in TERMINAL_STATUSES
+
+    @property
+    def state_label(self) -> str:
+        return "事项已结束，待认定化解结果" if self.matter_ended else self.get_state_display()
 
 
 class Milestone(models.Model):

@@ -125,6 +125,8 @@ def stuck_reasons(ownership, today: date) -> list[str]:
     """Why a leader's case needs attention now ('' reasons: on track)."""
     if ownership.state != CaseOwnership.State.ACTIVE:
         return []
+    if ownership.matter_ended:
+        return [f"事项已结束（{ownership.matter.get_status_display()}），请认定化解结果"]
     reasons = []
     if ownership.target_date < today:
         reasons.append(f"已超过目标化解日期（{ownership.target_date:%Y年%m月%d日}）")

@@ -65,6 +65,10 @@ PARTS = {
 
 DEDUCTIONS = {"repeats", "ownership"}  # score lines that only ever subtract
 
+# A unit is ranked only when its rate lines count at least this many steps and ratings (件次) in
+# the period: a unit with two matters at 100 % is no better than one with two hundred at 98 %.
+RANK_MIN_VOLUME = 10
+
 
 @dataclass
 class Line:
@@ -74,7 +78,7 @@ class Line:
     numerator: int
     denominator: int
     weight: float
-    points: float  # what the line adds (or, for deductions, subtracts: negative)
+    points: float | None  # what the line adds (deductions: negative); None: no data (无数据)
     parts: list = field(default_factory=list)  # [(part key, label, count)]
     note: str = ""
 
@@ -85,6 +89,10 @@ class Line:
 
 @dataclass
 class Score:
+    """`total` adds the points of the lines that have data; a rate with nothing to count has no
+    points (无数据), neither full marks nor zero. Units are compared by `rate`: the total over
+    what the lines with data could give (`possible`)."""
+
     total: float
     lines: list
 
@@ -94,6 +102,27 @@ class Score:
         # line with no repeats has points -0.0, which `points >= 0` took for a rate line.
         return sum(line.weight for line in self.lines if line.key not in DEDUCTIONS)
 
+    @property
+    def possible(self):
+        """The most the rate lines with data could give."""
+        return sum(
+            line.weight for line in self.lines if line.key not in DEDUCTIONS and line.points is not None
+        )
+
+    @property
+    def rate(self):
+        """得分率: total ÷ possible; None when no rate line has data."""
+        return self.total / self.possible if self.possible else None
+
+    @property
+    def volume(self):
+        """The steps and ratings (件次) the rate lines counted."""
+        return sum(line.denominator for line in self.lines if line.key not in DEDUCTIONS)
+
+    @property
+    def ranked(self):
+        return self.rate is not None and self.volume >= RANK_MIN_VOLUME
+
 
 def _rate_line(key, label, formula, weight, numerator, parts, denominator=None):
     denominator = sum(n for _, _, n in parts) if denominator is None else denominator
@@ -101,8 +130,9 @@ def _rate_line(key, label, formula, weight, numerator, parts, denominator=None):
         points = weight * numerator / denominator
         note = ""
     else:
-        points, note = weight, "本期无应计事项，按满分计"
-    return Line(key, label, formula, numerator, denominator, weight, round(points, 2), parts, note)
+        points, note = None, "无数据：本期无应计事项，不计分"
+    points = None if points is None else round(points, 2)
+    return Line(key, label, formula, numerator, denominator, weight, points, parts, note)
 
 
 def _parts(c: Counts, *names):
@@ -178,4 +208,4 @@ def score(c: Counts, w: Weights = Weights()) -> Score:
         ownership.points = -float(w.ownership_penalty)
         ownership.note = f"低于{w.ownership_threshold:g}%，扣{w.ownership_penalty:g}分"
     lines.append(ownership)
-    return Score(round(sum(line.points for line in lines), 2), lines)
+    return Score(round(sum(line.points for line in lines if line.points is not None), 2), lines)

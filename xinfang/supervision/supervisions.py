@@ -35,6 +35,7 @@ from .models import (
     SupervisedCase,
     Supervision,
     SupervisionEvent,
+    SupervisionFile,
     SupervisionTask,
 )
 
@@ -56,6 +57,32 @@ def supervisions_visible_to(user):
         refs = SupervisedCase.objects.filter(supervision=OuterRef("pk"), case_type=case_type.key)
         visible = visible.exclude(Exists(refs.filter(Exists(hidden))))
     return visible
+
+
+OPEN_STATES = (Supervision.State.OPEN, Supervision.State.ANSWERED)
+
+
+def open_marks(user, case_type: str, ids) -> dict:
+    """{case id: the strongest open 督办 or 批示 on it the user may see}, for lists of cases: a unit
+    sees which of its cases are under 督办, and at what level (the card's colour)."""
+    rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+    found = {}
+    rows = (
+        supervisions_visible_to(user)
+        .filter(state__in=OPEN_STATES, case_refs__case_type=case_type, case_refs__case_id__in=list(ids))
+        .values_list("case_refs__case_id", "kind", "level", "number")
+    )
+    for case_id, kind, level, number in rows:
+        strength = rank.get(level, -1) if kind == Supervision.Kind.SUPERVISE else len(rank)
+        if case_id not in found or strength > found[case_id]["strength"]:
+            label = Level(level).label if kind == Supervision.Kind.SUPERVISE else "领导批示"
+            found[case_id] = {
+                "strength": strength,
+                "level": level or "instruct",
+                "label": label,
+                "number": number,
+            }
+    return found
 
 
 def _next_number(kind, year):
@@ -191,8 +218,9 @@ def _check_issuer_side(actor, sup):
 
 
 @transaction.atomic
-def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
-    """A unit's 督办反馈."""
+def answer(task_id, actor, report: str, *, files=(), now=None) -> SupervisionTask:
+    """A unit's 督办反馈, with the files it sends (images or PDF files, checked by the caller's
+    upload field)."""
     now = now or clock.now()
     task = SupervisionTask.objects.select_related("unit").get(pk=task_id)
     sup = _locked(task.supervision_id)
@@ -210,6 +238,16 @@ def answer(task_id, actor, report: str, *, now=None) -> SupervisionTask:
         raise SupervisionError("请填写反馈内容。")
     task.state, task.report = SupervisionTask.State.ANSWERED, report.strip()
     task.answered_at, task.answered_by = now, actor
+    for upload in files:
+        SupervisionFile.objects.create(
+            task=task,
+            file=upload,
+            name=upload.name[:200],
+            size=upload.size,
+            content_type=upload.content_type,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
     task.on_time = timezone.localdate(now) <= sup.due_on
     task.save()
     if not sup.tasks.filter(state=SupervisionTask.State.PENDING).exists():

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.act, {"action": "escalate"}, name="escalate"),
     path("<int:pk>/tasks/<int:task>/answer/", views.act, {"action": "answer"}, name="answer"),
     path("<int:pk>/tasks/<int:task>/return/", views.act, {"action": "return"}, name="return"),
+    path("<int:pk>/files/<int:file>/", views.answer_file, name="answer_file"),
     path("case/<slug:case_type>/<int:pk>/", views.case_panel, name="case_panel"),
     path("case/<slug:case_type>/<int:pk>/remind/", views.remind, name="remind"),
     path("matters/<int:pk>/", views.matter_panel, name="matter_panel"),

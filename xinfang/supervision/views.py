@@ -4,19 +4,22 @@ backlog campaigns and unit scores."""
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.audit import api as audit
 from xinfang.cases import registry
-from xinfang.core import clock
+from xinfang.core import clock, uploads
 from xinfang.core.params import id_list, page_of
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import Role, Unit
-from xinfang.petitions.choices import Status
+from xinfang.petitions.choices import TERMINAL_STATUSES, Status
+from xinfang.petitions.forms import UploadField
 from xinfang.petitions.models import Matter, normalize_tracking_code
 from xinfang.petitions.views import get_visible_matter
 
@@ -40,9 +43,10 @@ from .models import (
     ReceptionDay,
     Reminder,
     Supervision,
+    SupervisionFile,
     SupervisionTask,
 )
-from .scorecard import PARTS, score
+from .scorecard import PARTS, RANK_MIN_VOLUME, score
 
 RANKING_ROLES = {Role.LEADER, Role.SUPERVISOR, Role.ANALYST}
 
@@ -131,7 +135,7 @@ def issue(request):
     if not cases:
         messages.error(request, "请先在事项页面选择要督办的事项。")
         return redirect("supervision:board")
-    form = forms.IssueForm(request.POST or None, user=user)
+    form = forms.IssueForm(request.POST or None, user=user, kind=request.GET.get("kind"))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -151,7 +155,18 @@ def issue(request):
         else:
             messages.success(request, f"已签发{sup.title}（{sup.number}）。")
             return redirect("supervision:detail", pk=sup.pk)
-    return render(request, "supervision/issue.html", {"form": form, "cases": cases})
+    params = request.GET.copy()
+    params.pop("kind", None)
+    return render(
+        request,
+        "supervision/issue.html",
+        {
+            "form": form,
+            "cases": cases,
+            "is_leader": user.role == Role.LEADER,
+            "cases_query": params.urlencode(),
+        },
+    )
 
 
 def visible_supervision(user, pk):
@@ -167,7 +182,7 @@ def visible_supervision(user, pk):
 def detail(request, pk):
     user = request.user
     sup = visible_supervision(user, pk)
-    tasks = list(sup.tasks.select_related("unit", "answered_by"))
+    tasks = list(sup.tasks.select_related("unit", "answered_by").prefetch_related("files"))
     open_ = sup.state in {Supervision.State.OPEN, Supervision.State.ANSWERED}
     issuer_side = open_ and user.role in OVERSIGHT_ROLES and user.unit.is_within(sup.issuing_unit)
     answerable = [
@@ -189,6 +204,7 @@ def detail(request, pk):
             "answerable": answerable,
             "issuer_side": issuer_side,
             "answer_form": forms.AnswerForm(),
+            "max_mb": settings.XINFANG_MAX_ATTACHMENT_BYTES // (1024 * 1024),
             "escalate_form": forms.EscalateForm(),
             "today": clock.today(),
         },
@@ -205,7 +221,11 @@ def act(request, pk, action, task=None):
         get_object_or_404(SupervisionTask, pk=task, supervision=sup)
     try:
         if action == "answer":
-            supervisions.answer(task, user, request.POST.get("report", ""))
+            try:
+                files = UploadField().clean(request.FILES.getlist("files"))
+            except ValidationError as exc:
+                raise SupervisionError("；".join(exc.messages)) from exc
+            supervisions.answer(task, user, request.POST.get("report", ""), files=files)
         elif action == "return":
             supervisions.return_answer(task, user, request.POST.get("note", ""))
         elif action == "close":
@@ -226,6 +246,16 @@ def act(request, pk, action, task=None):
             request, {"answer": "已反馈。", "return": "已退回重报。", "close": "督办已办结。"}[action]
         )
     return redirect("supervision:detail", pk=sup.pk)
+
+
+@casework_required
+def answer_file(request, pk, file):
+    """A file sent with a 督办反馈, to whoever sees the supervision (the read is audited: a report
+    may name petitioners)."""
+    sup = visible_supervision(request.user, pk)
+    sent = get_object_or_404(SupervisionFile, pk=file, task__supervision=sup)
+    audit.record("read_personal", request=request, target=f"supervision:{sup.pk}", detail={"file": sent.pk})
+    return uploads.serve(sent.file, sent.name)
 
 
 @casework_required
@@ -373,8 +403,11 @@ def cases(request):
     today = clock.today()
     rows = [(o, ownership.stuck_reasons(o, today)) for o in qs[:500]]
     rows.sort(key=lambda r: (r[0].state != CaseOwnership.State.ACTIVE, not r[1], r[0].target_date))
+    active = Q(state=CaseOwnership.State.ACTIVE)
+    ended = Q(matter__status__in=TERMINAL_STATUSES)
     counts = qs.aggregate(
-        active=Count("id", filter=Q(state=CaseOwnership.State.ACTIVE)),
+        active=Count("id", filter=active & ~ended),
+        ended=Count("id", filter=active & ended),
         resolved=Count("id", filter=Q(state=CaseOwnership.State.RESOLVED)),
     )
     return render(
@@ -609,11 +642,20 @@ def ranking(request):
         for pk, c in score_counts.cached_unit_counts(start, end).items()
         if pk in units
     ]
-    rows.sort(key=lambda r: (-r[1].total, r[0].path))
+    # Ranked by 得分率 among the units with enough to count; the others follow, unranked.
+    rows.sort(key=lambda r: (not r[1].ranked, -(r[1].rate or 0), r[0].path))
     return render(
         request,
         "supervision/ranking.html",
-        {"rows": rows, "form": form, "start": start, "end": end, "root": root, "weights": weights},
+        {
+            "rows": rows,
+            "form": form,
+            "start": start,
+            "end": end,
+            "root": root,
+            "weights": weights,
+            "min_volume": RANK_MIN_VOLUME,
+        },
     )
 
 

@@ -10,7 +10,7 @@ def sections(data) -> list[Section]:
     yoy = year_base(data)
     m = data.matters
     stats = (
-        f"{data.period_label}，{data.area}信访部门共受理信访事项{num(m.current)}件、{num(data.people.current)}人次，"
+        f"{data.period_label}，{data.area}信访部门共收到信访事项{num(m.current)}件、{num(data.people.current)}人次，"
         f"{change_text(m.current, m.last_year, yoy)}。其中集体访{num(data.collective_matters.current)}件、"
         f"{num(data.collective_people.current)}人次，重复信访{num(data.repeat_matters.current)}件。"
     )

@@ -74,7 +74,7 @@ def _overview_extras(doc, data):
     _add(doc, f"{data.period_label}信访总体情况", tables.summary(data))
     if len(data.volume) >= 2:
         png = charts.volume_line([label for label, _ in data.volume], [c for _, c in data.volume])
-        doc.image(png, 150, f"{data.period_label}信访事项受理量走势（按{data.volume_by}）")
+        doc.image(png, 150, f"{data.period_label}信访事项收到量走势（按{data.volume_by}）")
 
 
 def _channel_extras(doc, data):

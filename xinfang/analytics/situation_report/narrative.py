@@ -66,11 +66,11 @@ def _overview(data: ReportData) -> list[str]:
     m, p = data.matters, data.people
     yoy, mom = year_base(data), previous_base(data)
     if m.current == 0:
-        text = f"{data.period_label}，{data.area}信访部门未受理信访事项"
+        text = f"{data.period_label}，{data.area}信访部门未收到信访事项"
         if m.last_year:
             text += f"（{yoy.name}为{num(m.last_year)}件）"
         return [text + "。"]
-    text = f"{data.period_label}，{data.area}信访部门共受理信访事项{num(m.current)}件、{num(p.current)}人次。"
+    text = f"{data.period_label}，{data.area}信访部门共收到信访事项{num(m.current)}件、{num(p.current)}人次。"
     changes = []
     for what, c, unit in (("件数", m, "件"), ("人次", p, "人次")):
         parts = [change_text(c.current, c.last_year, yoy, unit)]
@@ -80,7 +80,7 @@ def _overview(data: ReportData) -> list[str]:
     text += "其中" + "；".join(changes) + "。"
     days = (data.last_day - data.first_day).days + 1
     average = one_decimal(Decimal(m.current) / Decimal(days))
-    text += f"日均受理{average}件。"
+    text += f"日均收到{average}件。"
     if data.channels:
         top = ranked(data.channels)[0]
         text += f"从渠道看，{top.name}渠道最多，{num(top.count)}件，占{share_text(top.count, m.current)}。"
@@ -90,7 +90,7 @@ def _overview(data: ReportData) -> list[str]:
         low = min(range(len(counts)), key=counts.__getitem__)
         if counts[high] != counts[low]:
             text += (
-                f"从走势看，{data.volume[high][0]}受理量最高，为{num(counts[high])}件；"
+                f"从走势看，{data.volume[high][0]}收到量最高，为{num(counts[high])}件；"
                 f"{data.volume[low][0]}最低，为{num(counts[low])}件。"
             )
     return [text]
@@ -110,7 +110,7 @@ def _channels(data, this_word):
     rows = [r for r in ranked(data.channels) if r.count]
     total = data.matters.current
     if not rows:
-        return f"{this_word}各渠道均未受理信访事项。"
+        return f"{this_word}各渠道均未收到信访事项。"
     if len(rows) == 1:
         r = rows[0]
         return f"{this_word}信访事项均通过{r.name}渠道反映，共{num(r.count)}件，{change_text(r.count, r.last_year, year_base(data))}。"
