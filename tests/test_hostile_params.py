@@ -25,10 +25,12 @@ from test_route_matrix import ROUTES, objects  # noqa: F401 — the fixture is u
 from xinfang.analytics import snapshot
 from xinfang.analytics.views import DashboardForm
 from xinfang.api.models import ApiToken, Scope
+from xinfang.assessments.forms import FilterForm as AssessmentFilterForm
 from xinfang.audit.forms import AuditFilterForm, ChangeFilterForm
 from xinfang.core.params import MAX_ID, id_list, page_number, whole_number
 from xinfang.disputes.forms import FilterForm as DisputeFilterForm
 from xinfang.grid.forms import FilterForm as GridFilterForm
+from xinfang.hazards.forms import EnterpriseFilterForm, HazardFilterForm
 from xinfang.petitions.forms import QueueFilterForm
 from xinfang.supervision.forms import PeriodForm
 
@@ -184,6 +186,20 @@ LISTS = [
         [*fields(GridFilterForm), *date_pair("reported_from", "reported_to")],
     ),
     ("grid:mine", "gwen", {}, PAGE),
+    ("hazards:queue", "tina", {"tab": "all"}, [*PAGE, *fields(HazardFilterForm)]),
+    ("hazards:export", "tina", {"tab": "all"}, fields(HazardFilterForm)),
+    ("hazards:register", "tom", {}, [("enterprise", NUMBERS), ("q", TEXT)]),
+    ("hazards:enterprises", "tina", {}, [*PAGE, *fields(EnterpriseFilterForm)]),
+    ("hazards:enterprises_export", "tina", {}, fields(EnterpriseFilterForm)),
+    ("hazards:statistics", "dina", {}, date_pair("first", "last")),
+    (
+        "hazards:summary",
+        "dina",
+        {"kind": "quarterly", "period": "2026Q4"},
+        [("period", PERIODS), ("format", TEXT), ("kind", TEXT)],
+    ),
+    ("assessments:list", "tina", {"tab": "all"}, [*PAGE, *fields(AssessmentFilterForm)]),
+    ("assessments:export", "tina", {"tab": "all"}, fields(AssessmentFilterForm)),
     ("grid:stats", "dina", {}, date_pair("from", "to")),
     ("integrations:hotline", "bob", {}, [("state", TEXT)]),
     (
@@ -248,6 +264,28 @@ class Caller:
 # Routes that read no number or date from their query string: pages of one object, forms that
 # post, files, the portal's pages (they take the code from a form), the API's own documents.
 NO_QUERY = {
+    "hazards:act",
+    "hazards:detail",
+    "hazards:enterprise",
+    "hazards:enterprise_new",
+    "hazards:link_petition",
+    "hazards:listing",
+    "hazards:matter_panel",
+    "hazards:notice",
+    "hazards:oversee",
+    "hazards:photo",
+    *(
+        f"hazards:{kind}_import_{page}"
+        for kind in ("enterprise", "hazard")
+        for page in ("upload", "template", "job", "mapping", "cancel", "errors")
+    ),
+    "assessments:act",
+    "assessments:detail",
+    "assessments:link",
+    "assessments:record",
+    "assessments:register",
+    "assessments:report",
+    "assessments:statistics",
     "disputes:register",
     "disputes:detail",
     "disputes:act",

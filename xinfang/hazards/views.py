@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
-from xinfang.core.params import page_number
+from xinfang.core.params import page_number, whole_number
 from xinfang.documents.views import docx_response
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
@@ -122,8 +122,8 @@ def register(request):
     if user.role not in REGISTERING_ROLES:
         raise PermissionDenied("您的角色不能登记隐患。")
     enterprises = Enterprise.objects.visible_to(user).filter(active=True)
-    chosen = request.POST.get("enterprise") or request.GET.get("enterprise")
-    enterprise = enterprises.filter(pk=chosen).first() if chosen and str(chosen).isdigit() else None
+    chosen = whole_number(request.POST.get("enterprise") or request.GET.get("enterprise"), minimum=1)
+    enterprise = enterprises.filter(pk=chosen).first() if chosen else None
     if enterprise is None:
         q = request.GET.get("q", "").strip()
         found = (
