@@ -159,7 +159,7 @@ def test_queue_filters(client, world):
     d.register(title="物业收费问题")
     sign_in(client, "bob")
     body = client.get("/matters/", {"tab": "all", "q": "噪声"}).content.decode()
-    assert "噪声扰民问题" in body and "物业收费问题" not in body
+    assert "<mark>噪声</mark>扰民问题" in body and "物业收费问题" not in body  # the words marked
 
 
 def test_action_form_performs_and_detects_concurrent_edit(client, world):
