@@ -230,6 +230,16 @@ def _iso_date(value):
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
+def _iso_date_time(value):
+    """A date and time only as ISO 8601 text (pydantic would also read a number as a Unix time)."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("日期时间应为 ISO 8601 格式的文本，如 2026-12-07T09:30:00+08:00")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_date_time)]
+
+
 class MatterFilters(Schema):
     status: Status | None = None
     nature: Nature | None = None
