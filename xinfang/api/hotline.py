@@ -39,8 +39,8 @@ from xinfang.petitions.models import Category, MatterEvent
 from xinfang.petitions.services import TransitionError, register_matter
 from xinfang.petitions.workflow import WORKFLOW
 
-from .api import IsoDateTime
 from .models import HotlineMessage, HotlineOrder, Scope
+from .reading import IsoDateTime
 
 log = logging.getLogger("xinfang.hotline")
 router = Router(tags=["12345热线"])
