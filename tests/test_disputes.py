@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import at, sign_in
 from disputes_helpers import PARTIES, PDF, assess, attempt, pdf, phone_photo, register, wage_type
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
@@ -22,9 +23,10 @@ from xinfang.core.workbook import Book
 from xinfang.disputes import campaigns, ledger, services, stats
 from xinfang.disputes import warnings as dispute_warnings
 from xinfang.disputes.choices import Status
-from xinfang.disputes.models import Dispute, DisputeEvent, MatterLink, Party
+from xinfang.disputes.models import Dispute, DisputeEvent, DisputeType, MatterLink, Party
 from xinfang.disputes.workflow import TRANSITIONS
 from xinfang.petitions.choices import Status as MatterStatus
+from xinfang.petitions.models import Category
 
 TZ = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,18 @@ def test_a_dispute_from_screening_to_closing(world):
     assert d.status == Status.CLOSED and d.closed_on == clock.today() and d.due_date is None
     actions = list(d.events.values_list("action", flat=True))
     assert actions == ["register", "assess", "attempt", "resolve", "follow_up", "follow_up", "close"]
+
+
+def test_types_and_categories_have_two_levels_only(world):
+    neighbours = DisputeType.objects.create(name="邻里纠纷")
+    noise = DisputeType.objects.create(name="噪音", parent=neighbours)
+    with pytest.raises(ValidationError) as refused:
+        DisputeType(name="夜间施工", parent=noise).full_clean()
+    assert refused.value.message_dict["parent"] == ["矛盾纠纷类型只有两级：上级必须是一级矛盾纠纷类型"]
+    assert str(noise) == "邻里纠纷／噪音" and noise.top == neighbours == neighbours.top
+    with pytest.raises(ValidationError) as refused:
+        Category(name="第三级", parent=world.category).full_clean()
+    assert refused.value.message_dict["parent"] == ["内容分类只有两级：上级必须是一级内容分类"]
 
 
 def test_mediation_that_fails_names_where_it_went(world):

@@ -157,3 +157,32 @@ class CaseFile(models.Model):
     @classmethod
     def case_model(cls):
         raise NotImplementedError
+
+
+class TwoLevelType(models.Model):
+    """A two-level classification that administrators edit (内容分类, 矛盾纠纷类型 …)."""
+
+    name = models.CharField("名称", max_length=40)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )  # fmt: skip
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+        unique_together = [("parent", "name")]
+
+    def __str__(self):
+        return f"{self.parent.name}／{self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.parent_id:
+            kind = self._meta.verbose_name
+            raise ValidationError({"parent": f"{kind}只有两级：上级必须是一级{kind}"})
+
+    @property
+    def top(self):
+        return self.parent if self.parent_id else self

@@ -7,10 +7,9 @@ reports. A risk is a property of a dispute, never of a person; nothing here trac
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 
-from xinfang.cases.models import Case, CaseEvent, CaseFile, CaseLink
+from xinfang.cases.models import Case, CaseEvent, CaseFile, CaseLink, TwoLevelType
 from xinfang.core.fields import EncryptedTextField
 from xinfang.org.models import Unit
 
@@ -27,32 +26,11 @@ from .choices import (
 )
 
 
-class DisputeType(models.Model):
+class DisputeType(TwoLevelType):
     """Two-level dispute types, edited by administrators (婚姻家庭, 邻里, 土地承包/流转 …)."""
 
-    name = models.CharField("名称", max_length=40)
-    parent = models.ForeignKey(
-        "self", verbose_name="上级类型", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="children",
-    )  # fmt: skip
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    active = models.BooleanField("启用", default=True)
-
-    class Meta:
+    class Meta(TwoLevelType.Meta):
         verbose_name = verbose_name_plural = "矛盾纠纷类型"
-        ordering = ["order", "id"]
-        unique_together = [("parent", "name")]
-
-    def __str__(self):
-        return f"{self.parent.name}／{self.name}" if self.parent_id else self.name
-
-    def clean(self):
-        if self.parent_id and self.parent.parent_id:
-            raise ValidationError({"parent": "矛盾纠纷类型只有两级：上级类型必须是一级类型"})
-
-    @property
-    def top(self):
-        return self.parent if self.parent_id else self
 
 
 class Campaign(models.Model):

@@ -3,10 +3,9 @@
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 
-from xinfang.cases.models import Case, CaseEvent, CaseLink
+from xinfang.cases.models import Case, CaseEvent, CaseLink, TwoLevelType
 from xinfang.core import crypto
 from xinfang.core.fields import EncryptedTextField
 from xinfang.org.models import Division, Unit
@@ -58,36 +57,11 @@ def format_tracking_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-class Category(models.Model):
+class Category(TwoLevelType):
     """Two-level content category tree (17 national first-level categories and their items)."""
 
-    name = models.CharField("名称", max_length=40)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name="上级分类",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    active = models.BooleanField("启用", default=True)
-
-    class Meta:
+    class Meta(TwoLevelType.Meta):
         verbose_name = verbose_name_plural = "内容分类"
-        ordering = ["order", "id"]
-        unique_together = [("parent", "name")]
-
-    def __str__(self):
-        return f"{self.parent.name}／{self.name}" if self.parent_id else self.name
-
-    def clean(self):
-        if self.parent_id and self.parent.parent_id:
-            raise ValidationError({"parent": "内容分类只有两级：上级分类必须是一级分类"})
-
-    @property
-    def top(self):
-        return self.parent if self.parent_id else self
 
 
 class Matter(Case):
