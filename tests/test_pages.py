@@ -64,6 +64,16 @@ def test_a_walk_in_gets_a_printable_receipt_with_code_qr_and_dated_next_steps(cl
     assert f"/matters/{matter.pk}/receipt/" in detail
 
 
+def test_the_receipts_qr_code_points_at_the_public_address_when_staff_work_on_an_intranet(
+    client, world, settings
+):
+    settings.PUBLIC_URL = "https://xf.example.gov.cn"
+    sign_in(client, "alice")
+    receipt = client.get(client.post("/matters/register/", _registration_post(world))["Location"])
+    assert receipt.context["track_url"] == "https://xf.example.gov.cn/portal/track/"
+    assert "testserver" not in receipt.content.decode()
+
+
 def test_the_receipt_of_an_accusation_only_for_whoever_registered_it(client, world):
     sign_in(client, "alice")
     post = _registration_post(world, nature="accusation", complained_unit=world.units.d1_dept.pk)

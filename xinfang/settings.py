@@ -40,6 +40,9 @@ DEBUG = env_bool("XINFANG_DEBUG", False)
 SECRET_KEY = env("XINFANG_SECRET_KEY") or "insecure-development-key-set-XINFANG_SECRET_KEY-in-production"
 ALLOWED_HOSTS = [h for h in env("XINFANG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("XINFANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Where citizens reach the 网上信访 pages (the staff may work on an intranet address): the QR code on a
+# printed 回执 points there. Empty: the address of the request that prints it.
+PUBLIC_URL = env("XINFANG_PUBLIC_URL").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -17,7 +17,7 @@ from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
 from xinfang.core import clock, encrypted_files, uploads
 from xinfang.core.params import page_number
-from xinfang.core.qr import qr_data_uri
+from xinfang.core.qr import public_url, qr_data_uri
 from xinfang.documents import completion, notices
 from xinfang.org.access import casework_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
@@ -207,7 +207,7 @@ def receipt_page(request, pk):
         matter = get_object_or_404(Matter.objects.select_related("registering_unit"), pk=pk)
     else:
         matter = get_visible_matter(request.user, pk)
-    track_url = request.build_absolute_uri(reverse("portal:track"))
+    track_url = public_url(request, reverse("portal:track"))
     unit = matter.registering_unit
     return render(
         request,
