@@ -460,3 +460,6 @@ LOGGING = {
 
 # Addresses that may read /metrics (comma-separated; nginx keeps it from the outside as well).
 XINFANG_METRICS_ALLOW = env("XINFANG_METRICS_ALLOW", "127.0.0.1,::1")
+# "json": logs as JSON lines with the request id, and no gunicorn access log (each request is
+# logged once, by xinfang.core.observability); empty: plain lines, as on one machine.
+XINFANG_LOG_FORMAT = env("XINFANG_LOG_FORMAT")

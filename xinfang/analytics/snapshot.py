@@ -263,9 +263,9 @@ def ensure() -> Frame:
     frame = current()
     if frame is None:
         if not settings.XINFANG_WEB_BUILDS:
-            from .tasks import refresh_snapshot
+            from .tasks import build_snapshot
 
-            refresh_snapshot()
+            build_snapshot()
             raise NotReady("统计数据正在由后台任务生成，请一分钟后再试。")
         refresh()
         frame = current()

@@ -71,9 +71,12 @@ class RequestMiddleware:
         REQUESTS.labels(request.method, view, str(response.status_code)).inc()
         LATENCY.labels(request.method, view).observe(seconds)
         response["X-Request-ID"] = rid
-        logging.getLogger("xinfang.request").info(
-            "%s %s %s %.1fms", request.method, request.path, response.status_code, seconds * 1000
-        )
+        if settings.XINFANG_LOG_FORMAT == "json":  # in place of gunicorn's access log
+            token = request_id.set(rid)
+            logging.getLogger("xinfang.request").info(
+                "%s %s %s %.1fms", request.method, request.path, response.status_code, seconds * 1000
+            )
+            request_id.reset(token)
         return response
 
 

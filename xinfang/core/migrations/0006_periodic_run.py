@@ -4,28 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_rate_counter'),
+        ("core", "0005_rate_counter"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='任务')),
-                ('slot', models.DateTimeField(verbose_name='计划时间')),
-                ('worker', models.CharField(max_length=200, verbose_name='执行进程')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="任务")),
+                ("slot", models.DateTimeField(verbose_name="计划时间")),
+                ("worker", models.CharField(max_length=200, verbose_name="执行进程")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="开始时间")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
             ],
             options={
-                'verbose_name': '定时任务执行记录',
-                'verbose_name_plural': '定时任务执行记录',
-                'indexes': [models.Index(fields=['name', '-slot'], name='periodic_run_latest_idx')],
-                'constraints': [models.UniqueConstraint(fields=('name', 'slot'), name='periodic_run_once_per_slot')],
+                "verbose_name": "定时任务执行记录",
+                "verbose_name_plural": "定时任务执行记录",
+                "indexes": [models.Index(fields=["name", "-slot"], name="periodic_run_latest_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "slot"), name="periodic_run_once_per_slot")
+                ],
             },
         ),
     ]
