@@ -463,3 +463,7 @@ XINFANG_METRICS_ALLOW = env("XINFANG_METRICS_ALLOW", "127.0.0.1,::1")
 # "json": logs as JSON lines with the request id, and no gunicorn access log (each request is
 # logged once, by xinfang.core.observability); empty: plain lines, as on one machine.
 XINFANG_LOG_FORMAT = env("XINFANG_LOG_FORMAT")
+# Addresses of the reverse proxies (nginx) whose X-Real-IP header names the client (comma-separated).
+XINFANG_TRUSTED_PROXIES = [a for a in env("XINFANG_TRUSTED_PROXIES").split(",") if a]
+# Notifications left pending (a failed send, a worker that died holding them) are retried this often.
+XINFANG_OUTBOX_RETRY_MINUTES = int(env("XINFANG_OUTBOX_RETRY_MINUTES", "5"))

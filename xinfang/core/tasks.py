@@ -1,6 +1,7 @@
 """Background jobs of the notification outbox, and the clean-up of ended rate-limit windows; the
 hooks that keep periodic jobs to one run per period (periodic) and count failed jobs."""
 
+from django.conf import settings
 from huey import crontab, signals
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
@@ -14,7 +15,7 @@ def deliver_notifications(ids):
     deliver(ids)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute=f"*/{settings.XINFANG_OUTBOX_RETRY_MINUTES}"))
 def retry_pending_notifications():
     deliver(list(claimable().order_by("pk").values_list("pk", flat=True)[:500]))
 
