@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xinfang.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "xinfang.core.observability.RequestMiddleware",
     "xinfang.core.middleware.SecurityHeadersMiddleware",
