@@ -456,6 +456,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; the audit log already records them.
         "axes": {"level": "WARNING"},
+        # The worker's own lines through the same handler (run_huey adds a handler of its own, and
+        # every line twice, only to a "huey" logger without one).
+        "huey": {"handlers": ["console"], "propagate": False},
     },
 }
 
