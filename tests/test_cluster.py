@@ -14,7 +14,6 @@ import pytest
 from conftest import PETITIONER, Driver, matter_fields
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from huey import crontab
@@ -201,7 +200,7 @@ def test_attachments_and_exports_go_to_the_object_store(
 
 
 def test_a_local_storage_replaces_a_file_whole_and_lists_a_missing_folder_as_empty(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path  # XINFANG_SHARED_DIR unset: the data directory
     store = storages["exports"]
     assert store.listdir("") == ([], [])
     store.replace("pointer.json", b"one")
@@ -299,8 +298,8 @@ def _request(method="GET", path="/analytics/", cookies=None, **params):
     return request
 
 
-@pytest.mark.django_db(transaction=True)  # no test transaction around it: it opens its own
 def test_the_router_sends_reads_to_the_replica_only_where_asked(settings):
+    """(Reads inside a transaction of the primary: on a real replica, in the test below.)"""
     router = dbrouter.ReplicaRouter()
     assert dbrouter.read_alias() == "default"
     with dbrouter.replica_reads():
@@ -312,8 +311,6 @@ def test_the_router_sends_reads_to_the_replica_only_where_asked(settings):
         from django.contrib.sessions.models import Session
 
         assert router.db_for_read(Session) == "default"
-        with transaction.atomic():
-            assert router.db_for_read(Matter) == "default"  # a read a write depends on
     assert router.db_for_write(Matter) == "default"
     assert router.allow_migrate("default", "petitions") and not router.allow_migrate("replica", "petitions")
 

@@ -236,16 +236,19 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
-MEDIA_ROOT = Path(env("XINFANG_MEDIA_DIR", str(DATA_DIR / "media")))
+# The folder of the files every server must see: unset, the data directory (one machine); a shared
+# mount (NFS) for several servers without an object store.
+XINFANG_SHARED_DIR = Path(env("XINFANG_SHARED_DIR")) if env("XINFANG_SHARED_DIR") else None
+MEDIA_ROOT = (XINFANG_SHARED_DIR or DATA_DIR) / "media"
 # The analytics column store (xinfang.analytics.snapshot) and the similar-matter index
 # (xinfang.assist.similar_matters): built by the worker, published with a version, loaded by every
 # web process (memory-mapped, shared by the processes of a server).
-ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
-XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar")))
+ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str((XINFANG_SHARED_DIR or DATA_DIR) / "analytics")))
+XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str((XINFANG_SHARED_DIR or DATA_DIR) / "similar")))
 # Every file goes through a storage (xinfang.core.storage): attachments ("default"), 台账 uploads and
 # their error files ("imports") and list exports ("exports"), encrypted at rest; the published column store
-# ("analytics") and similar-matter index ("similar"). Locally they are folders of the data directory
-# (or a shared mount); with XINFANG_S3_BUCKET, prefixes of an S3-compatible bucket, and each server
+# ("analytics") and similar-matter index ("similar"). Locally they are folders of XINFANG_SHARED_DIR
+# (the data directory, or a shared mount); with XINFANG_S3_BUCKET, prefixes of an S3-compatible bucket, and each server
 # keeps the published versions it loads under XINFANG_CACHE_DIR.
 XINFANG_S3_BUCKET = env("XINFANG_S3_BUCKET")
 XINFANG_CACHE_DIR = Path(env("XINFANG_CACHE_DIR", str(DATA_DIR / "published")))
@@ -284,11 +287,11 @@ else:
         "default": {"BACKEND": "xinfang.core.storage.EncryptedLocalStorage"},
         "imports": {
             "BACKEND": "xinfang.core.storage.EncryptedLocalStorage",
-            "OPTIONS": {"setting": "DATA_DIR", "subfolder": "imports"},
+            "OPTIONS": {"setting": "XINFANG_SHARED_DIR", "subfolder": "imports"},
         },
         "exports": {
             "BACKEND": "xinfang.core.storage.EncryptedLocalStorage",
-            "OPTIONS": {"setting": "DATA_DIR", "subfolder": "exports"},
+            "OPTIONS": {"setting": "XINFANG_SHARED_DIR", "subfolder": "exports"},
         },
         "analytics": {
             "BACKEND": "xinfang.core.storage.LocalStorage",

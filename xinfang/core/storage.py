@@ -23,8 +23,8 @@ from .encrypted_files import Encrypted
 
 
 class LocalStorage(FileSystemStorage):
-    """A folder: the one a setting names, or a ``subfolder`` of it (read when used, so a changed
-    setting takes effect)."""
+    """A folder: the one a setting names (the data directory when that setting is empty), or a
+    ``subfolder`` of it; read when used, so a changed setting takes effect."""
 
     def __init__(self, setting="MEDIA_ROOT", subfolder="", **kwargs):
         self.setting, self.subfolder = setting, subfolder
@@ -32,9 +32,8 @@ class LocalStorage(FileSystemStorage):
 
     @property
     def base_location(self):
-        return self._value_or_setting(
-            self._location, os.path.join(getattr(settings, self.setting), self.subfolder)
-        )
+        folder = getattr(settings, self.setting) or settings.DATA_DIR
+        return self._value_or_setting(self._location, os.path.join(folder, self.subfolder))
 
     @property
     def location(self):
