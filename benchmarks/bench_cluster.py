@@ -195,7 +195,7 @@ def nginx_conf(work: Path, port: int, app_ports: list[int]) -> Path:
     """nginx's own configuration for the benchmark: the upstream and a plain-HTTP server that
     includes deploy/nginx/xinfang-proxy.conf, as production does."""
     (work / "nginx").mkdir(exist_ok=True)
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in app_ports)
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in app_ports)
     temp = work / "nginx"
     conf = temp / "nginx.conf"
     conf.write_text(
@@ -215,6 +215,7 @@ http {{
     upstream xinfang_app {{
 {servers}
         keepalive 32;
+        keepalive_timeout 4s;
     }}
     server {{
         listen 127.0.0.1:{port};

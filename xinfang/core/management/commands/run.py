@@ -65,6 +65,10 @@ def web_command(bind: str, workers: int, threads: int) -> list[str]:
         "60",
         "--graceful-timeout",
         "30",
+        # Idle keep-alive connections stay open longer than nginx keeps its own to the app server
+        # (deploy/nginx: keepalive_timeout 4s), so nginx never sends on a connection being closed.
+        "--keep-alive",
+        "6",
         *access_log,
         "--config",
         "python:xinfang.core.gunicorn_conf",
