@@ -450,3 +450,72 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_word(client, se
     TrustedProxyMiddleware(view)(RequestFactory().get("/", HTTP_X_REAL_IP="203.0.113.9"))
     TrustedProxyMiddleware(view)(RequestFactory().get("/", HTTP_X_REAL_IP="not an address"))
     assert seen == ["127.0.0.1", "203.0.113.9", "127.0.0.1"]
+
+
+def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(tmp_path):
+    """`xinfang run --role web` on SIGTERM: the request in flight is answered, then it exits.
+    The slow request is /readyz asking a "Redis" that accepts the connection and never answers
+    (its 2 s timeout)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from services import _inherited_path, free_port
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, reads nothing, never answers
+    port = free_port()
+    env = dict(
+        {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")},
+        XINFANG_ENV_FILE="/dev/null",
+        XINFANG_DATA_DIR=str(tmp_path),
+        XINFANG_REDIS_URL=f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+        XINFANG_LOG_FORMAT="json",
+        DJANGO_SETTINGS_MODULE="xinfang.settings",
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), *_inherited_path()]),
+    )
+    log = tmp_path / "web.log"
+    argv = [sys.executable, "-m", "xinfang", "run", "--role", "web", "--port", str(port), "--workers", "1",
+            "--threads", "2", "--no-collectstatic"]  # fmt: skip
+    with log.open("wb") as out:
+        web = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        answered = {}
+
+        def ask():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/readyz", headers={"X-Request-ID": "slow-request-0001"}
+            )
+            try:
+                urllib.request.urlopen(request, timeout=60)
+            except urllib.error.HTTPError as refused:
+                answered["status"] = refused.code
+                answered["body"] = json.loads(refused.read())
+
+        try:
+            deadline = time.monotonic() + 60
+            while "信访通已启动" not in log.read_text(errors="replace"):  # listening
+                assert web.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.2)
+            asking = threading.Thread(target=ask)
+            asking.start()
+            silent.settimeout(30)
+            held, _ = silent.accept()  # the request is in the view, waiting for "Redis" to answer
+            web.send_signal(signal.SIGTERM)
+            asking.join(timeout=60)
+            assert web.wait(timeout=60) == 0
+            held.close()
+        finally:
+            if web.poll() is None:
+                web.kill()
+                web.wait()
+            silent.close()
+    assert answered["status"] == 503 and answered["body"]["checks"]["redis"].startswith("不可用")
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    (access,) = [e for e in lines if e["logger"] == "xinfang.request"]
+    assert access["message"].startswith("GET /readyz 503") and access["request_id"] == "slow-request-0001"
