@@ -141,7 +141,7 @@ def test_two_processes_count_into_one_redis_window(redis_url):
     client = redis.Redis.from_url(redis_url)
     (key,) = client.keys("xinfang:rate:*portal:1.2.3.4")
     window_end = int(key.decode().split(":")[3])
-    assert client.expiretime(key) == window_end  # EXPIREAT: gone when the window ends
+    assert abs(client.ttl(key) - (window_end - time.time())) <= 2  # gone when the window ends
     assert not RateCounter.objects.exists()  # nothing in the database
 
 
@@ -504,7 +504,7 @@ def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(
                 time.sleep(0.2)
             asking = threading.Thread(target=ask)
             asking.start()
-            silent.settimeout(30)
+            silent.settimeout(120)
             held, _ = silent.accept()  # the request is in the view, waiting for "Redis" to answer
             web.send_signal(signal.SIGTERM)
             asking.join(timeout=60)
@@ -519,3 +519,5 @@ def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     (access,) = [e for e in lines if e["logger"] == "xinfang.request"]
     assert access["message"].startswith("GET /readyz 503") and access["request_id"] == "slow-request-0001"
+    (django,) = [e for e in lines if e["logger"] == "django.request"]  # logged after the middleware
+    assert django["message"] == "Service Unavailable: /readyz" and django["request_id"] == "slow-request-0001"

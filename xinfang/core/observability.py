@@ -59,6 +59,7 @@ class RequestMiddleware:
     def __call__(self, request):
         given = request.headers.get("X-Request-ID", "")
         rid = given if _WELL_FORMED.match(given) else uuid.uuid4().hex
+        request.request_id = rid  # for Django's own lines about the request, logged after it returns
         token = request_id.set(rid)
         started = time.perf_counter()
         try:
@@ -81,10 +82,11 @@ class RequestMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request id on every log record (empty outside a request)."""
+    """Puts the current request id on every log record (empty outside a request). Django logs a
+    failed request ("django.request") after the middleware returned: the id is then the request's."""
 
     def filter(self, record):
-        record.request_id = request_id.get()
+        record.request_id = request_id.get() or getattr(getattr(record, "request", None), "request_id", "")
         return True
 
 

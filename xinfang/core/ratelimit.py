@@ -10,9 +10,9 @@ count, and a try that turns out right is taken back. A refused try is not counte
 that did not refuse it.
 
 The counts are kept by ``counters()``: with Redis configured (XINFANG_REDIS_URL), a key per
-(key, window) in Redis, incremented with INCR and given EXPIREAT at the window's end in one atomic
-transaction (MULTI/EXEC), so every server counts into the same window and Redis forgets it when it
-ends; otherwise a row per (key, window) in the database, incremented with one atomic upsert (SQLite
+(key, window) in Redis, incremented with INCR and given the seconds left in the window (EXPIRE, by
+this server's clock: Redis's own clock never matters) in one atomic transaction (MULTI/EXEC), so
+every server counts into the same window and Redis forgets it when it ends; otherwise a row per (key, window) in the database, incremented with one atomic upsert (SQLite
 and PostgreSQL), old windows deleted by a periodic job.
 """
 
@@ -82,10 +82,11 @@ class RedisCounters:
         return f"{self.prefix}:{start}:{end}:{key}"
 
     def incr(self, key: str, start: int, end: int) -> int:
-        """INCR and EXPIREAT in one transaction: a count never outlives its window."""
+        """INCR and EXPIRE in one transaction: a count never outlives its window."""
+        left = max(1, math.ceil(end - time.time()))
         with self.client.pipeline(transaction=True) as pipe:
             pipe.incr(self._name(key, start, end))
-            pipe.expireat(self._name(key, start, end), end)
+            pipe.expire(self._name(key, start, end), left)
             count, _expiry_set = pipe.execute()
         return int(count)
 
