@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import secrets
@@ -79,11 +80,8 @@ def missing_tools() -> list[str]:
     missing = [name for name, path in (("nginx", NGINX), ("redis-server", REDIS)) if not Path(path).exists()]
     if not (bench_load.PG_BIN / "pg_basebackup").exists():
         missing.append("postgresql-15")
-    for module in ("locust", "moto", "boto3", "redis"):
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(module)
+    # Looked up, not imported: importing locust monkey-patches the whole process (gevent).
+    missing += [m for m in ("locust", "moto", "boto3", "redis") if importlib.util.find_spec(m) is None]
     return missing
 
 

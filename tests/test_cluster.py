@@ -3,7 +3,9 @@ two processes, files in an S3-compatible store (encrypted), the column store and
 index published by the worker and loaded by the others, the replica router with read-your-writes,
 periodic jobs once per period, health, readiness and metrics. Redis, the S3 server and PostgreSQL
 are started by the tests themselves (tests/services.py) and skipped when not installed; the embedded
-default (none of them) is what every other test runs on."""
+default (none of them) is what every other test runs on. The tests that start them are marked
+`cluster`: scripts/test.sh runs those once, in its first SQLite run (they pass on the other days'
+moved clock too, and do not depend on the database the suite runs on)."""
 
 import io
 import json
@@ -85,6 +87,7 @@ def on_s3(settings, s3_endpoint, tmp_path):
 # ---------------------------------------------------------------- Redis: queue, cache, rate limits
 
 
+@pytest.mark.cluster
 def test_huey_and_the_cache_are_shared_through_redis(redis_url):
     env = {"XINFANG_REDIS_URL": redis_url, "XINFANG_DATA_DIR": "/tmp"}
     queued = django_script(
@@ -128,6 +131,7 @@ HITS = (
 )
 
 
+@pytest.mark.cluster
 @pytest.mark.django_db
 def test_two_processes_count_into_one_redis_window(redis_url):
     import redis
@@ -145,6 +149,7 @@ def test_two_processes_count_into_one_redis_window(redis_url):
     assert not RateCounter.objects.exists()  # nothing in the database
 
 
+@pytest.mark.cluster
 def test_a_taken_back_redis_count_never_goes_below_zero(redis_url, settings):
     settings.REDIS_URL = redis_url
     attempt = ratelimit.Attempt([("track:code", "3/m")])
@@ -158,6 +163,7 @@ def test_a_taken_back_redis_count_never_goes_below_zero(redis_url, settings):
 # ---------------------------------------------------------------- files
 
 
+@pytest.mark.cluster
 def test_files_in_the_object_store_are_encrypted_and_read_back(on_s3):
     store = storages["imports"]
     name = store.save("ledger.csv", ContentFile(PETITIONER["id_number"].encode()))
@@ -170,6 +176,7 @@ def test_files_in_the_object_store_are_encrypted_and_read_back(on_s3):
     assert encrypted_files.key_counts(store) == {"test1": 1}
 
 
+@pytest.mark.cluster
 def test_attachments_and_exports_go_to_the_object_store(
     on_s3, world, client, django_capture_on_commit_callbacks
 ):
@@ -212,6 +219,7 @@ def test_a_local_storage_replaces_a_file_whole_and_lists_a_missing_folder_as_emp
 # ---------------------------------------------------------------- published data
 
 
+@pytest.mark.cluster
 def test_a_published_version_is_downloaded_once_per_server_and_old_ones_pruned(on_s3, tmp_path):
     store = Published("analytics")
     versions = []
@@ -228,6 +236,7 @@ def test_a_published_version_is_downloaded_once_per_server_and_old_ones_pruned(o
     assert kept == versions[1:]  # the current version and the one before it
 
 
+@pytest.mark.cluster
 def test_the_worker_publishes_the_column_store_and_another_server_loads_it(on_s3, world, tmp_path):
     driver = Driver(world)
     first = driver.register()
@@ -271,6 +280,7 @@ def test_an_app_server_never_builds_the_column_store_itself(settings, world, mon
     assert asked == [True] and snapshot.current() is None  # the worker was asked; nothing built here
 
 
+@pytest.mark.cluster
 def test_the_similar_index_is_published_and_loaded_by_another_server(on_s3, world, tmp_path):
     driver = Driver(world)
     first = driver.register()
@@ -372,6 +382,7 @@ print(json.dumps({"replica": replica, "primary": keys(), "in_transaction": in_tr
 """
 
 
+@pytest.mark.cluster
 def test_reads_go_to_a_real_streaming_replica_and_writes_to_the_primary(pg_pair):
     primary, replica = pg_pair
     out = django_script(
@@ -452,6 +463,7 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_word(client, se
     assert seen == ["127.0.0.1", "203.0.113.9", "127.0.0.1"]
 
 
+@pytest.mark.cluster
 def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(tmp_path):
     """`xinfang run --role web` on SIGTERM: the request in flight is answered, then it exits.
     The slow request is /readyz asking a "Redis" that accepts the connection and never answers
