@@ -249,7 +249,7 @@ def test_the_worker_publishes_the_column_store_and_another_server_loads_it(on_s3
     assert (tmp_path / "server-b" / "analytics" / built["generation"] / "id.npy").exists()
 
 
-def test_the_column_store_is_brought_up_to_date_with_the_changed_matters_only(world, settings):
+def test_the_column_store_is_brought_up_to_date_with_the_changed_matters_only(world, settings, monkeypatch):
     driver = Driver(world)
     old, changed = driver.register(), driver.register()
     assert snapshot.refresh()["kind"] == "full"
@@ -267,6 +267,18 @@ def test_the_column_store_is_brought_up_to_date_with_the_changed_matters_only(wo
 
     Unit.objects.create(name="新设单位", kind=world.units.d1_dept.kind, parent=world.units.d1_gov)
     assert snapshot.refresh()["kind"] == "full"
+    assert snapshot.refresh()["kind"] == "incremental"
+    # A column read differently (a new version of the code): whole again, or the rows not changed
+    # since would keep the old reading.
+    read = snapshot.columns
+
+    def changed_reading():
+        return [snapshot.Column(c.name, "0", c.dtype, c.tree) if c.name == "repeat" else c for c in read()]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(snapshot, "columns", changed_reading)
+        assert snapshot.refresh()["kind"] == "full"
+    assert snapshot.refresh()["kind"] == "full"  # back to the current reading
     settings.XINFANG_SNAPSHOT_FULL_MINUTES = 0
     assert snapshot.refresh()["kind"] == "full"  # and after XINFANG_SNAPSHOT_FULL_MINUTES
 

@@ -179,11 +179,16 @@ def merge(previous: dict[str, np.ndarray], changed: dict[str, np.ndarray]) -> di
     )
 
 
-def _meta(trees: dict, taken_at: datetime, full_at: datetime) -> dict:
+def _definitions(cols: list[Column]) -> dict:
+    return {c.name: c.sql for c in cols}
+
+
+def _meta(trees: dict, taken_at: datetime, full_at: datetime, cols: list[Column]) -> dict:
     statuses = list(Status.choices)
     return {
         "taken_at": taken_at.isoformat(),
         "full_at": full_at.isoformat(),
+        "columns": _definitions(cols),
         "categories": trees["categories"].to_json(),
         "divisions": trees["divisions"].to_json(),
         "units": trees["units"].to_json(),
@@ -208,12 +213,13 @@ def build(previous: Frame | None = None) -> tuple[Frame, str]:
         full_at = datetime.fromisoformat(previous.meta["full_at"])
     else:
         built, full_at = _sorted(_read(cols, trees)), started
-    return Frame(built, _meta(trees, started, full_at)), "incremental" if incremental else "full"
+    return Frame(built, _meta(trees, started, full_at, cols)), "incremental" if incremental else "full"
 
 
 def _can_extend(previous: Frame, trees: dict, cols: list[Column], now: datetime) -> bool:
     meta = previous.meta
-    if "full_at" not in meta or set(previous.columns) != {c.name for c in cols}:
+    # A column read differently since (a new version of the code): every row is read again.
+    if "full_at" not in meta or meta.get("columns") != _definitions(cols):
         return False
     if now - datetime.fromisoformat(meta["full_at"]) >= timedelta(
         minutes=settings.XINFANG_SNAPSHOT_FULL_MINUTES
