@@ -456,6 +456,9 @@ def test_health_readiness_and_metrics(client, settings):
         assert name in metrics, name
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
     assert len(client.get("/healthz")["X-Request-ID"]) == 32
+    snapshot.refresh()
+    published = client.get("/readyz").json()["published"]["snapshot"]
+    assert published["state"] == "ok" and 0 <= published["seconds"] < 60  # how old its data is
 
 
 def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_word(client, settings):

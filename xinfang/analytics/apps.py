@@ -10,4 +10,4 @@ class AnalyticsConfig(AppConfig):
 
         from . import snapshot
 
-        health.register_age("snapshot", snapshot.STORE.age_seconds)
+        health.register_age("snapshot", snapshot.age_seconds)

@@ -278,6 +278,15 @@ def ensure() -> Frame:
     return frame
 
 
+def age_seconds() -> float | None:
+    """How old the data of the published version is (what the dashboard's lag says, for /readyz and
+    /metrics); None before the first."""
+    pointer = STORE.pointer()
+    if pointer is None or "taken_at" not in pointer:
+        return None
+    return max(0.0, (timezone.now() - datetime.fromisoformat(pointer["taken_at"])).total_seconds())
+
+
 def lag_seconds(frame: Frame) -> int:
     """How old the data of ``frame`` is: seconds since it was taken."""
     return max(0, int((timezone.now() - datetime.fromisoformat(frame.meta["taken_at"])).total_seconds()))

@@ -15,7 +15,7 @@ from django.core.files.storage import storages
 from django.db import connections
 from django.http import JsonResponse
 
-# name → function returning seconds since it was last published (None: never); apps register theirs
+# name → function returning how old the published data is, in seconds (None: none yet); apps register theirs
 AGES = {}
 MAX_AGE_FACTOR = 10  # stale when older than this many refresh intervals
 
@@ -69,7 +69,7 @@ def checks() -> dict:
 
 
 def ages() -> dict:
-    """Seconds since each published thing was published (None: never), and whether it is stale."""
+    """How old each published thing's data is (None: none yet), and whether it is stale."""
     limit = max(600, settings.XINFANG_SNAPSHOT_SECONDS * MAX_AGE_FACTOR)
     found = {}
     for name, age_of in AGES.items():

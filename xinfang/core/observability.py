@@ -139,7 +139,8 @@ class SharedCollector:
         yield lag
         for name, check in health.AGES.items():
             age = GaugeMetricFamily(
-                f"xinfang_{name}_age_seconds", f"Seconds since {name} was published (-1: never)"
+                f"xinfang_{name}_age_seconds",
+                f"How old the published {name}'s data is, in seconds (-1: none yet)",
             )
             seconds = check()
             age.add_metric([], -1 if seconds is None else seconds)

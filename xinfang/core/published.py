@@ -150,10 +150,3 @@ class Published:
         for old in sorted(p for p in cache.glob("gen-*") if p.is_dir())[:-KEEP]:
             shutil.rmtree(old, ignore_errors=True)
         return target
-
-    def age_seconds(self) -> float | None:
-        """Seconds since the current version was published; None before the first."""
-        pointer = self.pointer()
-        if pointer is None or "published_at" not in pointer:
-            return None
-        return max(0.0, time.time() - pointer["published_at"])
