@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import inherited_path
 
 # The newest PostgreSQL installed, as scripts/test.sh picks it.
 PG_BIN = max(
@@ -179,19 +180,13 @@ def postgres_pair():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _inherited_path() -> list[str]:
-    return [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-
-
 def django_script(code: str, env: dict, timeout=120) -> str:
     """Run ``code`` in a fresh interpreter with the project's settings and ``env``; its output."""
     full = dict(
         {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")},
         XINFANG_ENV_FILE="/dev/null",
         DJANGO_SETTINGS_MODULE="xinfang.settings",
-        # The project first, then what this run was given (the runs on other days put
-        # scripts/faketime there, and the child must load it too).
-        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent), *_inherited_path()]),
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent), *inherited_path()]),
         **env,
     )
     done = subprocess.run(

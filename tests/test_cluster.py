@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 
 import pytest
-from conftest import PETITIONER, Driver, matter_fields
+from conftest import PETITIONER, Driver, inherited_path, matter_fields
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.http import HttpResponse
@@ -493,7 +493,7 @@ def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(
     import urllib.request
     from pathlib import Path
 
-    from services import _inherited_path, free_port
+    from services import free_port
 
     silent = socket.create_server(("127.0.0.1", 0))  # accepts, reads nothing, never answers
     port = free_port()
@@ -505,7 +505,7 @@ def test_an_app_server_stopped_mid_request_answers_it_first_and_logs_it_as_json(
         XINFANG_LOG_FORMAT="json",
         DJANGO_SETTINGS_MODULE="xinfang.settings",
         PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), *_inherited_path()]),
+        PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]), *inherited_path()]),
     )
     log = tmp_path / "web.log"
     argv = [sys.executable, "-m", "xinfang", "run", "--role", "web", "--port", str(port), "--workers", "1",
