@@ -470,7 +470,8 @@ class CitizenUser(HttpUser):
         def timeline(page):
             if 'class="public-timeline"' not in page:
                 return "timeline (办理过程) missing"
-            if f"查询码 {code}" not in page:
+            # "查询码 <code>", the code possibly in an element of its own
+            if re.search(rf"查询码\s*(?:<[^>]*>\s*)?{re.escape(code)}", page) is None:
                 return f"查询码 {code} not on the page"
             return None
 
