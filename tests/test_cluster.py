@@ -206,6 +206,41 @@ def test_attachments_and_exports_go_to_the_object_store(
     assert list(load_workbook(io.BytesIO(content)).active.values)[1][4] == PETITIONER["name"]
 
 
+@pytest.mark.cluster
+def test_every_kind_of_ledger_keeps_its_upload_and_errors_in_the_object_store(on_s3, world, tmp_path):
+    """An .xls 台账 whose header the worker reads, and the enterprise register with a refused row:
+    the uploads and the error workbook live in the "imports" storage, encrypted, none on disk."""
+    from openpyxl import load_workbook
+    from test_hazard_import import ENTERPRISE_HEADER, enterprise_row, xlsx
+    from test_ledger_formats import ROWS, xls_bytes
+
+    from xinfang.hazards.imports import ENTERPRISES
+    from xinfang.ledger import jobs
+
+    on_s3.DATA_DIR = tmp_path / "data"
+    store = storages["imports"]
+    job = jobs.new_job(world.alice, xls_bytes(ROWS), "台账.xls")
+    assert jobs.reading(job) and store.listdir("")[1] == [job.stored_name]
+    assert crypto.is_encrypted_bytes(store.raw(job.stored_name))
+    job = jobs.read_header(job.pk)  # the worker reads the header from the object store
+    assert job.header and not jobs.reading(job) and job.state == job.State.MAPPING
+    job.mode, job.state = job.Mode.VALID, job.State.QUEUED
+    job.save()
+    done = jobs.run(job.pk)
+    assert (done.written, done.error_count) == (2, 1)
+    assert store.listdir("")[1] == [done.error_file]  # the upload is forgotten, the errors kept
+
+    rows = [enterprise_row(), enterprise_row("错码公司", 统一社会信用代码="91350100M000100Y44")]
+    hazard_job = jobs.new_job(world.hank, xlsx(ENTERPRISE_HEADER, rows), "企业.xlsx", ENTERPRISES)
+    type(hazard_job).objects.filter(pk=hazard_job.pk).update(mode="valid", state="queued")
+    hazard_job = jobs.run(hazard_job.pk, kind=ENTERPRISES)
+    assert (hazard_job.written, hazard_job.error_count) == (1, 1)
+    assert crypto.is_encrypted_bytes(store.raw(hazard_job.error_file))
+    refused = list(load_workbook(io.BytesIO(jobs.content_of(hazard_job.error_file))).active.values)
+    assert refused[1][0] == "错码公司"
+    assert not (tmp_path / "data" / "imports").exists()
+
+
 def test_a_local_storage_replaces_a_file_whole_and_lists_a_missing_folder_as_empty(settings, tmp_path):
     settings.DATA_DIR = tmp_path  # XINFANG_SHARED_DIR unset: the data directory
     store = storages["exports"]

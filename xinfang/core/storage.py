@@ -1,8 +1,9 @@
 """Where files live: Django storages, on this server's disk (or a shared mount) by default, or in
 an S3-compatible object store for several servers (settings.STORAGES, docs/deployment.md).
 
-* "default": attachments (MEDIA_ROOT), encrypted;
-* "imports": 台账 uploads and their error workbooks, encrypted;
+* "default": attachments (MEDIA_ROOT): of matters, scanned letters, 督办 answers, photos of disputes,
+  hazards and grid events, hearing records; encrypted;
+* "imports": the uploads and error workbooks of every kind of 台账 (ledger/kinds.py), encrypted;
 * "exports": list exports written by the worker, encrypted;
 * "analytics" and "similar": the published column store and similar-matter index (xinfang.core.published).
 
