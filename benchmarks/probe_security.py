@@ -330,7 +330,7 @@ def tracking_code(response) -> str | None:
 
 
 def registered(response) -> int:
-    return int(re.search(r"/matters/(\d+)/$", response.url).group(1))
+    return int(re.search(r"/matters/(\d+)/(receipt/)?$", response.url).group(1))
 
 
 def seed(probe):

@@ -1,6 +1,7 @@
 """The REST API: tokens (hashed, scoped, expiring, revocable), rate limits, scoping and masking, the
 idempotent intake and transitions through the same forms and write path as the pages."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -206,6 +207,37 @@ def test_intake_reports_every_bad_field_in_chinese_and_writes_nothing(world, api
     assert "检举控告类事项请填写被反映单位或被反映人" in str(response.json())
     assert api_as(world.hank).post("/matters", new_matter_body(world)).status_code == 403  # not a registrar
     assert api.post("/matters", {"title": "缺字段"}).status_code == 422
+    # PostgreSQL cannot keep a UTC offset beyond ±15:59 (it answered 500), nor is one real
+    far = api.post("/matters", new_matter_body(world, received_at="2025-03-03T09:30:00+19:49"))
+    assert far.status_code == 422 and far.json()["errors"]["received_at"] == [
+        "时区偏移应在 ±14:00 以内，如 +08:00"
+    ]
+    as_number = api.post("/matters", new_matter_body(world, received_at=1741000000))
+    assert as_number.status_code == 422 and "ISO 8601" in as_number.json()["errors"]["received_at"][0]
+
+
+@pytest.mark.parametrize("text", ["物业\udb56费", "物业\x00费"])
+def test_text_no_database_can_store_is_refused_in_chinese_on_every_call(world, api_as, text):
+    """JSON may escape a NUL or half a surrogate pair; PostgreSQL cannot store either (it answered 500)."""
+    api = api_as(world.alice)
+    body = new_matter_body(world, petitioners=[dict(PETITIONER, name=text)])
+    raw = json.dumps(body)  # escapes them as \\udb56 and \\u0000, as a client would send them
+    response = api.client.post("/api/v1/matters", raw, content_type="application/json", headers=api.headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "「petitioners.0.name」含有无法保存的字符（空字符或残缺的编码），请删去后重试。"
+    }
+    hotline = api.client.post(
+        "/api/v1/hotline/orders", json.dumps({text: 1}), content_type="application/json", headers=api.headers
+    )
+    assert hotline.status_code == 400 and "无法保存的字符" in hotline.json()["detail"]
+    assert not Matter.objects.exists()
+    broken = api.client.post(
+        "/api/v1/matters", b"{\xff", content_type="application/json", headers=api.headers
+    )
+    assert broken.status_code == 400 and broken.json() == {
+        "detail": "请求内容不是合法的 JSON（应为 UTF-8 编码）。"
+    }
 
 
 def test_transitions_use_the_same_checks_and_write_path_as_the_pages(world, api_as):

@@ -238,7 +238,7 @@ def work_session(base, ids, token):
     assert reg.post("/assist/intake/", matter)[0] == 200
     scan = f"%PDF-1.4 {WALK_IN['name']} {WALK_IN['phone']}".encode()
     status, url, _ = reg.post("/matters/register/", {**matter, "files": [upload("身份证复印件.pdf", scan)]})
-    walk_in_pk = int(re.search(r"/matters/(\d+)/$", url).group(1))
+    walk_in_pk = int(re.search(r"/matters/(\d+)/(receipt/)?$", url).group(1))  # a walk-in's 回执
     assert ONLINE["id_number"] in shown(reg.get(f"/matters/{walk_in_pk}/")[2])
     # Someone types a name into the list's search box: it travels in the query string.
     assert reg.get("/matters/", tab="all", q=ONLINE["name"])[0] == 200

@@ -6,9 +6,7 @@ validation and the same write path (``register_matter`` / ``perform``) as the pa
 is masked unless the account's role may see it in full; full reads are audited.
 """
 
-import re
 from datetime import date, datetime
-from typing import Annotated
 
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
@@ -17,7 +15,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja import Status as Reply
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import BeforeValidator, field_validator
+from pydantic import field_validator
 
 from xinfang.audit import api as audit
 from xinfang.core.params import MAX_ID
@@ -31,7 +29,9 @@ from xinfang.petitions.services import StaleMatter, TransitionError, can_perform
 from xinfang.petitions.workflow import TRANSITIONS
 
 from .auth import Throttled, check_token
+from .hotline import router as hotline_router
 from .models import ApiIntake, Scope
+from .reading import IsoDate, IsoDateTime, StorableJSON, UnstorableText
 
 
 class TokenAuth(HttpBearer):
@@ -53,7 +53,19 @@ api = NinjaAPI(
     "调用时在请求头携带接口令牌：Authorization: Bearer xft_…（由系统管理员用 `xinfang tokens create` 签发）。",
     auth=TokenAuth(),
     urls_namespace="api",
+    parser=StorableJSON(),
 )
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """Errors in Chinese, including a body that could not be read (ninja wraps the parser's error)."""
+    detail = str(exc)
+    if isinstance(exc.__cause__, UnstorableText):
+        detail = str(exc.__cause__)
+    elif isinstance(exc.__cause__, ValueError):  # JSONDecodeError and UnicodeDecodeError
+        detail = "请求内容不是合法的 JSON（应为 UTF-8 编码）。"
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Throttled)
@@ -141,7 +153,7 @@ class MatterIn(Schema):
         description="调用方的唯一编号：同一令牌账号以同一编号重复提交时返回已登记的事项，不会重复登记。",
     )
     channel: Channel
-    received_at: datetime
+    received_at: IsoDateTime
     title: str = Field(min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=20000)
     request: str = Field("", max_length=5000)
@@ -218,16 +230,6 @@ class TransitionIn(Schema):
         default_factory=dict,
         description="该操作表单的其他字段，如交办的 unit（单位编号）、延期的 days、答复的 outcome/resolution/text/basis",
     )
-
-
-def _iso_date(value):
-    """Only YYYY-MM-DD in query strings (pydantic would also read a number as a Unix time)."""
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("日期格式应为 YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class MatterFilters(Schema):
@@ -539,7 +541,5 @@ def transition(request, matter_id: int, action: str, payload: TransitionIn):
         return Reply(409, {"detail": str(exc)})
     return Reply(200, detail(request, get_visible(request, matter.pk)))
 
-
-from .hotline import router as hotline_router  # noqa: E402 — the router reads this module's helpers
 
 api.add_router("/hotline", hotline_router)

@@ -21,7 +21,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as FormError
@@ -30,7 +30,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from xinfang.core import clock
 from xinfang.petitions.choices import Channel, Nature, Rating, ReplyOutcome, RequestType, Status
@@ -40,6 +40,7 @@ from xinfang.petitions.services import TransitionError, register_matter
 from xinfang.petitions.workflow import WORKFLOW
 
 from .models import HotlineMessage, HotlineOrder, Scope
+from .reading import IsoDateTime
 
 log = logging.getLogger("xinfang.hotline")
 router = Router(tags=["12345热线"])
@@ -73,12 +74,14 @@ def verify(secret: str, timestamp: str, body: bytes, given: str, *, tolerance=30
 # ---------------------------------------------------------------- in: a 工单
 
 
-class Caller(Schema):
+# Plain pydantic models, not the API schema base: that base would read a list or a number as an
+# object with every field left out.
+class Caller(BaseModel):
     name: str = Field("", max_length=20, description="来电人姓名")
     phone: str = Field("", max_length=20, description="来电号码")
 
 
-class Place(Schema):
+class Place(BaseModel):
     address: str = Field("", max_length=200, description="事发地址")
     division_code: str = Field("", max_length=12, description="行政区划代码（可选）")
 
@@ -87,14 +90,14 @@ class OrderIn(Schema):
     number: str = Field(
         ..., min_length=1, max_length=40, pattern=r"^[0-9A-Za-z\-_]+$", description="工单编号"
     )
-    received_at: datetime = Field(..., description="热线受理时间")
+    received_at: IsoDateTime = Field(..., description="热线受理时间")
     caller: Caller = Caller()
     place: Place = Place()
     title: str = Field("", max_length=200)
     content: str = Field(..., min_length=1, max_length=10000, description="来电内容")
     category: str = Field("", max_length=100, description="热线的分类（原文）")
     request_type: str = Field("", max_length=10, description="咨询、求助、投诉、举报或建议")
-    deadline: datetime | None = Field(None, description="热线要求的办理时限")
+    deadline: IsoDateTime | None = Field(None, description="热线要求的办理时限")
 
 
 class OrderOut(Schema):
@@ -123,7 +126,16 @@ INVALID = "提交的内容有误，请按 errors 修改后重试。"
 
 @router.post(
     "/orders",
-    response={200: OrderOut, 201: OrderOut, 403: Problem, 409: Problem, 422: Problems},
+    response={
+        200: OrderOut,
+        201: OrderOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        409: Problem,
+        422: Problems,
+        429: Problem,
+    },
     summary="接收12345工单（同一编号重复发送返回同一事项）",
 )
 def take_order(request, payload: OrderIn):

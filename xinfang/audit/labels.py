@@ -11,7 +11,7 @@ import json
 
 from django.apps import apps
 
-# Chinese names of the detail keys that the product writes.
+# Chinese names of the detail keys that the product writes, in the order a row shows them.
 KEY_LABELS = {
     "action": "操作",
     "from": "原状态",
@@ -23,6 +23,8 @@ KEY_LABELS = {
     "object": "对象",
     "message": "说明",
     "source": "来源",
+    "tab": "列表",
+    "list": "查看范围",
     "filters": "筛选条件",
     "page": "页码",
     "limit": "条数",
@@ -34,7 +36,6 @@ KEY_LABELS = {
     "rows": "行数",
     "error_rows": "错误行数",
     "download": "下载",
-    "tab": "列表",
     "file": "文件",
     "matters": "事项",
     "name": "名称",
@@ -49,7 +50,6 @@ KEY_LABELS = {
     "unit": "单位",
     "category": "内容分类",
     "light": "期限状态",
-    "list": "查看范围",
 }
 
 # (target kind, detail key) → {stored value: Chinese}; the kind "" applies to every target.
@@ -116,7 +116,7 @@ def value_text(key: str, value, kind: str = "") -> str:
     if value == {} or value == []:
         return "无"
     if isinstance(value, dict):
-        return "，".join(f"{KEY_LABELS.get(k, k)}={value_text(k, v, kind)}" for k, v in value.items())
+        return "，".join(f"{KEY_LABELS.get(k, k)}={value_text(k, v, kind)}" for k, v in _in_order(value))
     if isinstance(value, list):
         return "、".join(value_text(key, v, kind) for v in value)
     for where in ((kind, key), ("", key)):
@@ -136,8 +136,17 @@ def detail_text(detail, target: str = "") -> str:
         return ""
     kind = target_kind(target)
     if isinstance(detail, dict):
-        return "；".join(f"{KEY_LABELS.get(k, k)}：{value_text(k, v, kind)}" for k, v in detail.items())
+        return "；".join(f"{KEY_LABELS.get(k, k)}：{value_text(k, v, kind)}" for k, v in _in_order(detail))
     return value_text("", detail, kind)
+
+
+def _in_order(detail: dict) -> list:
+    """A detail's pairs in the order of KEY_LABELS, unnamed keys last by name.
+
+    PostgreSQL's jsonb keeps keys in its own order, not as written, so the page orders them itself.
+    """
+    rank = {key: n for n, key in enumerate(KEY_LABELS)}
+    return sorted(detail.items(), key=lambda pair: (rank.get(pair[0], len(rank)), pair[0]))
 
 
 def _hashable(value) -> bool:
