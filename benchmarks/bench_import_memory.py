@@ -127,12 +127,12 @@ def child(args):
     else:
         job = ImportJob.objects.filter(original_name=Path(args.file).name, state="mapping").first()
         if job is None:  # refused on upload: hand the file to the worker anyway
-            stored = jobs.import_dir() / f"bench-{time.time_ns()}.xlsx"
-            shutil.copyfile(args.file, stored)
+            stored = f"bench-{time.time_ns()}.xlsx"
+            jobs.keep(stored, Path(args.file).read_bytes())
             job = ImportJob.objects.create(
                 user=user,
                 original_name=Path(args.file).name,
-                stored_name=stored.name,
+                stored_name=stored,
                 header=HEADER,
                 mapping=jobs.guess_mapping(HEADER),
             )

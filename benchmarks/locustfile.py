@@ -57,6 +57,7 @@ from urllib3.util.retry import Retry
 SESSIONS = json.loads(open(os.environ["XF_BENCH_SESSIONS"], encoding="utf-8").read())
 _WAIT = [float(x) for x in os.environ.get("XF_BENCH_WAIT", "0.5,2").split(",")]
 _next_session = count()
+WRITES = os.environ.get("XF_BENCH_WRITES")  # a file to note each 查询码 the portal gave back
 
 DETAIL_LINK = re.compile(r'href="/matters/(\d+)/"')
 CODE_CELL = re.compile(r'<td class="code">([0-9A-Z-]{14})</td>')
@@ -88,6 +89,7 @@ CITIZEN_WEIGHT = 1
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SELECT = re.compile(r'<select name="(\w+)"[^>]*>(.*?)</select>', re.S)
+OPTGROUP = re.compile(r'<optgroup label="([^"]*)">(.*?)</optgroup>', re.S)
 OPTION = re.compile(r'<option value="([^"]+)"[^>]*>([^<]*)</option>')
 ERRORS = re.compile(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', re.S)
 FILED_CODE = re.compile(r'<p class="tracking-code">([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</p>')
@@ -162,15 +164,23 @@ def select_options(html: str) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def township_options(options) -> list[str]:
-    """问题发生地 down to township or village: indented twice or more (level 4 and below)."""
-    return [value for value, label in options.get("division", []) if label.startswith("\u3000\u3000")]
+def township_options(html: str) -> list[str]:
+    """问题发生地 down to township or village: the options grouped under their county (the first
+    group, 市、区（县）, holds the levels above)."""
+    body = dict(SELECT.findall(html)).get("division", "")
+    return [
+        v
+        for label, group in OPTGROUP.findall(body)
+        if label != "市、区（县）"
+        for v, _l in OPTION.findall(group)
+        if v
+    ]
 
 
 def missing_options(html: str) -> str | None:
     options = select_options(html)
     missing = [f for f in ("category", "nature", "request_type") if not options.get(f)]
-    if not township_options(options):
+    if not township_options(html):
         missing.append("division (township or village)")
     return f"no options for {', '.join(missing)}" if missing else None
 
@@ -428,7 +438,7 @@ class CitizenUser(HttpUser):
             "id_number": id_number(n),
             "phone": phone,
             "address": f"青溪市幸福路{random.randint(1, 300)}号{random.randint(1, 30)}栋{random.randint(101, 2802)}室",
-            "division": random.choice(township_options(options)),
+            "division": random.choice(township_options(html)),
             "nature": nature,
             "request_type": random.choice([value for value, _ in options["request_type"]]),
             "category": random.choice([value for value, _ in options["category"]]),
@@ -449,6 +459,9 @@ class CitizenUser(HttpUser):
         page = self.post_form("/portal/file/", "portal_file", data, "/portal/filed/", filed)
         if page:
             TRACKABLE.append((FILED_CODE.search(page).group(1), phone[-4:]))
+            if WRITES:  # bench_cluster.py checks that every filing seen to succeed is in the database
+                with open(WRITES, "a", encoding="utf-8") as out:
+                    out.write(FILED_CODE.search(page).group(1) + "\n")
             del TRACKABLE[:-MAX_TRACKABLE]
 
     @task(2)
@@ -466,7 +479,8 @@ class CitizenUser(HttpUser):
         def timeline(page):
             if 'class="public-timeline"' not in page:
                 return "timeline (办理过程) missing"
-            if f"查询码 {code}" not in page:
+            # "查询码 <code>", the code possibly in an element of its own
+            if re.search(rf"查询码\s*(?:<[^>]*>\s*)?{re.escape(code)}", page) is None:
                 return f"查询码 {code} not on the page"
             return None
 

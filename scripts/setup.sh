@@ -5,7 +5,8 @@
 #                                    charts, LibreOffice + poppler for report PDFs, Tesseract OCR with its
 #                                    Chinese model for scanned letters), .venv, node_modules, migrate
 #   bash scripts/setup.sh --test     另加测试所需 / also what the tests need: postgresql, chromium,
-#                                    libatomic1 (Playwright's driver), Python test extras
+#                                    libatomic1 (Playwright's driver), redis-server, nginx, Python test
+#                                    and bench extras
 #   bash scripts/setup.sh --no-migrate
 #
 # Run as root, or as a user with sudo (used only for apt-get).
@@ -118,6 +119,10 @@ system_packages() {
         is_installed libatomic1 || missing+=(libatomic1)
         # The suite runs again with the machine's clock set to other days (scripts/test.sh).
         command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+        # The cluster tests and benchmarks/bench_cluster.py start Redis and nginx themselves, on
+        # loopback ports of their own (a service Debian starts on installing is not used).
+        command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+        [ -x /usr/sbin/nginx ] || missing+=(nginx)
     fi
     if [ "${#missing[@]}" -gt 0 ]; then
         apt_install "${missing[@]}"
@@ -143,7 +148,7 @@ python_env() {
     fi
     local extras="" digest
     if [ "$WANT_TEST" -eq 1 ]; then
-        extras="[test]"
+        extras="[test,bench]"
     fi
     # Reinstall only when pyproject.toml changed since the last install (the test extras include the rest).
     digest="$(sha256sum pyproject.toml | cut -d' ' -f1)"

@@ -142,11 +142,12 @@ EOF
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + s))
 }
 
-run_pytest() { # label
+run_pytest() { # label [pytest arguments before the caller's]
     local label="$1" junit="$WORK/junit-$1.xml" rc
+    shift
     # -c/--rootdir keep the project's pytest settings even when only paths outside tests/ are given.
     "$PY" -m pytest -c "$ROOT/pyproject.toml" --rootdir "$ROOT" --junitxml="$junit" -o junit_family=xunit2 -n 2 \
-        "${PYTEST_ARGS[@]}"
+        "$@" "${PYTEST_ARGS[@]}"
     rc=$?
     count_results "$junit"
     if [ "$rc" -eq 5 ]; then
@@ -198,7 +199,9 @@ start_postgres() {
 # to a year ahead — a year whose holiday schedule may not be published — and to a working Saturday
 # of the 国庆 holiday (调休), so that anything still reading the machine's date shows up.
 OTHER_DAYS=("2027-12-07 09:30:00" "2026-10-10 09:30:00")
-# The tests that decide by date; the first day runs every non-browser test.
+# The tests that decide by date; the first day runs every test but the browser ones and those that
+# start their own Redis, S3 server, PostgreSQL or servers (mark `cluster`: they pass on a moved
+# clock too, but take minutes, and run once, in the first SQLite run).
 DATED_TESTS=(tests/test_workflow.py tests/test_sweeper.py tests/test_deadline_engine.py
     tests/test_calendar_command.py tests/test_supervision.py tests/test_scoring.py tests/test_portal.py
     tests/test_analytics.py tests/test_warnings.py tests/test_demo.py tests/test_accusations.py)
@@ -216,7 +219,7 @@ pytest_other_day() { # index into OTHER_DAYS
     # queue's worker threads) would wait for the length of the offset.
     # libfaketime then breaks time.sleep; scripts/faketime/sitecustomize.py makes it wait with select.
     XINFANG_DATA_DIR="$dir" FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$ROOT/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}" faketime -f "$offset" "$PY" -m pytest -c "$ROOT/pyproject.toml" --rootdir "$ROOT" \
-        --junitxml="$WORK/junit-day$1.xml" -o junit_family=xunit2 -n 2 -q -m "not browser" "${tests[@]}" \
+        --junitxml="$WORK/junit-day$1.xml" -o junit_family=xunit2 -n 2 -q -m "not browser and not cluster" "${tests[@]}" \
         "${PYTEST_ARGS[@]}"
     local rc=$?
     count_results "$WORK/junit-day$1.xml"
@@ -225,7 +228,8 @@ pytest_other_day() { # index into OTHER_DAYS
 
 pytest_postgres() {
     mkdir -p "$WORK/postgres"
-    XINFANG_DATA_DIR="$WORK/postgres" run_pytest postgres
+    # The `cluster` tests start their own databases and services: they ran in the SQLite run.
+    XINFANG_DATA_DIR="$WORK/postgres" run_pytest postgres -m "not cluster"
 }
 
 START_ALL="$(now)"

@@ -153,7 +153,7 @@ def ledger_objects(world):
 
     from xinfang.core import clock
     from xinfang.hazards.models import HazardImportJob
-    from xinfang.ledger.jobs import import_dir
+    from xinfang.ledger import jobs as ledger_jobs
 
     e = enterprises(world)
     d = HazardDriver(world)
@@ -206,7 +206,7 @@ def ledger_objects(world):
     jobs = {}
     for kind in ("enterprises", "hazards"):
         name = f"matrix-{kind}-errors.xlsx"
-        (import_dir() / name).write_bytes(b"PK")
+        ledger_jobs.keep(name, b"PK")
         jobs[kind] = HazardImportJob.objects.create(
             user=world.alice, kind=kind, original_name="台账.xlsx", header=["编号"], error_file=name
         )

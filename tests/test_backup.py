@@ -100,7 +100,7 @@ def test_restore_brings_back_counts_checksum_and_attachments(world, driver, tmp_
     made = populate(driver)
     att = Attachment.objects.get()
     letter_path = attachment_file(att)
-    assert encrypted_files.read(letter_path) == LETTER  # stored encrypted, backed up as stored
+    assert encrypted_files.plain(letter_path.read_bytes()) == LETTER  # stored encrypted, backed up as stored
     before = backup.matters_checksum()
     assert before["rows"] == 5
 
@@ -147,7 +147,7 @@ def test_restore_brings_back_counts_checksum_and_attachments(world, driver, tmp_
     assert Matter.objects.get(pk=replied.pk).rating == ""
     assert not Matter.objects.filter(title="备份之后登记的事项").exists()
     assert Petitioner.objects.filter(matter=made["withdrawn"]).count() == 1
-    assert encrypted_files.read(letter_path) == LETTER
+    assert encrypted_files.plain(letter_path.read_bytes()) == LETTER
     assert not later_path.exists()
     # The restored database is the live one: the write path keeps working on it.
     assert driver.do(Matter.objects.get(pk=replied.pk), "rate").rating == "basically"
@@ -266,7 +266,7 @@ def test_verify_detects_a_tampered_archive(world, driver, tmp_path):
         with pytest.raises(CommandError, match="未做任何改动"):
             run("restore", str(bad), "--yes")
     assert backup.matters_checksum() == before
-    assert encrypted_files.read(attachment_file(Attachment.objects.get())) == LETTER
+    assert encrypted_files.plain(attachment_file(Attachment.objects.get()).read_bytes()) == LETTER
 
 
 @committed

@@ -7,14 +7,14 @@ import zipfile
 
 import pytest
 from conftest import PETITIONER, TEST_KEYRING, matter_fields, sign_in
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from xinfang.core import crypto, encrypted_files
+from xinfang.core import crypto
 from xinfang.ledger import jobs
 from xinfang.ledger.models import ImportJob
-from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
 
@@ -104,7 +104,7 @@ def test_a_background_export_is_kept_encrypted_and_downloads_decrypted(
         client.get("/matters/export/", {"tab": "all"})
     job = ExportJob.objects.get()
     assert job.state == ExportJob.State.DONE
-    raw = (export_dir() / job.file_name).read_bytes()
+    raw = storages["exports"].raw(job.file_name)
     assert crypto.is_encrypted_bytes(raw) and not holds_in_clear(raw)
     content = b"".join(client.get(f"/matters/exports/{job.pk}/download/").streaming_content)
     assert holds_in_clear(content)
@@ -126,9 +126,9 @@ def test_an_import_keeps_its_upload_and_refused_rows_encrypted_and_masks_its_mes
     upload = SimpleUploadedFile("台账.csv", LEDGER.encode(), content_type="text/csv")
     assert client.post("/ledger/", {"file": upload}).status_code == 302
     job = ImportJob.objects.get()
-    kept = list(jobs.import_dir().iterdir())
-    assert [p.name for p in kept] == [job.stored_name]
-    assert crypto.is_encrypted_bytes(kept[0].read_bytes()) and not holds_in_clear(kept[0].read_bytes())
+    assert storages["imports"].listdir("")[1] == [job.stored_name]
+    raw = storages["imports"].raw(job.stored_name)
+    assert crypto.is_encrypted_bytes(raw) and not holds_in_clear(raw)
     assert PETITIONER["name"] in client.get(f"/ledger/{job.pk}/map/").content.decode()  # the preview
 
     ImportJob.objects.filter(pk=job.pk).update(mode=ImportJob.Mode.VALID, state=ImportJob.State.QUEUED)
@@ -138,8 +138,8 @@ def test_an_import_keeps_its_upload_and_refused_rows_encrypted_and_masks_its_mes
         ("身份证号", "「110***********777X」的格式或校验位不正确"),
         ("电话", "「138*****0000」不是有效的电话号码：手机号为11位，固定电话请带区号"),
     }
-    assert [p.name for p in jobs.import_dir().iterdir()] == [job.error_file]  # the upload is gone
-    raw = (jobs.import_dir() / job.error_file).read_bytes()
+    assert storages["imports"].listdir("")[1] == [job.error_file]  # the upload is gone
+    raw = storages["imports"].raw(job.error_file)
     assert crypto.is_encrypted_bytes(raw) and not holds_in_clear(raw)
     content = b"".join(client.get(f"/ledger/{job.pk}/errors/").streaming_content)
     rows = list(load_workbook(io.BytesIO(content)).active.values)
@@ -158,9 +158,9 @@ def test_the_import_command_writes_the_refused_rows_beside_the_file(world, tmp_p
     with pytest.raises(CommandError, match="一行都没有导入"):
         call_command("import", "matters", str(source), user="alice")
     job = ImportJob.objects.get()
-    raw = (jobs.import_dir() / job.error_file).read_bytes()
+    raw = storages["imports"].raw(job.error_file)
     assert crypto.is_encrypted_bytes(raw)
     beside = tmp_path / "台账-错误行.xlsx"
     rows = list(load_workbook(beside).active.values)
     assert rows[1][1] == f"{PETITIONER['id_number']}、11010119900307777X"
-    assert encrypted_files.read(jobs.import_dir() / job.error_file) == beside.read_bytes()
+    assert jobs.content_of(job.error_file) == beside.read_bytes()

@@ -14,7 +14,6 @@ from openpyxl import Workbook, load_workbook
 from prevention import CREDIT_CODE, enterprises
 
 from xinfang.audit.models import AuditEntry
-from xinfang.core import encrypted_files
 from xinfang.hazards.choices import Level, Status
 from xinfang.hazards.imports import ENTERPRISES, HAZARDS
 from xinfang.hazards.models import Enterprise, Hazard, HazardImportJob
@@ -108,7 +107,7 @@ def test_the_enterprise_register_is_imported_checked_and_not_twice(world):
     again = run(ENTERPRISES, world.hank, xlsx(ENTERPRISE_HEADER, rows[:2]))
     assert (again.written, again.skipped) == (0, 2) and Enterprise.objects.count() == 2
     # The refused rows come back as they were, each with its reason.
-    book = load_workbook(io.BytesIO(encrypted_files.read(jobs.import_dir() / job.error_file)))
+    book = load_workbook(io.BytesIO(jobs.content_of(job.error_file)))
     refused = list(book.active.iter_rows(values_only=True))
     assert refused[0][-1] == "错误说明" and refused[1][0] == "错码公司" and "原第4行" in refused[1][-1]
 

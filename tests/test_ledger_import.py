@@ -10,13 +10,13 @@ from datetime import date, datetime
 
 import pytest
 from conftest import sign_in
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from xinfang.audit import api as audit_api
 from xinfang.audit.models import AuditEntry
-from xinfang.core import encrypted_files
 from xinfang.core.models import Notification
 from xinfang.core.tables import FileRefused, Limits, open_table
 from xinfang.ledger import jobs
@@ -259,7 +259,7 @@ def test_one_bad_row_among_thousands_stops_an_all_or_nothing_import(world, tmp_p
     assert job.errors == [[1501, "电话", "「*****」不是有效的电话号码：手机号为11位，固定电话请带区号"]]
     assert "一行都没有导入" in job.message
     assert not Matter.objects.exists()
-    sheet = load_workbook(io.BytesIO(encrypted_files.read(jobs.import_dir() / job.error_file))).active
+    sheet = load_workbook(io.BytesIO(jobs.content_of(job.error_file))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (*HEADER, "错误说明")
     assert len(rows) == 2 and rows[1][0] == "TZ-01500"
@@ -271,7 +271,7 @@ def test_valid_rows_import_and_the_fixed_error_rows_complete_the_file(world, tmp
     job = run_import(world.alice, thousands_with_one_bad(tmp_path), mode=ImportJob.Mode.VALID)
     assert (job.state, job.written, job.error_count) == (ImportJob.State.DONE, 2999, 1)
     # the user fixes the phone in the error workbook and imports it as it is (extra column and all)
-    book = load_workbook(io.BytesIO(encrypted_files.read(jobs.import_dir() / job.error_file)))
+    book = load_workbook(io.BytesIO(jobs.content_of(job.error_file)))
     book.active.cell(row=2, column=HEADER.index("电话") + 1, value="13900001500")
     fixed = tmp_path / "错误行-已修改.xlsx"
     book.save(fixed)
@@ -347,7 +347,7 @@ def test_files_that_are_not_a_ledger_are_refused_with_the_reason(world, tmp_path
     with pytest.raises(FileRefused) as caught:
         jobs.new_job(world.alice, path.read_bytes(), path.name)
     assert str(caught.value) == reason
-    assert list(jobs.import_dir().iterdir()) == []  # nothing kept
+    assert storages["imports"].listdir("") == ([], [])  # nothing kept
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(world, tmp_path):
@@ -374,7 +374,7 @@ def test_an_upload_over_the_size_limit_is_refused_on_the_page(client, world, tmp
     with path.open("rb") as f:
         page = client.post("/ledger/", {"file": f}).content.decode()
     assert "超过了1MB的上限" in page
-    assert not ImportJob.objects.exists() and list(jobs.import_dir().iterdir()) == []
+    assert not ImportJob.objects.exists() and storages["imports"].listdir("") == ([], [])
 
 
 def test_a_50_megabyte_file_imports(world, tmp_path):
@@ -464,7 +464,7 @@ def test_the_command_imports_with_a_progress_bar(world, tmp_path, capsys):
     path = write_xlsx(tmp_path / "t.xlsx", [row(i) for i in range(1, 4)], header)
     with pytest.raises(CommandError, match="必须指定「案情」"):
         call_command("import", "matters", str(path), user="alice")
-    assert not ImportJob.objects.exists() and list(jobs.import_dir().iterdir()) == []  # nothing kept
+    assert not ImportJob.objects.exists() and storages["imports"].listdir("") == ([], [])  # nothing kept
     call_command("import", "matters", str(path), user="alice", column=["案情=反映内容"])
     out, err = capsys.readouterr()
     assert "导入完成：新登记3件" in out

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -30,10 +31,8 @@ from xinfang.api.models import ApiToken, Scope
 from xinfang.assist.models import LetterScan, ModelVersion
 from xinfang.core import clock, uploads
 from xinfang.deadlines.models import CalendarDay, PolicySet
-from xinfang.ledger.jobs import import_dir
 from xinfang.ledger.models import ImportJob
 from xinfang.org.models import Division, Role, User
-from xinfang.petitions.export import export_dir
 from xinfang.petitions.models import ExportJob
 from xinfang.petitions.services import register_matter
 from xinfang.supervision import backlog, ownership, reception_days, supervisions
@@ -230,6 +229,10 @@ def hotline(user, ok=200):
 ROUTES = {
     "home": Route(lambda u: 302),
     "login": Route(lambda u: 200, anonymous=200),
+    # operations: alive, ready, and metrics for the loopback address the test client comes from
+    "healthz": Route(lambda u: 200, anonymous=200),
+    "readyz": Route(lambda u: 200, anonymous=200),
+    "metrics": Route(lambda u: 200, anonymous=200),
     "logout": Route(lambda u: 302, method="post", anonymous=302),
     "password_change": Route(lambda u: 200),
     # Signed in by force_login without a device: the code step sends the user to enrolment.
@@ -646,10 +649,11 @@ def objects(world):
         now=d.now,
     )
     m1 = d.do(m1, "assign", unit=world.units.d1_dept)
-    path = export_dir() / "matrix.xlsx"
-    path.write_bytes(b"PK")
-    job = ExportJob.objects.create(user=world.alice, state=ExportJob.State.DONE, file_name=path.name, total=1)
-    (import_dir() / "matrix-errors.xlsx").write_bytes(b"PK")
+    storages["exports"].save("matrix.xlsx", ContentFile(b"PK"))
+    job = ExportJob.objects.create(
+        user=world.alice, state=ExportJob.State.DONE, file_name="matrix.xlsx", total=1
+    )
+    storages["imports"].save("matrix-errors.xlsx", ContentFile(b"PK"))
     import_job = ImportJob.objects.create(
         user=world.alice, original_name="台账.xlsx", header=["编号"], error_file="matrix-errors.xlsx"
     )

@@ -16,7 +16,6 @@ from xinfang.analytics import snapshot
 from xinfang.analytics.figures import Issue
 from xinfang.analytics.situation_report.figures import Alert
 from xinfang.analytics.situation_report.xlsx import render_tables_xlsx
-from xinfang.core import encrypted_files
 from xinfang.core.workbook import Book
 from xinfang.ledger import jobs
 from xinfang.ledger.models import ImportJob
@@ -118,7 +117,7 @@ def test_the_refused_rows_of_an_import_come_back_as_typed(world, tmp_path):
     job.save()
     job = jobs.run(job.pk)
     assert job.state == ImportJob.State.REJECTED and job.error_count == 1
-    book = book_of(encrypted_files.read(jobs.import_dir() / job.error_file))
+    book = book_of(jobs.content_of(job.error_file))
     row = [c.value for c in book.active[2]]
     assert row[: len(typed)] == [v or None for v in typed]
     assert_kept_as_typed(book, ["=1+2", "@SUM(A1)", "\t=1+1", "+cmd", "-x"])

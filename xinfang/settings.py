@@ -1,5 +1,9 @@
 """Settings read from environment variables (see .env.example); defaults are the embedded set-up:
-SQLite in WAL mode for data and for the Huey queue, everything under XINFANG_DATA_DIR."""
+SQLite in WAL mode for data and for the Huey queue, everything under XINFANG_DATA_DIR.
+
+Several servers (docs/deployment.md) share their state through engines switched on here:
+XINFANG_REDIS_URL (queue, cache, rate-limit counters), XINFANG_S3_BUCKET (files), PostgreSQL with
+XINFANG_REPLICA_URL (reads of dashboards, reports, exports and searches) and XINFANG_DB_POOL."""
 
 import os
 from datetime import timedelta
@@ -79,7 +83,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xinfang.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "xinfang.core.observability.RequestMiddleware",
     "xinfang.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xinfang.core.dbrouter.ReadYourWritesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "xinfang.org.accounts.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -115,21 +122,33 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env("XINFANG_DATABASE_URL")
-if DATABASE_URL.startswith("postgres"):
+
+
+def _postgres(url: str) -> dict:
+    """Django's settings of a PostgreSQL database from a postgres:// URL. With XINFANG_DB_POOL
+    (connections per server process), psycopg's pool keeps them open; Django then needs
+    CONN_MAX_AGE 0 (the pool, not Django, keeps them)."""
     from urllib.parse import unquote, urlparse
 
-    _url = urlparse(DATABASE_URL)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(_url.path.lstrip("/")),
-            "USER": unquote(_url.username or ""),
-            "PASSWORD": unquote(_url.password or ""),
-            "HOST": _url.hostname or "",
-            "PORT": str(_url.port or ""),
-            "CONN_MAX_AGE": int(env("XINFANG_DB_CONN_MAX_AGE", "60")),
-        }
+    parsed = urlparse(url)
+    database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")),
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": int(env("XINFANG_DB_CONN_MAX_AGE", "60")),
     }
+    pool = int(env("XINFANG_DB_POOL", "0"))
+    if pool:
+        database["CONN_MAX_AGE"] = 0
+        database["OPTIONS"] = {"pool": {"min_size": 1, "max_size": pool, "timeout": 10}}
+    return database
+
+
+if DATABASE_URL.startswith("postgres"):
+    DATABASES = {"default": _postgres(DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
@@ -150,6 +169,20 @@ else:
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
+
+# A streaming replica of the PostgreSQL primary (xinfang.core.dbrouter): dashboards, reports,
+# exports and searches read from it, everything else (and whoever has just written) from the primary.
+REPLICA_URL = env("XINFANG_REPLICA_URL")
+if REPLICA_URL.startswith("postgres"):
+    DATABASES["replica"] = _postgres(REPLICA_URL) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["xinfang.core.dbrouter.ReplicaRouter"]
+# Requests whose reads may go to the replica (GET and HEAD only; "path?param": only when the query
+# has that parameter, e.g. a search), and how long after a write a user's reads stay on the primary
+# (longer than the replica's lag: docs/deployment.md).
+XINFANG_REPLICA_PATHS = tuple(
+    p for p in env("XINFANG_REPLICA_PATHS", "/analytics/,/matters/export/,/matters/?q").split(",") if p
+)
+XINFANG_READ_YOUR_WRITES_SECONDS = int(env("XINFANG_READ_YOUR_WRITES_SECONDS", "15"))
 
 AUTH_USER_MODEL = "org.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -206,14 +239,75 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
-MEDIA_ROOT = DATA_DIR / "media"
-# Attachments hold personal data: every file under MEDIA_ROOT is encrypted (xinfang.core.encrypted_files).
-STORAGES = {
-    "default": {"BACKEND": "xinfang.core.encrypted_files.EncryptedStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-# The analytics column store (xinfang.analytics.snapshot): memory-mapped, shared by all processes.
-ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
+# The folder of the files every server must see: unset, the data directory (one machine); a shared
+# mount (NFS) for several servers without an object store.
+XINFANG_SHARED_DIR = Path(env("XINFANG_SHARED_DIR")) if env("XINFANG_SHARED_DIR") else None
+MEDIA_ROOT = (XINFANG_SHARED_DIR or DATA_DIR) / "media"
+# The analytics column store (xinfang.analytics.snapshot) and the similar-matter index
+# (xinfang.assist.similar_matters): built by the worker, published with a version, loaded by every
+# web process (memory-mapped, shared by the processes of a server).
+ANALYTICS_DIR = Path(env("XINFANG_ANALYTICS_DIR", str((XINFANG_SHARED_DIR or DATA_DIR) / "analytics")))
+XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str((XINFANG_SHARED_DIR or DATA_DIR) / "similar")))
+# Every file goes through a storage (xinfang.core.storage): attachments ("default"), 台账 uploads and
+# their error files ("imports") and list exports ("exports"), encrypted at rest; the published column store
+# ("analytics") and similar-matter index ("similar"). Locally they are folders of XINFANG_SHARED_DIR
+# (the data directory, or a shared mount); with XINFANG_S3_BUCKET, prefixes of an S3-compatible bucket, and each server
+# keeps the published versions it loads under XINFANG_CACHE_DIR.
+XINFANG_S3_BUCKET = env("XINFANG_S3_BUCKET")
+XINFANG_CACHE_DIR = Path(env("XINFANG_CACHE_DIR", str(DATA_DIR / "published")))
+if XINFANG_S3_BUCKET:
+    _s3 = {
+        "bucket_name": XINFANG_S3_BUCKET,
+        "endpoint_url": env("XINFANG_S3_ENDPOINT_URL") or None,
+        "region_name": env("XINFANG_S3_REGION") or None,
+        "access_key": env("XINFANG_S3_ACCESS_KEY") or None,
+        "secret_key": env("XINFANG_S3_SECRET_KEY") or None,
+        "file_overwrite": True,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    STORAGES = {
+        "default": {
+            "BACKEND": "xinfang.core.storage.EncryptedS3Storage",
+            "OPTIONS": _s3 | {"location": "media"},
+        },
+        "imports": {
+            "BACKEND": "xinfang.core.storage.EncryptedS3Storage",
+            "OPTIONS": _s3 | {"location": "imports"},
+        },
+        "exports": {
+            "BACKEND": "xinfang.core.storage.EncryptedS3Storage",
+            "OPTIONS": _s3 | {"location": "exports"},
+        },
+        "analytics": {
+            "BACKEND": "xinfang.core.storage.S3Storage",
+            "OPTIONS": _s3 | {"location": "analytics"},
+        },
+        "similar": {"BACKEND": "xinfang.core.storage.S3Storage", "OPTIONS": _s3 | {"location": "similar"}},
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "xinfang.core.storage.EncryptedLocalStorage"},
+        "imports": {
+            "BACKEND": "xinfang.core.storage.EncryptedLocalStorage",
+            "OPTIONS": {"setting": "XINFANG_SHARED_DIR", "subfolder": "imports"},
+        },
+        "exports": {
+            "BACKEND": "xinfang.core.storage.EncryptedLocalStorage",
+            "OPTIONS": {"setting": "XINFANG_SHARED_DIR", "subfolder": "exports"},
+        },
+        "analytics": {
+            "BACKEND": "xinfang.core.storage.LocalStorage",
+            "OPTIONS": {"setting": "ANALYTICS_DIR"},
+        },
+        "similar": {
+            "BACKEND": "xinfang.core.storage.LocalStorage",
+            "OPTIONS": {"setting": "XINFANG_SIMILAR_DIR"},
+        },
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# How often a web process asks a remote store whether a newer version has been published.
+XINFANG_PUBLISHED_CHECK_SECONDS = int(env("XINFANG_PUBLISHED_CHECK_SECONDS", "5"))
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -231,14 +325,31 @@ XINFANG_FOLLOW_UP_DAYS = int(env("XINFANG_FOLLOW_UP_DAYS", "90"))
 # The jurisdiction's deadline policy set (see xinfang/deadlines/policies.py).
 XINFANG_POLICY_SET = env("XINFANG_POLICY_SET", "national")
 
+# Redis, when set, holds the job queue, the cache and the rate-limit counters of every server.
+REDIS_URL = env("XINFANG_REDIS_URL")
+
 # Shared by the web workers (cached unit scores). Rate-limit counters are in the database
-# (xinfang.core.ratelimit), not here: a file cache's increments are not atomic.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
+# (xinfang.core.ratelimit), not here: a file cache's increments are not atomic; with Redis, both are
+# in Redis.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
     }
-}
+# Whether a web process may build the column store or the similar-matter index itself when none has
+# been published: yes on one machine; with several servers only the worker builds them.
+XINFANG_WEB_BUILDS = env_bool("XINFANG_WEB_BUILDS", not REDIS_URL)
+# The column store is brought up to date (changed matters only) this often, and rebuilt whole this
+# often (matters deleted, divisions, units or categories changed).
+XINFANG_SNAPSHOT_SECONDS = int(env("XINFANG_SNAPSHOT_SECONDS", "30"))
+XINFANG_SNAPSHOT_FULL_MINUTES = int(env("XINFANG_SNAPSHOT_FULL_MINUTES", "60"))
+# The deadline sweep runs every this many minutes (a divisor of 60).
+XINFANG_SWEEP_MINUTES = int(env("XINFANG_SWEEP_MINUTES", "15"))
+
 # Calls per integration token, and failed token checks per client address ("count/s|m|h|d"), the
 # same on /api/v1/ and Open311.
 XINFANG_API_RATE = env("XINFANG_API_RATE", "120/m")
@@ -271,7 +382,6 @@ XINFANG_IMPORT_LEASE_SECONDS = int(env("XINFANG_IMPORT_LEASE_SECONDS", "120"))
 # keeps its snapshot.
 XINFANG_MODEL_MAX_DOCS = int(env("XINFANG_MODEL_MAX_DOCS", "200000"))
 XINFANG_MODEL_MIN_HISTORY = int(env("XINFANG_MODEL_MIN_HISTORY", "300"))
-XINFANG_SIMILAR_DIR = Path(env("XINFANG_SIMILAR_DIR", str(DATA_DIR / "similar")))
 # Without a snapshot, a page indexes the matters itself only up to this many; above it the worker does.
 XINFANG_SIMILAR_INLINE_BUILD = int(env("XINFANG_SIMILAR_INLINE_BUILD", "50000"))
 # Seconds the OCR engine may spend on one scanned letter (all its pages) in the worker.
@@ -292,13 +402,22 @@ XINFANG_PORTAL_CHALLENGE = env("XINFANG_PORTAL_CHALLENGE")
 # signed-in pages they are sent with Cache-Control: no-store, error pages included.
 XINFANG_NO_STORE_PATHS = ("/portal/",)
 
-HUEY = {
-    "huey_class": "huey.SqliteHuey",
-    "name": "xinfang",
-    "filename": env("XINFANG_HUEY_DB", str(DATA_DIR / "huey.sqlite3")),
-    "immediate": env_bool("XINFANG_HUEY_IMMEDIATE", False),
-    "consumer": {"workers": 2, "worker_type": "thread"},
-}
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "xinfang",
+        "connection": {"url": REDIS_URL},
+        "immediate": env_bool("XINFANG_HUEY_IMMEDIATE", False),
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "xinfang",
+        "filename": env("XINFANG_HUEY_DB", str(DATA_DIR / "huey.sqlite3")),
+        "immediate": env_bool("XINFANG_HUEY_IMMEDIATE", False),
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
 
 # A worker that claimed a notification and died: after this many seconds another may send it.
 XINFANG_NOTIFICATION_LEASE_SECONDS = int(env("XINFANG_NOTIFICATION_LEASE_SECONDS", "600"))
@@ -320,11 +439,22 @@ DEFAULT_FROM_EMAIL = env("XINFANG_EMAIL_FROM", "xinfang@localhost")
 
 # One handler, and no log line with a query string in it (xinfang.core.logs). Django's own
 # handlers (its console in DEBUG, the development server's request lines) are replaced by it.
+# XINFANG_LOG_FORMAT=json writes one JSON object per line with the request id (xinfang.core.observability).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_query_strings": {"()": "xinfang.core.logs.RedactQueryStrings"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
+    "filters": {
+        "no_query_strings": {"()": "xinfang.core.logs.RedactQueryStrings"},
+        "request_id": {"()": "xinfang.core.observability.RequestIdFilter"},
+    },
+    "formatters": {"json": {"()": "xinfang.core.observability.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_query_strings", "request_id"],
+            **({"formatter": "json"} if env("XINFANG_LOG_FORMAT") == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("XINFANG_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": [], "propagate": True},
@@ -332,5 +462,18 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; the audit log already records them.
         "axes": {"level": "WARNING"},
+        # The worker's own lines through the same handler (run_huey adds a handler of its own, and
+        # every line twice, only to a "huey" logger without one).
+        "huey": {"handlers": ["console"], "propagate": False},
     },
 }
+
+# Addresses that may read /metrics (comma-separated; nginx keeps it from the outside as well).
+XINFANG_METRICS_ALLOW = env("XINFANG_METRICS_ALLOW", "127.0.0.1,::1")
+# "json": logs as JSON lines with the request id, and no gunicorn access log (each request is
+# logged once, by xinfang.core.observability); empty: plain lines, as on one machine.
+XINFANG_LOG_FORMAT = env("XINFANG_LOG_FORMAT")
+# Addresses of the reverse proxies (nginx) whose X-Real-IP header names the client (comma-separated).
+XINFANG_TRUSTED_PROXIES = [a for a in env("XINFANG_TRUSTED_PROXIES").split(",") if a]
+# Notifications left pending (a failed send, a worker that died holding them) are retried this often.
+XINFANG_OUTBOX_RETRY_MINUTES = int(env("XINFANG_OUTBOX_RETRY_MINUTES", "5"))

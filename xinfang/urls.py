@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from xinfang.api.api import api
 from xinfang.api.open311 import open311
-from xinfang.core import errors
+from xinfang.core import errors, health, observability
 from xinfang.petitions.views import home
 
 admin.site.site_header = "信访通 · 系统管理"
@@ -30,6 +30,9 @@ urlpatterns = [
     path("open311/v2/", open311.urls),
     path("portal/", include("xinfang.portal.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
 ]
 
 

@@ -1,27 +1,34 @@
 """Builds the analytics column store (`frame.Frame`) from the database and serves the current one.
 
-A build reads the matters table once (in id order, sorted afterwards in numpy), writes a new
-generation folder under settings.ANALYTICS_DIR and then points `current` at it, so readers never
-see a half-written store. Every process keeps the generation it loaded until a newer one appears.
-Built by the periodic job every 10 minutes, after the demo, and on demand
-(`xinfang analytics refresh`); pages show when the data was taken.
+The worker builds it and publishes it (xinfang.core.published) as a new version: a folder of .npy
+columns in the "analytics" storage (the data directory by default; a shared mount or an object store
+for several servers) and the pointer `current.json`, replaced whole, so readers never see a
+half-written store. Every process keeps the version it loaded until a newer one is published; with
+several servers none of them builds it itself (XINFANG_WEB_BUILDS).
+
+A build is incremental where it can be: the previous version's columns plus the matters changed
+since it was taken (`updated_at`, read back a margin earlier for transactions that were still open),
+merged by id and sorted again. It is whole the first time, when divisions, units or categories
+changed (positions in the trees move), and every XINFANG_SNAPSHOT_FULL_MINUTES (matters deleted).
+The worker brings it up to date every XINFANG_SNAPSHOT_SECONDS; `xinfang analytics refresh` builds it
+on demand. Pages show when the data was taken and how long ago. Reads go to the replica when there is
+one (xinfang.core.dbrouter).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
+from xinfang.core import dbrouter
+from xinfang.core.published import Published
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.choices import TERMINAL_STATUSES, Channel, Nature, Status
 from xinfang.petitions.models import Category
@@ -30,6 +37,14 @@ from xinfang.petitions.workflow import PETITIONER_WINDOWS
 from .frame import EPOCH, Frame, Tree, position_dtype, typed
 
 CHUNK = 200_000
+# Changes are read back this far before the previous build started: a matter saved (updated_at
+# set) in a transaction that had not committed yet when that build read the table.
+MARGIN = timedelta(minutes=2)
+STORE = Published("analytics")
+
+
+class NotReady(Exception):
+    """No column store has been published yet and this process may not build it (the worker does)."""
 
 
 def _codes(column: str, choices) -> str:
@@ -38,10 +53,14 @@ def _codes(column: str, choices) -> str:
     return f"CASE {column} {whens} ELSE -1 END"
 
 
+def _connection():
+    return connections[dbrouter.read_alias()]
+
+
 def _day(column: str, *, aware: bool) -> str:
     """SQL for a date (or an aware datetime, as a local date) as days since EPOCH; -1 for NULL."""
     epoch = EPOCH.isoformat()
-    if connection.vendor == "postgresql":
+    if _connection().vendor == "postgresql":
         tz = settings.TIME_ZONE.replace("'", "")
         value = f"({column} AT TIME ZONE '{tz}')::date" if aware else column
         return f"COALESCE({value} - DATE '{epoch}', -1)"
@@ -122,61 +141,107 @@ def positions(ids: np.ndarray, tree: Tree) -> np.ndarray:
     return np.where(ids > 0, lookup[raw], -1)
 
 
-def build() -> Frame:
-    """Read every matter into columns (sorted by receipt day, then id)."""
-    categories, divisions, units = _trees()
-    trees = {"categories": categories, "divisions": divisions, "units": units}
-    cols = columns()
+def _read(cols: list[Column], trees: dict, since: datetime | None = None) -> dict[str, np.ndarray]:
+    """The columns of every matter (or of those changed since ``since``), typed, in table order."""
+    sql, params = select_sql(cols), []
+    connection = _connection()
+    if since is not None:
+        sql += " WHERE updated_at >= %s"
+        params.append(connection.ops.adapt_datetimefield_value(since))
     chunks = []
     with connection.cursor() as cur:
-        cur.execute(select_sql(cols))
+        cur.execute(sql, params)
         while rows := cur.fetchmany(CHUNK):
             chunks.append(np.array(rows, dtype=np.int64))
     table = np.concatenate(chunks) if chunks else np.zeros((0, len(cols)), dtype=np.int64)
-    raw = {c.name: table[:, i] for i, c in enumerate(cols)}
-    order = np.lexsort((raw["id"], raw["day"]))
     built = {}
-    for c in cols:
-        values = raw[c.name][order]
+    for i, c in enumerate(cols):
+        values = table[:, i]
         if c.tree:
             tree = trees[c.tree]
             built[c.name] = typed(c.name, positions(values, tree), position_dtype(len(tree.ids)))
         else:
             built[c.name] = typed(c.name, values, c.dtype)
+    return built
+
+
+def _sorted(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rows ordered by receipt day, then id."""
+    order = np.lexsort((columns["id"], columns["day"]))
+    return {name: values[order] for name, values in columns.items()}
+
+
+def merge(previous: dict[str, np.ndarray], changed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The previous columns with the changed matters' rows replaced (or added), sorted again."""
+    keep = ~np.isin(previous["id"], changed["id"])
+    return _sorted(
+        {name: np.concatenate([np.asarray(previous[name])[keep], changed[name]]) for name in changed}
+    )
+
+
+def _definitions(cols: list[Column]) -> dict:
+    return {c.name: c.sql for c in cols}
+
+
+def _meta(trees: dict, taken_at: datetime, full_at: datetime, cols: list[Column]) -> dict:
     statuses = list(Status.choices)
-    meta = {
-        "taken_at": timezone.now().isoformat(),
-        "categories": categories.to_json(),
-        "divisions": divisions.to_json(),
-        "units": units.to_json(),
+    return {
+        "taken_at": taken_at.isoformat(),
+        "full_at": full_at.isoformat(),
+        "columns": _definitions(cols),
+        "categories": trees["categories"].to_json(),
+        "divisions": trees["divisions"].to_json(),
+        "units": trees["units"].to_json(),
         "channels": [list(c) for c in Channel.choices],
         "natures": [list(c) for c in Nature.choices],
         "statuses": [list(c) for c in statuses],
         "open_statuses": [i for i, (value, _l) in enumerate(statuses) if value not in TERMINAL_STATUSES],
     }
-    return Frame(built, meta)
 
 
-def root() -> Path:
-    return Path(settings.ANALYTICS_DIR)
+def build(previous: Frame | None = None) -> tuple[Frame, str]:
+    """The column store as of now, and how it was made ("full" or "incremental"): from
+    ``previous`` and the matters changed since it was taken, when that can be done."""
+    started = timezone.now()
+    categories, divisions, units = _trees()
+    trees = {"categories": categories, "divisions": divisions, "units": units}
+    cols = columns()
+    incremental = previous is not None and _can_extend(previous, trees, cols, started)
+    if incremental:
+        since = datetime.fromisoformat(previous.meta["taken_at"]) - MARGIN
+        built = merge(previous.columns, _read(cols, trees, since))
+        full_at = datetime.fromisoformat(previous.meta["full_at"])
+    else:
+        built, full_at = _sorted(_read(cols, trees)), started
+    return Frame(built, _meta(trees, started, full_at, cols)), "incremental" if incremental else "full"
 
 
-def refresh() -> dict:
-    """Build a new generation and make it current; older generations are removed."""
+def _can_extend(previous: Frame, trees: dict, cols: list[Column], now: datetime) -> bool:
+    meta = previous.meta
+    # A column read differently since (a new version of the code): every row is read again.
+    if "full_at" not in meta or meta.get("columns") != _definitions(cols):
+        return False
+    if now - datetime.fromisoformat(meta["full_at"]) >= timedelta(
+        minutes=settings.XINFANG_SNAPSHOT_FULL_MINUTES
+    ):
+        return False
+    return all(meta[name] == tree.to_json() for name, tree in trees.items())
+
+
+def refresh(*, full: bool = False) -> dict:
+    """Build a new version (incremental unless ``full``) and make it current."""
     started = time.perf_counter()
-    frame = build()
-    base = root()
-    name = datetime.now().strftime("gen-%Y%m%d-%H%M%S-%f")
-    frame.save(base / name)
-    pointer = base / "current.json"
-    tmp = base / f".current-{name}.json"
-    tmp.write_text(json.dumps({"generation": name}), encoding="utf-8")
-    tmp.replace(pointer)  # atomic switch
-    # Keep the generation just replaced (a process may be loading it); open memory maps of removed
-    # files stay valid until closed.
-    for old in sorted(base.glob("gen-*"))[:-2]:
-        shutil.rmtree(old)
-    return {"matters": len(frame), "seconds": round(time.perf_counter() - started, 2), "generation": name}
+    with dbrouter.replica_reads():
+        frame, kind = build(None if full else current())
+    with STORE.staging() as folder:
+        frame.save(folder)
+        name = STORE.publish(folder, {"taken_at": frame.meta["taken_at"], "matters": len(frame)})
+    return {
+        "matters": len(frame),
+        "seconds": round(time.perf_counter() - started, 2),
+        "generation": name,
+        "kind": kind,
+    }
 
 
 _loaded: dict[str, Frame] = {}
@@ -184,26 +249,44 @@ _lock = threading.Lock()
 
 
 def current() -> Frame | None:
-    """The current generation, loaded once per process; None before the first build."""
-    pointer = root() / "current.json"
-    try:
-        name = json.loads(pointer.read_text(encoding="utf-8"))["generation"]
-    except FileNotFoundError:
+    """The current version, loaded once per process; None before the first build."""
+    pointer = STORE.pointer()
+    if pointer is None:
         return None
-    key = f"{root()}/{name}"
+    key = f"{STORE.alias}/{pointer['generation']}"
     with _lock:
         frame = _loaded.get(key)
         if frame is None:
-            frame = Frame.load(root() / name)
+            frame = Frame.load(STORE.folder(pointer))
             _loaded.clear()
             _loaded[key] = frame
         return frame
 
 
 def ensure() -> Frame:
-    """The current generation, building the first one if there is none yet."""
+    """The current version, building the first one if there is none yet (where this process may:
+    otherwise the worker is asked to, and NotReady raised)."""
     frame = current()
     if frame is None:
+        if not settings.XINFANG_WEB_BUILDS:
+            from .tasks import build_snapshot
+
+            build_snapshot()
+            raise NotReady("统计数据正在由后台任务生成，请一分钟后再试。")
         refresh()
         frame = current()
     return frame
+
+
+def age_seconds() -> float | None:
+    """How old the data of the published version is (what the dashboard's lag says, for /readyz and
+    /metrics); None before the first."""
+    pointer = STORE.pointer()
+    if pointer is None or "taken_at" not in pointer:
+        return None
+    return max(0.0, (timezone.now() - datetime.fromisoformat(pointer["taken_at"])).total_seconds())
+
+
+def lag_seconds(frame: Frame) -> int:
+    """How old the data of ``frame`` is: seconds since it was taken."""
+    return max(0, int((timezone.now() - datetime.fromisoformat(frame.meta["taken_at"])).total_seconds()))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -101,7 +102,9 @@ def build_selection(request) -> tuple[Selection | None, DashboardForm]:
             return None
         pos = tree.position().get(obj.pk)
         if pos is None:
-            form.add_error(name, "统计数据生成后才新增，下次更新（10分钟内）后即可统计。")
+            form.add_error(
+                name, f"统计数据生成后才新增，下次更新（{settings.XINFANG_SNAPSHOT_SECONDS}秒内）后即可统计。"
+            )
         return pos
 
     home_pos = position("division", frame.divisions, home)
@@ -160,7 +163,8 @@ def _panels(selection, names):
 def dashboard(request):
     selection, form = build_selection(request)
     if selection is None:
-        return render(request, "analytics/dashboard.html", {"form": form, "empty": True})
+        empty = {"form": form, "empty": True, "refresh_seconds": settings.XINFANG_SNAPSHOT_SECONDS}
+        return render(request, "analytics/dashboard.html", empty)
     # the longest-open list names matters: for those who may read them
     names = display.DASHBOARD + (["longest_open"] if selection.can_list else [])
     wanted = request.GET.get("export")
@@ -178,6 +182,8 @@ def dashboard(request):
         "tables": tables,
         "backlog": panels.backlog_totals(selection),
         "taken_at": taken_at(frame),
+        "lag": snapshot.lag_seconds(frame),
+        "refresh_seconds": settings.XINFANG_SNAPSHOT_SECONDS,
         "period_label": selection.period.label(),
         "division_name": frame.divisions.names[selection.division],
         "breadcrumb": [
@@ -240,7 +246,8 @@ def cockpit(request):
     """领导驾驶舱: what a leader needs first thing in the morning, on one page."""
     selection, _form = build_selection(request)
     if selection is None:
-        return render(request, "analytics/cockpit.html", {"empty": True})
+        empty = {"empty": True, "refresh_seconds": settings.XINFANG_SNAPSHOT_SECONDS}
+        return render(request, "analytics/cockpit.html", empty)
     today = selection.today
     selection.period = Period(today.replace(day=1), today)
     user = request.user
@@ -274,6 +281,8 @@ def cockpit(request):
         "tables": tables,
         "charts": {t.key: t.chart for t in tables if t.chart},
         "taken_at": taken_at(selection.frame),
+        "lag": snapshot.lag_seconds(selection.frame),
+        "refresh_seconds": settings.XINFANG_SNAPSHOT_SECONDS,
     }
     return render(request, "analytics/cockpit.html", context)
 

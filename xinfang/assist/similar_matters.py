@@ -1,12 +1,15 @@
 """Similar and repeat matters: the process's similar-matter index over every matter, and the
 ranking of its hits (with petitioner, place and complained-about unit) for the pages.
 
-The index lives in memory in each process. It starts from the worker's nightly snapshot (or empty)
-and catches up from the database by matter id before every search, so a matter registered a moment
-ago is found. Only matters the user may see are shown: the index finds, scoping decides.
+The worker builds the index and publishes it every night (xinfang.core.published: a version in the
+"similar" storage, with the last matter id it holds). Each process loads the current version (and a
+newer one when it is published) and catches up from the database by matter id before every search,
+so a matter registered a moment ago is found. A web process builds the index itself only when none
+has been published, the database is small and it may (XINFANG_WEB_BUILDS: one machine); with several
+servers only the worker builds it. Only matters the user may see are shown: the index finds,
+scoping decides.
 """
 
-import json
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.core import clock
+from xinfang.core.published import Published
 from xinfang.intelligence import collective, similar
 from xinfang.org.models import Division
 from xinfang.petitions.models import (
@@ -31,6 +35,7 @@ from xinfang.petitions.services import link_repeat as link_repeat_service
 CATCH_UP_CHUNK = 5000
 CANDIDATES = 30  # index hits read from the database before ranking
 SHOWN = 10
+STORE = Published("similar")
 
 
 def _chunks(after=0):
@@ -54,24 +59,33 @@ class MatterIndex:
         self.lock = threading.Lock()
         self.index = None
         self.max_id = 0
+        self.version = None  # the published version the index was loaded from
 
     def _load_or_build(self, may_build_large):
-        folder = settings.XINFANG_SIMILAR_DIR
-        meta = folder / "meta.json"
-        if meta.exists():
-            self.index = similar.SimilarIndex.load(folder)
-            self.max_id = json.loads(meta.read_text())["max_id"]
+        pointer = STORE.pointer()
+        if pointer is not None:
+            self.index = similar.SimilarIndex.load(STORE.folder(pointer))
+            self.max_id, self.version = pointer["max_id"], pointer["generation"]
             return
-        if not may_build_large and Matter.objects.all()[settings.XINFANG_SIMILAR_INLINE_BUILD :].exists():
-            raise IndexNotReady("相似事项索引正在由后台任务建立，完成后即可显示相似事项。")
+        if not may_build_large:
+            if not settings.XINFANG_WEB_BUILDS:
+                raise IndexNotReady("相似事项索引正在由后台任务建立，完成后即可显示相似事项。")
+            if Matter.objects.all()[settings.XINFANG_SIMILAR_INLINE_BUILD :].exists():
+                raise IndexNotReady("相似事项索引正在由后台任务建立，完成后即可显示相似事项。")
         self.index = similar.build(row for chunk in _chunks() for row in chunk)
         self.max_id = int(self.index.ids().max()) if len(self.index) else 0
+        self.version = None
+
+    def _newer_published(self) -> bool:
+        pointer = STORE.pointer()
+        return pointer is not None and pointer["generation"] != self.version
 
     def catch_up(self, *, may_build_large=False):
-        """The index, with the matters registered since it was last brought up to date. Pages may
-        not index a large database themselves (`may_build_large`: the worker and the command)."""
+        """The index, with the matters registered since it was last brought up to date (from a
+        newer published version first, when there is one). Pages may not index a large database
+        themselves (`may_build_large`: the worker and the command)."""
         with self.lock:
-            if self.index is None:
+            if self.index is None or (not may_build_large and self._newer_published()):
                 self._load_or_build(may_build_large)
             for chunk in _chunks(self.max_id):
                 vectors = self.index.embedder.embed_batch([(title, text) for _, title, text in chunk])
@@ -80,16 +94,15 @@ class MatterIndex:
             return self.index
 
     def save(self):
+        """Publish the index as it is now (built or brought up to date first)."""
         index = self.catch_up(may_build_large=True)
-        folder = settings.XINFANG_SIMILAR_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        with self.lock:
-            index.save(folder)
-            (folder / "meta.json").write_text(json.dumps({"max_id": self.max_id}))
+        with self.lock, STORE.staging() as folder:
+            generation = index.save(folder)
+            self.version = STORE.publish(generation, {"max_id": self.max_id})
 
     def reset(self):
         with self.lock:
-            self.index, self.max_id = None, 0
+            self.index, self.max_id, self.version = None, 0, None
 
 
 INDEX = MatterIndex()
@@ -100,14 +113,12 @@ def save_snapshot():
 
 
 def snapshot_missing() -> bool:
-    return not (settings.XINFANG_SIMILAR_DIR / "meta.json").exists()
+    return STORE.pointer() is None
 
 
 def rebuild():
-    """Throw the snapshot away and index every matter again from the database."""
-    meta = settings.XINFANG_SIMILAR_DIR / "meta.json"
-    if meta.exists():
-        meta.unlink()
+    """Throw the published index away and index every matter again from the database."""
+    STORE.remove()
     INDEX.reset()
     INDEX.save()
     return INDEX.max_id

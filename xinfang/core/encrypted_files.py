@@ -1,6 +1,8 @@
 """Files with personal data at rest, encrypted with the personal-data key (crypto.encrypt_bytes):
-the attachments under MEDIA_ROOT (letters, scans of ID cards), list exports kept for download, the
-台账 files being imported and their refused rows.
+the attachments (letters, scans of ID cards), list exports kept for download, the 台账 files being
+imported and their refused rows. Every such file is in an encrypted storage (xinfang.core.storage:
+the "default" and "files" storages, on local disk or in an object store): ``Encrypted`` seals what is
+saved and opens it decrypted.
 
 A file is written whole and read whole: the largest are an attachment (20 MB) and an import
 (XINFANG_IMPORT_MAX_MB), which the pages hold in memory anyway. A file written before encryption
@@ -8,41 +10,19 @@ came in is read as it is; `xinfang keys reencrypt` seals it (and re-seals files 
 """
 
 import io
-import os
-import secrets
-from pathlib import Path
 
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 
 from . import crypto
-
-
-def write(path: Path, data: bytes):
-    """Encrypt ``data`` into ``path``, replacing it whole (never a half-written file)."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(crypto.encrypt_bytes(data))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def read(path: Path) -> bytes:
-    """The content of ``path``, decrypted (as it is, if it was written unencrypted)."""
-    return plain(Path(path).read_bytes())
 
 
 def plain(data: bytes) -> bytes:
     return crypto.decrypt_bytes(data) if crypto.is_encrypted_bytes(data) else data
 
 
-class EncryptedStorage(FileSystemStorage):
-    """MEDIA_ROOT with every file encrypted (STORAGES["default"]): saved sealed, opened decrypted."""
+class Encrypted:
+    """Mixed into a storage class: every file saved sealed, opened decrypted (read whole, "rb")."""
 
     def _save(self, name, content):
         data = b"".join(content.chunks())  # from the start: chunks() rewinds
@@ -51,22 +31,44 @@ class EncryptedStorage(FileSystemStorage):
     def _open(self, name, mode="rb"):
         if mode != "rb":
             raise ValueError("加密存储的文件只能整体读取（rb），不能就地修改。")
+        return File(io.BytesIO(plain(self.raw(name))), name=name)
+
+    def raw(self, name) -> bytes:
+        """The stored bytes of ``name`` as they are (sealed)."""
         with super()._open(name, "rb") as stored:
-            data = stored.read()
-        return File(io.BytesIO(plain(data)), name=name)
+            return stored.read()
 
 
-def reencrypt_tree(root: Path) -> tuple[int, int]:
-    """Seal every file under ``root`` with the current key: files under an older key and files
-    written unencrypted. Returns (files rewritten, files checked)."""
+def walk(storage, folder=""):
+    """Every file name in ``storage`` under ``folder``, sorted."""
+    folders, files = storage.listdir(folder)
+    prefix = f"{folder}/" if folder else ""
+    names = [prefix + f for f in files]
+    for sub in folders:
+        names += walk(storage, prefix + sub)
+    return sorted(names)
+
+
+def key_counts(storage) -> dict[str, int]:
+    """{key id: number of files} of an encrypted storage ("（未加密）" for files stored plain)."""
+    counts = {}
+    for name in walk(storage):
+        head = storage.raw(name)[:64]
+        kid = crypto.key_id_of_bytes(head) if crypto.is_encrypted_bytes(head) else "（未加密）"
+        counts[kid] = counts.get(kid, 0) + 1
+    return counts
+
+
+def reencrypt(storage) -> tuple[int, int]:
+    """Seal every file of an encrypted storage with the current key: files under an older key and
+    files written unencrypted. Returns (files rewritten, files checked)."""
     current = crypto.keyring().current_id
     rewritten = checked = 0
-    for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+    for name in walk(storage):
         checked += 1
-        with path.open("rb") as stored:
-            head = stored.read(64)
-        if crypto.is_encrypted_bytes(head) and crypto.key_id_of_bytes(head) == current:
+        stored = storage.raw(name)
+        if crypto.is_encrypted_bytes(stored) and crypto.key_id_of_bytes(stored[:64]) == current:
             continue
-        write(path, read(path))
+        storage.replace(name, plain(stored))
         rewritten += 1
     return rewritten, checked

@@ -1,6 +1,8 @@
-"""Security headers for every response and the idle sign-out. (The second-factor gate for staff
-sessions is xinfang.org.accounts.SecondFactorMiddleware.)"""
+"""Security headers for every response, the idle sign-out, and the client's address behind a
+trusted proxy. (The second-factor gate for staff sessions is
+xinfang.org.accounts.SecondFactorMiddleware.)"""
 
+import ipaddress
 import time
 
 from django.conf import settings
@@ -48,3 +50,23 @@ class IdleSessionMiddleware:
             if now - session.get("_renewed_at", 0) >= settings.XINFANG_SESSION_RENEW_SECONDS:
                 session["_renewed_at"] = now
         return response
+
+
+class TrustedProxyMiddleware:
+    """Behind nginx every request comes from the proxy's address. When it comes from one of
+    XINFANG_TRUSTED_PROXIES, the client's address is the one the proxy wrote into X-Real-IP (nginx
+    sets it from the connection, replacing whatever the client sent); rate limits per address, the
+    audit log and /metrics then see the client. Without trusted proxies nothing changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = set(settings.XINFANG_TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        if self.proxies and request.META.get("REMOTE_ADDR") in self.proxies:
+            real = request.headers.get("X-Real-IP", "").strip()
+            try:
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(real))
+            except ValueError:
+                pass  # no usable address from the proxy: the proxy's own stays
+        return self.get_response(request)

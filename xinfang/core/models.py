@@ -54,3 +54,20 @@ class RateCounter(models.Model):
                 fields=["key", "window_start", "window_end"], name="rate_counter_per_window"
             )
         ]
+
+
+class PeriodicRun(models.Model):
+    """One run of a periodic job for one period (xinfang.core.periodic): every worker's scheduler
+    queues the job, and the first worker to write this row runs it; the others skip it."""
+
+    name = models.CharField("任务", max_length=100)
+    slot = models.DateTimeField("计划时间")
+    worker = models.CharField("执行进程", max_length=200)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定时任务执行记录"
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_once_per_slot")]
+        indexes = [models.Index(fields=["name", "-slot"], name="periodic_run_latest_idx")]

@@ -9,10 +9,11 @@ as a failure in every bucket *before* the secret is checked, so parallel tries c
 count, and a try that turns out right is taken back. A refused try is not counted against the buckets
 that did not refuse it.
 
-The counts are kept by ``counters``: a row per (key, window) in the database, incremented with one
-atomic upsert (SQLite and PostgreSQL), old windows deleted by a periodic job. Another store needs the
-same three methods; with Redis, ``incr`` is INCR plus EXPIREAT at the window's end, ``decr`` is DECR
-and ``purge`` does nothing.
+The counts are kept by ``counters()``: with Redis configured (XINFANG_REDIS_URL), a key per
+(key, window) in Redis, incremented with INCR and given the seconds left in the window (EXPIRE, by
+this server's clock: Redis's own clock never matters) in one atomic transaction (MULTI/EXEC), so
+every server counts into the same window and Redis forgets it when it ends; otherwise a row per (key, window) in the database, incremented with one atomic upsert (SQLite
+and PostgreSQL), old windows deleted by a periodic job.
 """
 
 import ipaddress
@@ -20,6 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 
 from .models import RateCounter
@@ -66,7 +68,51 @@ class DatabaseCounters:
         return RateCounter.objects.filter(window_end__lte=int(now)).delete()[0]
 
 
-counters = DatabaseCounters()
+class RedisCounters:
+    """Counts in Redis: key ``xinfang:rate:<window start>:<window end>:<key>``."""
+
+    prefix = "xinfang:rate"
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def _name(self, key, start, end):
+        return f"{self.prefix}:{start}:{end}:{key}"
+
+    def incr(self, key: str, start: int, end: int) -> int:
+        """INCR and EXPIRE in one transaction: a count never outlives its window."""
+        left = max(1, math.ceil(end - time.time()))
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(self._name(key, start, end))
+            pipe.expire(self._name(key, start, end), left)
+            count, _expiry_set = pipe.execute()
+        return int(count)
+
+    def decr(self, key: str, start: int, end: int) -> None:
+        """One less, never below zero (a Lua script: read and write as one step)."""
+        self.client.eval(
+            "local n = tonumber(redis.call('GET', KEYS[1]) or '0') "
+            "if n > 0 then return redis.call('DECR', KEYS[1]) end return 0",
+            1,
+            self._name(key, start, end),
+        )
+
+    def purge(self, now: float) -> int:
+        return 0  # Redis expires each window's key when the window ends
+
+
+_counters: dict[str, object] = {}
+
+
+def counters():
+    """The store of the counts: Redis when configured, else the database."""
+    url = settings.REDIS_URL
+    store = _counters.get(url)
+    if store is None:
+        store = _counters[url] = RedisCounters(url) if url else DatabaseCounters()
+    return store
 
 
 @dataclass(frozen=True)
@@ -104,12 +150,12 @@ def hit(key: str, rate: str, now: float | None = None) -> Hit:
     now = time.time() if now is None else now
     start = int(now // window) * window
     end = start + window
-    return Hit(key, limit, counters.incr(key, start, end), start, end, now)
+    return Hit(key, limit, counters().incr(key, start, end), start, end, now)
 
 
 def purge(now: float | None = None) -> int:
     """Delete the counts of windows that have ended; returns how many."""
-    return counters.purge(time.time() if now is None else now)
+    return counters().purge(time.time() if now is None else now)
 
 
 class Attempt:
@@ -148,7 +194,7 @@ class Attempt:
     @staticmethod
     def _take_back(hits: list[Hit]) -> None:
         for h in hits:
-            counters.decr(h.key, h.start, h.end)
+            counters().decr(h.key, h.start, h.end)
 
 
 def address(ip: str) -> str:

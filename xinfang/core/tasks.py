@@ -1,10 +1,13 @@
-"""Background jobs of the notification outbox, and the clean-up of ended rate-limit windows."""
+"""Background jobs of the notification outbox, and the clean-up of ended rate-limit windows; the
+hooks that keep periodic jobs to one run per period (periodic) and count failed jobs."""
 
-from huey import crontab
+from django.conf import settings
+from huey import crontab, signals
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from . import ratelimit
+from . import periodic, ratelimit  # noqa: F401 — periodic registers its hooks on import
 from .notifications import claimable, deliver
+from .observability import count_job_failure
 
 
 @db_task()
@@ -12,7 +15,7 @@ def deliver_notifications(ids):
     deliver(ids)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute=f"*/{settings.XINFANG_OUTBOX_RETRY_MINUTES}"))
 def retry_pending_notifications():
     deliver(list(claimable().order_by("pk").values_list("pk", flat=True)[:500]))
 
@@ -20,6 +23,9 @@ def retry_pending_notifications():
 @db_periodic_task(crontab(minute="25"))
 def purge_rate_counters():
     ratelimit.purge()
+
+
+HUEY.signal(signals.SIGNAL_ERROR)(count_job_failure)
 
 
 @HUEY.on_startup()

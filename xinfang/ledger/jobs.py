@@ -16,13 +16,14 @@ import io
 import logging
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 
-from xinfang.core import clock, encrypted_files, sheets
+from xinfang.core import clock, sheets, storage
 from xinfang.core.tables import WORKER_KINDS, FileRefused, Limits, Table, kind_of, open_table
 from xinfang.core.workbook import Book
 from xinfang.org.importers import RowError
@@ -36,10 +37,22 @@ CHUNK = 2000
 KEPT_ERRORS = 500  # shown on the page; every bad row is in the error workbook
 
 
-def import_dir() -> Path:
-    folder = settings.DATA_DIR / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def keep(name: str, content: bytes) -> None:
+    """Keep an upload or an error workbook in the "imports" storage (encrypted)."""
+    storages["imports"].save(name, ContentFile(content))
+
+
+def is_kept(name: str) -> bool:
+    return bool(name) and storages["imports"].exists(name)
+
+
+def content_of(name: str) -> bytes:
+    """A kept file's content, decrypted."""
+    return storage.read(storages["imports"], name)
+
+
+def forget(name: str) -> None:
+    storages["imports"].delete(name)
 
 
 def limits() -> Limits:
@@ -50,11 +63,11 @@ def limits() -> Limits:
     )
 
 
-def read(source: Path | bytes) -> Table:
-    """A kept file (its path: stored encrypted) or an upload (its content) as a table under the
+def read(source: str | bytes) -> Table:
+    """A kept file (its name) or an upload (its content) as a table under the
     configured limits: its kind, header and first rows; raises FileRefused. Only the head of the
     file is read (the upload and mapping pages call it); `rows()` reads the rest as a stream."""
-    content = source if isinstance(source, bytes) else encrypted_files.read(source)
+    content = source if isinstance(source, bytes) else content_of(source)
     return open_table(content, limits())
 
 
@@ -75,7 +88,7 @@ def new_job(
     table = None if later else read(content)
     suffix = {"csv": ".csv", "xls": ".xls", "ods": ".ods"}.get(file_type, ".xlsx")
     stored = f"{secrets.token_hex(12)}{suffix}"
-    encrypted_files.write(import_dir() / stored, content)
+    keep(stored, content)
     job = kind.job_model.objects.create(
         user=user,
         original_name=original_name[:200],
@@ -106,7 +119,7 @@ def read_header(job_id, kind: kinds.Kind | None = None) -> BaseImportJob:
     if not reading(job):
         return job
     try:
-        table = read(import_dir() / job.stored_name)
+        table = read(job.stored_name)
     except (FileRefused, FileNotFoundError) as exc:
         reason = str(exc) if isinstance(exc, FileRefused) else "上传的文件已不存在，请重新上传。"
         _finish(job, BaseImportJob.State.FAILED, message=reason)
@@ -120,7 +133,7 @@ def read_header(job_id, kind: kinds.Kind | None = None) -> BaseImportJob:
 def discard(job: BaseImportJob):
     """Forget a job that was never started, and its upload."""
     if job.stored_name:
-        (import_dir() / job.stored_name).unlink(missing_ok=True)
+        forget(job.stored_name)
     job.delete()
 
 
@@ -180,13 +193,12 @@ def run(job_id, progress=None, kind: kinds.Kind | None = None) -> BaseImportJob:
 
 
 def _run(job: BaseImportJob, kind: kinds.Kind, progress):
-    path = import_dir() / job.stored_name
-    if not job.stored_name or not path.is_file():
+    if not is_kept(job.stored_name):
         raise FileRefused("上传的文件已不存在，请重新上传。")
     problems = mapping_problems(job.mapping, job.header, kind.columns)
     if problems:
         raise FileRefused("".join(problems))
-    table = read(path)
+    table = read(job.stored_name)
     now = clock.now()  # the day the rows are checked against and registered on
     checker = kind.checker(job, now)
     refused = RefusedRows(job, table.header)
@@ -295,14 +307,14 @@ class RefusedRows:
         self.sheet.append([*padded, f"原第{number}行 {reasons}"])
 
     def save(self) -> str:
-        """The workbook's file name in the import folder (kept encrypted like the upload); "" when
+        """The workbook's file name among the kept imports (encrypted like the upload); "" when
         no row was refused."""
         if self.book is None:
             return ""
         name = f"{self.job.pk}-errors-{secrets.token_hex(8)}.xlsx"
         buffer = io.BytesIO()
         self.book.save(buffer)
-        encrypted_files.write(import_dir() / name, buffer.getvalue())
+        keep(name, buffer.getvalue())
         return name
 
 
@@ -330,7 +342,7 @@ def _finish(job, state, *, refused=None, message="", **values):
             **values,
         )
     if stored:
-        (import_dir() / stored).unlink(missing_ok=True)  # the upload holds personal data
+        forget(stored)  # the upload holds personal data
 
 
 def remove_old_files(now=None) -> int:
@@ -344,7 +356,7 @@ def remove_old_files(now=None) -> int:
                 continue
             for name in (job.error_file, job.stored_name):
                 if name:
-                    (import_dir() / name).unlink(missing_ok=True)
+                    forget(name)
             model.objects.filter(pk=job.pk).update(error_file="", stored_name="")
             removed += 1
     return removed

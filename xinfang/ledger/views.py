@@ -10,7 +10,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from xinfang.audit import api as audit
-from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused, text_of
 from xinfang.org.access import casework_required
 from xinfang.petitions.views import XLSX
@@ -101,7 +100,7 @@ def _preview(job):
     if not job.stored_name:
         return []
     try:
-        table = jobs.read(jobs.import_dir() / job.stored_name)
+        table = jobs.read(job.stored_name)
     except (FileRefused, FileNotFoundError):
         return []  # the preview is a help only; starting the job reports a missing file
     return [[text_of(c) for c in cells] for _, cells in table.preview]
@@ -117,11 +116,10 @@ def job(request, pk, kind):
 @importer_required
 def error_rows(request, pk, kind):
     job = _own_job(request, kind, pk)
-    path = jobs.import_dir() / job.error_file
-    if not job.error_file or not path.is_file():
+    if not jobs.is_kept(job.error_file):
         raise Http404("错误行文件已过期清理，请重新导入原文件以重新生成。")
     response = FileResponse(
-        BytesIO(encrypted_files.read(path)),
+        BytesIO(jobs.content_of(job.error_file)),
         as_attachment=True,
         filename=f"导入错误行-{job.pk}.xlsx",
         content_type=XLSX,

@@ -8,8 +8,11 @@ every export is written to the audit log with its filters and row count.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.utils import timezone
 
+from xinfang.core import storage
 from xinfang.core.workbook import Book
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES
 
@@ -62,10 +65,17 @@ def inline_limit() -> int:
     return settings.XINFANG_EXPORT_INLINE_ROWS
 
 
-def export_dir():
-    folder = settings.DATA_DIR / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def keep(name: str, content: bytes) -> None:
+    """Keep a background export's file in the "exports" storage (encrypted)."""
+    storages["exports"].save(name, ContentFile(content))
+
+
+def is_kept(name: str) -> bool:
+    return bool(name) and storages["exports"].exists(name)
+
+
+def content_of(name: str) -> bytes:
+    return storage.read(storages["exports"], name)
 
 
 def remove_old_files(now=None) -> int:
@@ -74,7 +84,7 @@ def remove_old_files(now=None) -> int:
     old = ExportJob.objects.filter(finished_at__lt=cutoff).exclude(file_name="")
     removed = 0
     for job in old:
-        (export_dir() / job.file_name).unlink(missing_ok=True)
+        storages["exports"].delete(job.file_name)
         removed += 1
     old.update(file_name="")
     return removed

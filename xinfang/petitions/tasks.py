@@ -4,19 +4,20 @@ import logging
 import secrets
 from io import BytesIO
 
+from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from xinfang.core import encrypted_files
+from xinfang.core import dbrouter
 
 from . import export, services
 from .lists import listed_matters
 from .models import ExportJob
 
 
-@db_periodic_task(crontab(minute="*/15"))
+@db_periodic_task(crontab(minute=f"*/{settings.XINFANG_SWEEP_MINUTES}"))
 def sweep_deadlines():
     """Queue 临期/超期 reminders and close matters whose review window has run out."""
     return services.sweep()
@@ -40,21 +41,22 @@ def remove_old_exports():
 
 @db_task()
 def run_export(job_id):
-    """Write a large list export to the data directory (encrypted: it holds personal data),
-    recording progress on the job row."""
+    """Write a large list export to the file storage (encrypted: it holds personal data), recording
+    progress on the job row. The rows are read from the replica when there is one."""
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
     qs, _, _ = listed_matters(job.user, QueryDict(job.query))
     name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     try:
         buffer = BytesIO()
-        rows = export.write(
-            qs,
-            buffer,
-            full=export.full_view(job.user),
-            progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
-        )
-        encrypted_files.write(export.export_dir() / name, buffer.getvalue())
+        with dbrouter.replica_reads():
+            rows = export.write(
+                qs,
+                buffer,
+                full=export.full_view(job.user),
+                progress=lambda done: ExportJob.objects.filter(pk=job.pk).update(done=done),
+            )
+        export.keep(name, buffer.getvalue())
     except Exception as exc:  # noqa: BLE001 — the job records why it failed; the user sees it
         log.exception("导出任务 %s 失败", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from xinfang.assist import feedback, letters
 from xinfang.assist.suggest import suggest_unit
 from xinfang.audit import api as audit
-from xinfang.core import clock, encrypted_files, uploads
+from xinfang.core import clock, uploads
 from xinfang.core.params import page_number
 from xinfang.core.qr import public_url, qr_data_uri
 from xinfang.documents import completion, notices
@@ -431,11 +431,10 @@ def export_download(request, pk):
     job = _own_job(request, pk)
     if job.state != ExportJob.State.DONE:
         raise Http404("导出文件尚未生成。")
-    path = export.export_dir() / job.file_name
-    if not job.file_name or not path.is_file():
+    if not export.is_kept(job.file_name):
         raise Http404("导出文件已过期清理，请重新导出。")
     response = FileResponse(
-        BytesIO(encrypted_files.read(path)),
+        BytesIO(export.content_of(job.file_name)),
         as_attachment=True,
         filename=f"信访事项台账-{job.pk}.xlsx",
         content_type=XLSX,

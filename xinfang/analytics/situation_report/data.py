@@ -44,7 +44,10 @@ def gather(kind: str, period: Period, *, division: Division | None = None, issui
     today = today or clock.today()
     if period.first > today:
         raise ReportError(f"报告期间{period.label()}尚未开始。")
-    frame = snapshot.ensure()
+    try:
+        frame = snapshot.ensure()
+    except snapshot.NotReady as exc:
+        raise ReportError(str(exc)) from exc
     division = division or (
         Division.objects.filter(units__kind=Unit.Kind.PETITION_BUREAU).order_by("level", "code").first()
         or Division.objects.filter(parent__isnull=True).order_by("code").first()

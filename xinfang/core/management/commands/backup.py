@@ -9,6 +9,8 @@ pg_dump (custom format). Restoring needs the service stopped. See xinfang/core/b
 docs/operations.md.
 """
 
+from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core import backup
@@ -54,6 +56,19 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"备份完成：{result.path}"))
         self.stdout.write(f"  大小 {human_size(result.size)}，用时 {result.seconds:.1f} 秒")
         self.describe(result.manifest)
+        self.where_from()
+
+    def where_from(self):
+        """With several servers: the backup is of the primary, and files in an object store are not in it."""
+        if "replica" in settings.DATABASES:
+            self.stdout.write("  数据库取自主库（不是只读副本）/ dumped from the primary, not the replica")
+        if storages["default"].local_path("probe") is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "  附件在对象存储中，不在本备份里：请开启存储桶的版本管理和复制 / attachments are in the "
+                    "object store and not in this archive: keep the bucket versioned and replicated"
+                )
+            )
 
     def verify(self, path):
         result = backup.verify_backup(path)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
@@ -34,15 +35,16 @@ def encrypted_models():
     return found
 
 
+# The storages whose files are encrypted: attachments, 台账 uploads and error files, list exports.
+ENCRYPTED_STORAGES = ("default", "imports", "exports")
+
+
 def file_key_ids():
-    """{key id: number of files} of the attachments under MEDIA_ROOT (their first bytes only)."""
+    """{key id: number of files} of the encrypted storages (their first bytes only)."""
     counts = {}
-    for path in Path(settings.MEDIA_ROOT).rglob("*"):
-        if path.is_file():
-            with path.open("rb") as stored:
-                head = stored.read(64)
-            kid = crypto.key_id_of_bytes(head) if crypto.is_encrypted_bytes(head) else "（未加密）"
-            counts[kid] = counts.get(kid, 0) + 1
+    for alias in ENCRYPTED_STORAGES:
+        for kid, n in encrypted_files.key_counts(storages[alias]).items():
+            counts[kid] = counts.get(kid, 0) + n
     return counts
 
 
@@ -140,5 +142,8 @@ class Command(BaseCommand):
                 done += len(rows)
                 self.stdout.write(f"  {model._meta.verbose_name}：已重新加密 {done}/{len(ids)}")
             self.stdout.write(f"{model._meta.verbose_name}：{done} 条记录改用密钥 {ring.current_id} 加密。")
-        rewritten, checked = encrypted_files.reencrypt_tree(Path(settings.MEDIA_ROOT))
+        rewritten = checked = 0
+        for alias in ENCRYPTED_STORAGES:
+            done_here, checked_here = encrypted_files.reencrypt(storages[alias])
+            rewritten, checked = rewritten + done_here, checked + checked_here
         self.stdout.write(f"附件文件：共{checked}个，{rewritten}个改用密钥 {ring.current_id} 加密。")

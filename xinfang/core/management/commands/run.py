@@ -8,10 +8,17 @@ Collects static files (served by WhiteNoise), then starts two child processes:
 SIGINT and SIGTERM are passed on to both. When either child ends, the other is stopped
 and the command exits: a half-running system (pages without jobs, or jobs without pages)
 is never left behind.
+
+With several servers (docs/deployment.md), ``--role web`` starts only gunicorn (an app server) and
+``--role worker`` only the consumer (a worker machine). Stopping is graceful either way: gunicorn
+finishes the requests in flight (SIGTERM, up to 30 s) and Huey the jobs that are running (SIGINT).
+The web server's processes keep their metrics in PROMETHEUS_MULTIPROC_DIR (default
+<data dir>/metrics-<port>, emptied at start), which /metrics adds up.
 """
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +47,7 @@ def _die_with_parent():
 
 def web_command(bind: str, workers: int, threads: int) -> list[str]:
     """The gunicorn command line of the web server."""
+    access_log = [] if settings.XINFANG_LOG_FORMAT == "json" else ["--access-logfile", "-"]
     return [
         sys.executable,
         "-m",
@@ -57,8 +65,13 @@ def web_command(bind: str, workers: int, threads: int) -> list[str]:
         "60",
         "--graceful-timeout",
         "30",
-        "--access-logfile",
-        "-",
+        # Idle keep-alive connections stay open longer than nginx keeps its own to the app server
+        # (deploy/nginx: keepalive_timeout 4s), so nginx never sends on a connection being closed.
+        "--keep-alive",
+        "6",
+        *access_log,
+        "--config",
+        "python:xinfang.core.gunicorn_conf",
         # Paths without query strings in both of gunicorn's logs (xinfang.core.logs).
         "--logger-class",
         "xinfang.core.logs.WebLogger",
@@ -79,8 +92,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="skip collectstatic (files already collected)"
         )
+        parser.add_argument(
+            "--role",
+            choices=["all", "web", "worker"],
+            default="all",
+            help="all (default): web server and worker; web: an app server; worker: a worker machine",
+        )
 
-    def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
+    def handle(self, *args, host, port, workers, threads, no_collectstatic, role="all", **options):
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1")
         if not 0 < port < 65536:
@@ -89,7 +108,7 @@ class Command(BaseCommand):
         bind_host = f"[{bare_host}]" if ":" in bare_host else bare_host
 
         self._warn_unapplied_migrations()
-        if not no_collectstatic:
+        if not no_collectstatic and role != "worker":
             self.stdout.write("收集静态文件 / collecting static files …")
             call_command("collectstatic", interactive=False, verbosity=0)
 
@@ -97,8 +116,12 @@ class Command(BaseCommand):
             "web": web_command(f"{bind_host}:{port}", workers, threads),
             "worker": [sys.executable, "-m", "xinfang", "run_huey"],
         }
+        if role != "all":
+            commands = {role: commands[role]}
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
+        if "web" in commands:
+            env["PROMETHEUS_MULTIPROC_DIR"] = self._metrics_dir(port)
 
         children: dict[str, subprocess.Popen] = {}
         stopping = {"signal": None}
@@ -122,7 +145,7 @@ class Command(BaseCommand):
             if "web" in children:
                 self._announce(bare_host, bind_host, port, children["web"])
             first_name, code = self._wait_for_first_exit(children)
-            if stopping["signal"] is None:
+            if stopping["signal"] is None and len(children) > 1:
                 self.stderr.write(
                     f"{'Web 服务' if first_name == 'web' else '后台任务'}（{first_name}）已退出，"
                     f"退出码 {code}；正在停止其余进程 / {first_name} exited with {code}, stopping the rest"
@@ -144,6 +167,14 @@ class Command(BaseCommand):
         raise CommandError(
             f"{first_name} exited with code {code}", returncode=128 - code if code < 0 else code or 1
         )
+
+    @staticmethod
+    def _metrics_dir(port) -> str:
+        """An empty folder for this web server's metrics: files of an earlier run would be added up."""
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.DATA_DIR / f"metrics-{port}")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+        return folder
 
     def _warn_unapplied_migrations(self):
         try:

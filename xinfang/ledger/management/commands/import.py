@@ -12,7 +12,6 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from xinfang.core import encrypted_files
 from xinfang.core.tables import FileRefused
 from xinfang.ledger import jobs, kinds
 from xinfang.ledger.models import BaseImportJob
@@ -84,9 +83,9 @@ class Command(BaseCommand):
         for row, col, message in job.errors:
             self.stderr.write(f"第{row}行" + (f"「{col}」" if col else "") + f"：{message}")
         if job.error_file:
-            # Kept encrypted in the data directory; written in clear beside the file it came from.
+            # Kept encrypted in the file storage; written in clear beside the file it came from.
             errors = source.with_name(f"{source.stem}-错误行.xlsx")
-            errors.write_bytes(encrypted_files.read(jobs.import_dir() / job.error_file))
+            errors.write_bytes(jobs.content_of(job.error_file))
             self.stderr.write(f"错误行已写入：{errors}")
         if job.state in {BaseImportJob.State.REJECTED, BaseImportJob.State.FAILED}:
             raise CommandError(job.message)
