@@ -44,6 +44,8 @@ def at(y, m, d, h=10):
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ANALYTICS_DIR = tmp_path / "analytics"
+    # 台账 uploads, error workbooks and exports: named by job id, which each test's database reuses.
+    settings.XINFANG_SHARED_DIR = tmp_path / "shared"
     clear_deadline_cache()  # rows of an earlier test were rolled back under a cached calendar
     # Real hashing costs ~0.3 s per user; tests create many users and do not test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,7 +18,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +38,9 @@ KEPT_ERRORS = 500  # shown on the page; every bad row is in the error workbook
 
 def keep(name: str, content: bytes) -> None:
     """Keep an upload or an error workbook in the "imports" storage (encrypted)."""
-    storages["imports"].save(name, ContentFile(content))
+    storages["imports"].replace(
+        name, content
+    )  # a stale file of the same name (a restored database reuses ids) is never served
 
 
 def is_kept(name: str) -> bool:

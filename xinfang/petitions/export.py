@@ -8,7 +8,6 @@ every export is written to the audit log with its filters and row count.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
 
@@ -67,7 +66,9 @@ def inline_limit() -> int:
 
 def keep(name: str, content: bytes) -> None:
     """Keep a background export's file in the "exports" storage (encrypted)."""
-    storages["exports"].save(name, ContentFile(content))
+    storages["exports"].replace(
+        name, content
+    )  # a stale file of the same name (a restored database reuses ids) is never served
 
 
 def is_kept(name: str) -> bool:
