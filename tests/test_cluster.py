@@ -242,7 +242,7 @@ def test_every_kind_of_ledger_keeps_its_upload_and_errors_in_the_object_store(on
 
 
 def test_a_local_storage_replaces_a_file_whole_and_lists_a_missing_folder_as_empty(settings, tmp_path):
-    settings.DATA_DIR = tmp_path  # XINFANG_SHARED_DIR unset: the data directory
+    settings.DATA_DIR, settings.XINFANG_SHARED_DIR = tmp_path, None  # unset: the data directory
     store = storages["exports"]
     assert store.listdir("") == ([], [])
     store.replace("pointer.json", b"one")

@@ -336,7 +336,8 @@ def test_killing_a_matter_import_leaves_whole_chunks_and_the_job_resumes(
     assert audit.verify().ok
 
     # The worker resumes a job whose claim has lapsed; the rows written are skipped by their key.
-    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR = tmp_path / "data"  # where the killed command kept the upload
+    settings.XINFANG_SHARED_DIR = None
     settings.XINFANG_IMPORT_LEASE_SECONDS = 0
     resumed = jobs.run(job.pk)
     assert resumed.state == ImportJob.State.DONE
