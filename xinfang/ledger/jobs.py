@@ -38,9 +38,8 @@ KEPT_ERRORS = 500  # shown on the page; every bad row is in the error workbook
 
 def keep(name: str, content: bytes) -> None:
     """Keep an upload or an error workbook in the "imports" storage (encrypted)."""
-    storages["imports"].replace(
-        name, content
-    )  # a stale file of the same name (a restored database reuses ids) is never served
+    # Replaced whole: a stale file of the same name (a restored database reuses ids) is never served.
+    storages["imports"].replace(name, content)
 
 
 def is_kept(name: str) -> bool:

@@ -66,9 +66,8 @@ def inline_limit() -> int:
 
 def keep(name: str, content: bytes) -> None:
     """Keep a background export's file in the "exports" storage (encrypted)."""
-    storages["exports"].replace(
-        name, content
-    )  # a stale file of the same name (a restored database reuses ids) is never served
+    # Replaced whole: a stale file of the same name (a restored database reuses ids) is never served.
+    storages["exports"].replace(name, content)
 
 
 def is_kept(name: str) -> bool:
