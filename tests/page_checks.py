@@ -4,7 +4,9 @@ English word in the visible text outside the allow-list (codes, file names, unit
 
 `watch(context)` loads axe-core into every page of a browser context; `check(page, name)` runs both
 checks on the page as it is, saves a screenshot when XINFANG_SCREENSHOTS names a folder, and returns
-the problems found, each naming the page."""
+the problems found, each naming the page. The browser's own words count too: a control the browser
+draws in its own language (a bare file input, a date input) or a form it checks itself ("Please
+fill out this field")."""
 
 import os
 import re
@@ -13,11 +15,14 @@ from pathlib import Path
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 
-# Words that are not English to a reader: file types and sizes, and things that are codes.
-ALLOWED_WORDS = {"PDF", "MB", "KB", "GB"}
+# Words that are not English to a reader: file types, encodings and sizes, the names of the office
+# programs the 台账 come from, and things that are codes.
+ALLOWED_WORDS = {"PDF", "MB", "KB", "GB", "CSV", "UTF", "BOM", "GBK", "WPS", "IP"}
 CODES = [
     re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b"),  # 查询码
-    re.compile(r"[\w\u4e00-\u9fff（）()·-]+\.(?:pdf|png|jpe?g|docx|xlsx|csv)\b", re.I),  # file names
+    re.compile(
+        r"[\w\u4e00-\u9fff（）()·-]*\.(?:pdf|png|jpe?g|docx|xlsx|xls|et|ods|csv)\b", re.I
+    ),  # files, types
     re.compile(r"\b[A-Z]{1,4}-?\d[\w-]*\b"),  # numbers such as 督办单 DB-2026-001
 ]
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -28,6 +33,12 @@ VISIBLE_TEXT = """() => [
     ...[...document.querySelectorAll('input[placeholder], textarea[placeholder]')].map(e => e.placeholder),
     ...[...document.querySelectorAll('input[type=submit], input[type=button]')].map(e => e.value),
 ].join('\\n')"""
+
+BROWSER_DRAWN = """() => [
+    ...[...document.querySelectorAll('input[type=file]')].filter(e => !e.closest('.file-control')).map(e => 'file ' + (e.id || e.name)),
+    ...[...document.querySelectorAll('input[type=date], input[type=datetime-local], input[type=month], input[type=week], input[type=time]')].map(e => e.type + ' ' + (e.id || e.name)),
+    ...[...document.forms].filter(f => !f.noValidate && f.querySelector('[required], [pattern], input[type=email], input[type=url]')).map(f => 'validated form ' + (f.getAttribute('action') || location.pathname)),
+]"""
 
 RUN_AXE = """async () => {
     const result = await axe.run(document, {resultTypes: ['violations']});
@@ -69,4 +80,7 @@ def check(page, name: str, allow=()) -> list[str]:
     words = [w for w in english_words(page.evaluate(VISIBLE_TEXT)) if w not in allow]
     if words:
         problems.append(f"{name}: 页面上有英文 {words}")
+    drawn = page.evaluate(BROWSER_DRAWN)
+    if drawn:
+        problems.append(f"{name}: 浏览器自绘的控件或校验（用浏览器的语言）{drawn}")
     return problems

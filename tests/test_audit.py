@@ -415,7 +415,7 @@ def test_auditor_sees_the_log_and_the_view_is_recorded(client, world):
     response = client.get("/audit/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "matter:42" in body and "台账.xlsx" in body and "导出" in body
+    assert "信访事项 42" in body and "matter:42" not in body and "台账.xlsx" in body and "导出" in body
     assert '<a href="/audit/">审计日志</a>' in body  # the nav link
     view = AuditEntry.objects.get(action=A.AUDIT_VIEW)
     assert view.user == world.audrey and view.ip == "127.0.0.1"
@@ -638,3 +638,20 @@ def test_verify_reads_one_snapshot_while_requests_append(world):
     assert 5 <= result.checked < total
     assert result.last_hash == AuditEntry.objects.get(seq=result.checked).row_hash
     assert api.verify().checked == total
+
+
+def test_the_target_filter_takes_targets_as_the_page_writes_them(client, world):
+    for pk in (42, 43):
+        api.record(A.EXPORT, user=world.bob, target=f"matter:{pk}", detail={})
+    api.record(A.EXPORT, user=world.bob, target="user:42", detail={})
+    client.force_login(world.audrey)
+
+    def targets(text):
+        entries = client.get("/audit/", {"target": text}).context["page"].object_list
+        return sorted(e.target for e in entries)
+
+    assert targets("信访事项 42") == ["matter:42"]
+    assert targets("信访事项") == ["matter:42", "matter:43"]
+    assert targets("用户 42") == ["user:42"]
+    assert targets("matter:43") == ["matter:43"]  # the stored form still works
+    assert targets("没有这种对象 1") == []

@@ -71,9 +71,9 @@ def test_administrator_enters_next_years_holidays_edits_a_policy_adds_a_unit_and
     assert "请粘贴通知全文，或选择一个 CSV 文件。" in page.inner_text(".error-summary")
     shots(page, "import-empty")
     page.set_input_files("#id_csv_file", files=[{"name": "假期.csv", "mimeType": "text/csv", "buffer": b"x"}])
-    assert page.inner_text(".file-name") == "已选择：假期.csv"
+    assert page.inner_text(".file-names") == "已选择：假期.csv"
     page.set_input_files("#id_csv_file", files=[])
-    assert page.inner_text(".file-name") == "未选择文件"
+    assert page.inner_text(".file-names") == "未选择文件"
     page.fill("#id_text", notice)
     page.get_by_role("button", name="预览").click()
     page.wait_for_selector("table.month")

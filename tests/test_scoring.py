@@ -158,7 +158,7 @@ def test_unit_counts_field_by_field(world, book):
 
 def test_score_of_the_fixture(world, book):
     result = score(score_counts.unit_counts(START, END, TODAY)[world.units.d1_dept.pk], Weights())
-    # 及时受理率 5 × 4/(4+3+1) = 2.5; 按期答复率 10 × 4/(4+1+1) = 6.67; 满意率 10 × 2/3 = 6.67;
+    # 及时受理率 5 × 4/(4+3+1) = 2.5; 按期办结率 10 × 4/(4+1+1) = 6.67; 满意率 10 × 2/3 = 6.67;
     # 参评率 5 × 3/(3+1) = 3.75; 重复信访 −1 × 2 = −2; 包案化解率 1/2 = 50% < 85% → −5.
     # 2.5 + 6.67 + 6.67 + 3.75 − 2 − 5 = 12.59
     lines = {line.key: line for line in result.lines}

@@ -214,7 +214,7 @@ def test_the_score_pages_show_no_data_rank_by_what_exists_and_show_their_dates(c
     sign_in(client, "sam")
     page = client.get(reverse("supervision:ranking"), {"start": "2025-01-01", "end": "2025-12-31"})
     body = page.content.decode()
-    assert 'type="date" name="start" value="2025-01-01"' in body  # the date input shows its value
+    assert 'name="start" value="2025年1月1日"' in body  # the date box shows its value in 年月日
     unit, s = next((u, s) for u, s in page.context["rows"] if u == world.units.d1_dept)
     # 及时受理 5 of 5, 按期答复 0 of 10 (overdue); no ratings: 满意率 and 参评率 have no data.
     assert (s.total, s.possible, s.volume, s.ranked) == (5, 15, 2, False)  # too few to rank
@@ -228,7 +228,7 @@ def test_the_score_pages_show_no_data_rank_by_what_exists_and_show_their_dates(c
     )
     body = page.content.decode()
     assert "无数据：本期无应计事项，不计分" in body and "按满分计" not in body
-    assert 'value="2025-12-31"' in body
+    assert 'value="2025年12月31日"' in body
 
 
 # ---------------------------------------------------------------- analysts

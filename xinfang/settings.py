@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -105,6 +106,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "xinfang.urls"
 WSGI_APPLICATION = "xinfang.wsgi.application"
+
+# Form widgets are drawn from the templates above, so xinfang/templates/django/forms/ can give every file
+# input the product's own control; dates are read in the ways xinfang/formats/ lists.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORMAT_MODULE_PATH = ["xinfang.formats"]
 
 TEMPLATES = [
     {

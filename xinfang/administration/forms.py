@@ -11,9 +11,7 @@ from xinfang.deadlines.policies import STEPS
 from xinfang.org.models import Division, Role, Unit, User
 from xinfang.petitions.models import Category
 
-DATE_FORMATS = ["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"]
 MAX_CSV_BYTES = 64 * 1024
-DATE_HELP = "如 2027-01-01 或 2027年1月1日"
 
 
 def name_blank_choices(form, label="请选择"):
@@ -28,16 +26,6 @@ def name_blank_choices(form, label="请选择"):
 
 
 PASSWORD_HELP = "至少10位，含大写字母、小写字母、数字、符号中的至少3类，不能与账号或姓名相近。"
-
-
-def _date_field(label):
-    return DateField(
-        label=label,
-        input_formats=DATE_FORMATS,
-        help_text=DATE_HELP,
-        error_messages={"invalid": "请按 2027-01-01 或 2027年1月1日 的格式填写日期。"},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
 
 
 def schedule_years():
@@ -98,7 +86,7 @@ class ScheduleImportForm(forms.Form):
 
 
 class CalendarDayForm(forms.ModelForm):
-    date = _date_field("日期")
+    date = DateField(label="日期")
     is_workday = forms.TypedChoiceField(
         label="这一天",
         coerce=lambda v: v == "True",

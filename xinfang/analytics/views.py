@@ -43,12 +43,8 @@ viewer_required = staff_required(
 
 
 class DashboardForm(forms.Form):
-    first = DateField(
-        label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    last = DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    first = DateField(label="收到日期从", required=False)
+    last = DateField(label="至", required=False)
     channel = forms.ChoiceField(label="信访方式", required=False, choices=[("", "全部")] + Channel.choices)
     nature = forms.ChoiceField(label="性质", required=False, choices=[("", "全部")] + Nature.choices)
     category = forms.ModelChoiceField(
@@ -346,7 +342,8 @@ class ReportForm(forms.Form):
     # A picker of the usual periods; any period typed in the query string is read the same way.
     period = forms.CharField(label="期间", max_length=10)
     format = forms.ChoiceField(
-        label="格式", choices=[("docx", "Word（公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表 Excel")]
+        label="格式",
+        choices=[("docx", "文档（.docx，公文格式）"), ("pdf", "PDF"), ("xlsx", "统计表（.xlsx）")],
     )
 
     def __init__(self, *args, **kwargs):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from xinfang.cases.notices import staff_notices
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.outbox import enqueue
 from xinfang.intelligence import surge, topics
 from xinfang.org.models import Division, Role, Unit
@@ -74,7 +75,7 @@ def _describe(s: surge.Surge, what: str) -> tuple[str, str]:
     span = "当日" if s.period == "day" else ("近一周" if s.period == "week" else "近四周")
     title = f"{what}{span}信访量异常：{s.observed}件（预期{s.low}～{s.high}件）"
     detail = (
-        f"{s.first:%Y年%m月%d日}至{s.last:%Y年%m月%d日}，{what}收到信访事项{s.observed}件，"
+        f"{cn_date(s.first)}至{cn_date(s.last)}，{what}收到信访事项{s.observed}件，"
         f"按其自身历史（同星期、近8周{('、去年同期季节变化' if s.seasonal != 1.0 else '')}）预期约{s.expected:.1f}件，"
         f"正常范围{s.low}～{s.high}件。"
     )

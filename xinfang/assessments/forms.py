@@ -10,15 +10,11 @@ from .choices import DecisionType, Degree, HearingMethod, Recommendation, RiskLe
 from .models import Assessment
 
 
-def date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class AssessmentForm(forms.ModelForm):
     division = forms.ModelChoiceField(queryset=Division.objects.all(), label="涉及区域")
     deciding_organ = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), label="决策机关")
     assessing_unit = forms.ModelChoiceField(queryset=Unit.objects.filter(active=True), label="评估主体")
-    planned_decision_on = DateField(label="拟决策日期", widget=date_input())
+    planned_decision_on = DateField(label="拟决策日期")
 
     class Meta:
         model = Assessment
@@ -69,7 +65,7 @@ class PlanForm(StepForm):
 
 class HearingForm(StepForm):
     method = forms.ChoiceField(label="听取意见方式", choices=HearingMethod.choices)
-    held_on = DateField(label="日期", widget=date_input())
+    held_on = DateField(label="日期")
     reached = forms.IntegerField(label="覆盖人数", min_value=0)
     views = forms.IntegerField(label="收集意见（条）", min_value=0)
     supported = forms.IntegerField(label="表示支持（人）", min_value=0)
@@ -133,7 +129,7 @@ class ReportForm(StepForm):
 
 class DecideForm(StepForm):
     decision = forms.ChoiceField(label="决策结果", choices=Recommendation.choices, widget=forms.RadioSelect)
-    decided_on = DateField(label="决策日期", widget=date_input())
+    decided_on = DateField(label="决策日期")
     note_required = True
     note_label = "决策情况（决策文件、会议纪要）"
 
@@ -143,7 +139,7 @@ class DecideForm(StepForm):
 
 
 class FollowUpForm(StepForm):
-    checked_on = DateField(label="跟踪日期", widget=date_input())
+    checked_on = DateField(label="跟踪日期")
     findings = forms.CharField(
         label="跟踪情况（实施情况、群众反映、矛盾纠纷和信访情况）", widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -5,21 +5,9 @@ from xinfang.core.params import DateField
 from .models import AuditEntry
 
 
-def _day(label):
-    """A date typed as 2026-12-01 or 2026年12月1日 (a text box: the browser's own date control
-    speaks the browser's language, which may not be Chinese)."""
-    return DateField(
-        label=label,
-        required=False,
-        input_formats=["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"],
-        error_messages={"invalid": "请按 2026-12-01 或 2026年12月1日 的格式填写日期。"},
-        widget=forms.TextInput(attrs={"placeholder": "如 2026-12-01", "size": 12, "inputmode": "numeric"}),
-    )
-
-
 class AuditFilterForm(forms.Form):
-    date_from = _day("日期从")
-    date_to = _day("至")
+    date_from = DateField(label="日期从", required=False)
+    date_to = DateField(label="至", required=False)
     username = forms.CharField(label="用户名", required=False, max_length=150)
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部")] + AuditEntry.Action.choices
@@ -28,7 +16,7 @@ class AuditFilterForm(forms.Form):
         label="对象",
         required=False,
         max_length=200,
-        help_text="如 matter:123；以冒号结尾（如 matter:）则查该类全部对象",
+        help_text="如“信访事项 123”；只写类别（如“信访事项”）则查该类全部对象",
     )
 
     def clean(self):
@@ -48,8 +36,8 @@ CHANGE_MODELS = [
 
 
 class ChangeFilterForm(forms.Form):
-    date_from = _day("日期从")
-    date_to = _day("至")
+    date_from = DateField(label="日期从", required=False)
+    date_to = DateField(label="至", required=False)
     username = forms.CharField(label="操作人账号", required=False, max_length=150)
     model = forms.ChoiceField(label="数据类型", required=False, choices=[("", "全部")] + CHANGE_MODELS)
 

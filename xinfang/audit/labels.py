@@ -104,6 +104,20 @@ def target_text(target: str) -> str:
     return f"{label} {ident}".strip()
 
 
+def target_of(text: str) -> str:
+    """What the filter's 对象 box means, written as the page shows targets: 信访事项 12 → matter:12,
+    信访事项 → matter: (all of that kind); a stored form (matter:12) is taken as it is."""
+    label, _, ident = text.strip().partition(" ")
+    if ":" in label:
+        return text.strip()
+    kinds = {str(m._meta.verbose_name): m._meta.label_lower for m in apps.get_models()}
+    kinds.update({name: kind for kind, name in _TARGETS.items()})  # as target_text names them
+    kind = kinds.get(label)
+    if kind is None:
+        return text.strip()
+    return f"{kind}:{ident.strip()}"
+
+
 def kind_text(target: str) -> str:
     """What kind of thing a target is: org.unit:3 → 单位."""
     kind = target_kind(target)

@@ -18,7 +18,7 @@ from xinfang.core.params import page_number, page_of
 from xinfang.org.access import is_administrator
 from xinfang.org.models import Role
 
-from . import api
+from . import api, labels
 from .forms import AuditFilterForm, ChangeFilterForm
 from .models import AuditEntry
 
@@ -45,7 +45,7 @@ def filter_entries(qs, data):
         qs = qs.filter(Q(username=name) | Q(action=AuditEntry.Action.LOGIN_FAILED, detail__username=name))
     if data.get("action"):
         qs = qs.filter(action=data["action"])
-    target = (data.get("target") or "").strip()
+    target = labels.target_of(data.get("target") or "")
     if target:
         qs = qs.filter(target__startswith=target) if target.endswith(":") else qs.filter(target=target)
     return qs

@@ -9,6 +9,7 @@ two sweepers run at the same time. Feature apps hear of the reminders through th
 from django.db import transaction
 from django.utils import timezone
 
+from xinfang.core.dates import cn_date
 from xinfang.core.models import Notification
 from xinfang.core.outbox import enqueue
 from xinfang.deadlines.policies import STEPS
@@ -74,7 +75,7 @@ def _reminders(case_type: CaseType, cases, kind) -> list:
                     kind=f"reminder_{kind}",
                     subject=f"催办（{label}）：{case.title[:40]}",
                     body=f"事项「{case.title}」（{case.display_code}）{STEPS[case.due_step][0]}期限为"
-                    f"{case.due_date:%Y年%m月%d日}，已{label}，请抓紧办理。",
+                    f"{cn_date(case.due_date)}，已{label}，请抓紧办理。",
                 )
             )
     return rows

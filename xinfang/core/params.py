@@ -6,11 +6,14 @@ forms read numbers and dates from requests through this module, so such input en
 page, a 404 or a form message in Chinese, never as a server error.
 """
 
+import unicodedata
 from datetime import date
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
+
+from .widgets import DateInput
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
@@ -52,12 +55,27 @@ def page_of(items, request, size=PAGE_SIZE):
 
 
 class DateField(forms.DateField):
-    """A date within FIRST_DAY … LAST_DAY, for every date the product's forms and filters read."""
+    """A date within FIRST_DAY … LAST_DAY, for every date the product's forms and filters read,
+    typed as the pages show it (2026年12月7日) or the other ways xinfang/formats/ lists, in half- or
+    full-width digits."""
+
+    widget = DateInput
+    default_error_messages = {"invalid": "请按“2026年12月7日”或“2026-12-07”的样式填写日期。"}
 
     def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
         day = super().to_python(value)
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
             raise forms.ValidationError(
                 f"日期应在{FIRST_DAY.year}年至{LAST_DAY.year}年之间。", code="out_of_range"
             )
         return day
+
+
+def read_date(value) -> date | None:
+    """A date of a query string (a filter's 从/至), read like DateField; None when it is not one."""
+    try:
+        return DateField(required=False).clean(value or "")
+    except forms.ValidationError:
+        return None

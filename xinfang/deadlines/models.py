@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from xinfang.core.dates import cn_date
+
 from .engine import BUILTIN_LAST_YEAR
 from .policies import STEPS
 
@@ -21,7 +23,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date:%Y年%m月%d日} {'上班' if self.is_workday else '放假'}"
+        return f"{cn_date(self.date)} {'上班' if self.is_workday else '放假'}"
 
 
 class ScheduleYear(models.Model):

@@ -40,6 +40,7 @@ from huey.contrib.djhuey import HUEY
 
 from xinfang.cases.plan import bulk
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.models import Notification
 from xinfang.deadlines.policies import PETITION_STEPS
 from xinfang.deadlines.service import current_calendar, deadline_for, policy
@@ -741,7 +742,7 @@ class Generator:
             self.end = timezone.make_aware(datetime.combine(safe, time(23, 59)))
             self.warnings.append(
                 f"工作日历只录入到{self.calendar.last_year}年，按工作日计算的期限无法超出该年，"
-                f"演示事项只生成到{safe:%Y年%m月%d日}。"
+                f"演示事项只生成到{cn_date(safe)}。"
             )
         self.today = timezone.localdate(self.end)
         self.first_day = self.today - timedelta(days=730)
@@ -1204,7 +1205,7 @@ class Generator:
         title, text, request = base.template
         template = (
             f"再次反映：{title}"[:200],
-            f"我于{timezone.localdate(original.received_at):%Y年%m月%d日}反映的问题至今没有得到解决，现再次反映。{text}",
+            f"我于{cn_date(timezone.localdate(original.received_at))}反映的问题至今没有得到解决，现再次反映。{text}",
             request,
         )
         story = Story(

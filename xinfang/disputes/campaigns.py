@@ -11,6 +11,7 @@ from django.db.models import Count
 from xinfang.audit import api as audit
 from xinfang.cases.notices import staff_notices
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.outbox import enqueue
 from xinfang.org.models import Role
 
@@ -42,7 +43,7 @@ def create(user, *, name, first, last, units) -> Campaign:
         audit.record(
             "change", user=user, target=f"dispute_campaign:{campaign.pk}", detail={"action": "create"}
         )
-        body = (f"{campaign.unit}组织「{name}」，排查期间{first:%Y年%m月%d日}起，请于{last:%Y年%m月%d日}前"
+        body = (f"{campaign.unit}组织「{name}」，排查期间{cn_date(first)}起，请于{cn_date(last)}前"
                 "登记排查出的矛盾纠纷并报送；没有排查出的，请报送零报告。")  # fmt: skip
         enqueue(staff_notices(units, kind="dispute_campaign", subject=f"集中排查：{name}"[:200], body=body,
                               roles=REPORTERS))  # fmt: skip
@@ -58,7 +59,7 @@ def remind(user, campaign: Campaign) -> int:
     if not units:
         raise CampaignError("应报送单位均已报送，无需催报。")
     today = clock.today()
-    when = "已超过报送截止日期" if today > campaign.last else f"报送截止日期为{campaign.last:%Y年%m月%d日}"
+    when = "已超过报送截止日期" if today > campaign.last else f"报送截止日期为{cn_date(campaign.last)}"
     body = (
         f"「{campaign.name}」{when}，本单位尚未报送排查情况，请尽快报送（没有排查出矛盾纠纷的，报送零报告）。"
     )

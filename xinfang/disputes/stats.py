@@ -15,6 +15,7 @@ from io import BytesIO
 from django.db.models import Count, Q
 
 from xinfang.cases.scoping import stats_divisions
+from xinfang.core.dates import cn_date
 from xinfang.core.workbook import Book
 from xinfang.documents.gongwen import Gongwen
 from xinfang.org.models import Division, Unit
@@ -185,7 +186,7 @@ def monthly_xlsx(user, month: date) -> bytes:
     rep = report(user, first, last)
     book = Book()
     head = book.sheet("情况表", ["矛盾纠纷排查化解情况表", f"{first:%Y年%m月}"], widths=(30, 20))
-    head.append(["统计期间", f"{first:%Y年%m月%d日}至{last:%Y年%m月%d日}"])
+    head.append(["统计期间", f"{cn_date(first)}至{cn_date(last)}"])
     head.append(["排查数", rep.total.screened])
     head.append(["化解数", rep.total.resolved])
     head.append(["化解率", rep.total.rate_text])

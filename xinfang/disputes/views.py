@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
-from xinfang.core.params import FIRST_DAY, LAST_DAY, page_number
+from xinfang.core.params import FIRST_DAY, LAST_DAY, page_number, read_date
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
 from xinfang.petitions.models import Category, Matter, normalize_tracking_code
@@ -380,13 +380,11 @@ def campaign_report(request, pk):
 def period_of(params) -> tuple[date, date]:
     """The period `from`…`to` of the query string, within the days forms take and at most ten
     years long; otherwise this month."""
-    try:
-        first = date.fromisoformat(params.get("from", ""))
-        last = date.fromisoformat(params.get("to", ""))
-    except ValueError:
-        return stats.month_bounds(clock.today())
+    first, last = read_date(params.get("from")), read_date(params.get("to"))
     if (
-        not (FIRST_DAY.replace(year=FIRST_DAY.year + 1) <= first <= last <= LAST_DAY)
+        first is None
+        or last is None
+        or not (FIRST_DAY.replace(year=FIRST_DAY.year + 1) <= first <= last <= LAST_DAY)
         or (last - first).days > 3660
     ):
         return stats.month_bounds(clock.today())

@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from xinfang.cases.notices import staff_notices
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.outbox import enqueue
 from xinfang.intelligence import surge
 from xinfang.org.models import Role, Unit
@@ -65,7 +66,7 @@ def scan(today: date | None = None) -> list[DisputeWarning]:
         what = f"{town.name}「{types[type_id].name}」类矛盾纠纷"
         title = f"{what}{span}排查数异常：{s.observed}件（预期{s.low}～{s.high}件）"
         detail = (
-            f"{s.first:%Y年%m月%d日}至{s.last:%Y年%m月%d日}，{what}排查登记{s.observed}件，按其自身历史预期约"
+            f"{cn_date(s.first)}至{cn_date(s.last)}，{what}排查登记{s.observed}件，按其自身历史预期约"
             f"{s.expected:.1f}件，正常范围{s.low}～{s.high}件。请及早研判，防止矛盾集中激化。"
         )
         if s.tightened:

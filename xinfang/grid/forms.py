@@ -5,15 +5,14 @@ from django.conf import settings
 
 from xinfang.core import uploads
 from xinfang.core.params import DateField
+from xinfang.core.widgets import MultipleFileInput
 from xinfang.org.models import Unit
 
 from .choices import Kind, RejectReason, Status
 from .models import Grid
 
 
-class PhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
+class PhotoInput(MultipleFileInput):
     def __init__(self, attrs=None):
         # A phone opens its camera: photos are taken on the spot; grid/photos.js shrinks large ones
         # before they are sent (data-shrink).

@@ -4,6 +4,7 @@ from django import forms
 
 from xinfang.core import clock
 from xinfang.core.params import DateField
+from xinfang.core.widgets import DateInput
 from xinfang.org.models import Division, Unit
 from xinfang.petitions.forms import UploadField, clean_phone
 from xinfang.petitions.models import Matter, normalize_tracking_code
@@ -11,10 +12,6 @@ from xinfang.petitions.models import Matter, normalize_tracking_code
 from . import credit
 from .choices import Industry, Level, Source, Status, Stoppage
 from .models import Enterprise, Hazard, HazardType
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -69,7 +66,7 @@ class HazardForm(forms.ModelForm):
             "title",
             "description",
         ]
-        widgets = {"found_on": date_input(), "description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"found_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,7 +144,7 @@ class PlanForm(ActForm):
     plan_funds = forms.DecimalField(
         label="资金（元）", max_digits=14, decimal_places=2, min_value=0, required=False
     )
-    plan_deadline = DateField(label="时限", widget=date_input(), required=False)
+    plan_deadline = DateField(label="时限", required=False)
     plan_contingency = forms.CharField(
         label="预案（应急预案）", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -214,14 +211,14 @@ def form_for(action):
 
 class ListForm(forms.Form):
     requirement = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 3}))
-    due_on = DateField(label="整改销号期限", widget=date_input())
+    due_on = DateField(label="整改销号期限")
 
 
 class EscalateForm(forms.Form):
     interviewed = forms.CharField(
         label="约谈对象", max_length=200, help_text="如：企业主要负责人、行业监管部门分管负责人"
     )
-    held_on = DateField(label="约谈日期", widget=date_input())
+    held_on = DateField(label="约谈日期")
     summary = forms.CharField(label="约谈情况和要求", widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -252,8 +249,8 @@ class HazardFilterForm(forms.Form):
         required=False,
         choices=[("", "全部"), ("overdue", "超期"), ("overdue_rectify", "超期未整改"), ("warning", "临期")],
     )
-    found_from = DateField(label="发现日期从", required=False, widget=date_input())
-    found_to = DateField(label="至", required=False, widget=date_input())
+    found_from = DateField(label="发现日期从", required=False)
+    found_to = DateField(label="至", required=False)
     enterprise = forms.ModelChoiceField(
         label="生产经营单位", required=False, queryset=Enterprise.objects.all(), widget=forms.HiddenInput
     )

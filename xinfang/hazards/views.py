@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xinfang.audit import api as audit
 from xinfang.core import clock, uploads
-from xinfang.core.params import page_number, whole_number
+from xinfang.core.params import page_number, read_date, whole_number
 from xinfang.documents.views import docx_response
 from xinfang.org.access import casework_required, staff_required
 from xinfang.org.models import FULL_PERSONAL_DATA_ROLES, Role
@@ -449,11 +449,10 @@ def enterprise(request, pk):
 
 def _period(request):
     today = clock.today()
-    try:
-        first = date.fromisoformat(request.GET.get("first") or f"{today.year}-01-01")
-        last = date.fromisoformat(request.GET.get("last") or today.isoformat())
-    except ValueError:
-        raise Http404("日期格式不正确。") from None
+    first = read_date(request.GET.get("first")) if request.GET.get("first") else today.replace(month=1, day=1)
+    last = read_date(request.GET.get("last")) if request.GET.get("last") else today
+    if first is None or last is None:
+        raise Http404("日期格式不正确。")
     if first > last or (last - first).days > 366 * 3 or first.year < 1990 or last.year > 2199:
         raise Http404("统计期间不正确（最长三年）。")
     return first, last

@@ -5,9 +5,11 @@ import re
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import get_format
 
 from xinfang.core import clock, uploads
 from xinfang.core.params import DateField
+from xinfang.core.widgets import DateInput, DateTimeInput, MultipleFileInput
 from xinfang.org.models import Division, Unit
 
 from .choices import (
@@ -88,10 +90,10 @@ class MatterForm(forms.ModelForm):
             "upper_due_date",
         ]
         widgets = {
-            "received_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "received_at": DateTimeInput(),
             "content": forms.Textarea(attrs={"rows": 6}),
             "request": forms.Textarea(attrs={"rows": 2}),
-            "upper_due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "upper_due_date": DateInput(),
         }
 
     def __init__(self, *args, **kwargs):
@@ -99,9 +101,10 @@ class MatterForm(forms.ModelForm):
         self.fields["channel"].choices = Channel.choices
         self.fields["nature"].choices = Nature.choices
         self.fields["request_type"].choices = RequestType.choices
-        self.fields["received_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+        formats = get_format("DATETIME_INPUT_FORMATS") + get_format("DATE_INPUT_FORMATS")
+        self.fields["received_at"].input_formats = formats  # a day alone is its midnight
         if not self.is_bound:
-            self.initial.setdefault("received_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("received_at", clock.now().replace(second=0, microsecond=0))
 
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
@@ -158,10 +161,6 @@ PETITIONER_ROWS = MAX_REPRESENTATIVES + 1  # one more than allowed, so the refus
 PetitionerFormSet = forms.formset_factory(
     PetitionerForm, extra=PETITIONER_ROWS, max_num=PETITIONER_ROWS, absolute_max=50
 )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
 
 
 class UploadField(forms.FileField):
@@ -310,9 +309,7 @@ class ReplyForm(ActionForm):
 
 
 class ApproveReplyForm(ActionForm):
-    delivered_on = DateField(
-        label="送达日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    delivered_on = DateField(label="送达日期")
     note_label = "审签意见"
 
     def __init__(self, *args, **kwargs):
@@ -370,12 +367,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", "全部"), ("overdue", "超期"), ("warning", "临期"), ("normal", "正常")],
     )
-    received_from = DateField(
-        label="收到日期从", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    received_to = DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    received_from = DateField(label="收到日期从", required=False)
+    received_to = DateField(label="至", required=False)
     # Set by the dashboard's drill-down links and kept as the user refines the list.
     holder = forms.ModelChoiceField(
         label="当前责任单位", required=False, queryset=Unit.objects.all(), widget=forms.HiddenInput

@@ -5,15 +5,12 @@ from the matter's deadline, never "60日内"."""
 from datetime import date
 
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.deadlines.engine import ScheduleUnknown
 from xinfang.deadlines.service import deadline_for
 
 from .choices import Status
 from .workflow import PETITIONER_WINDOWS
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def acceptance_by(matter) -> date | None:

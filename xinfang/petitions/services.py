@@ -19,6 +19,7 @@ from xinfang.cases.engine import Act, StaleCase, TransitionError, grant_access
 from xinfang.cases.registry import CaseType, register
 from xinfang.cases.workflow import Transition
 from xinfang.core import clock, uploads
+from xinfang.core.dates import cn_date
 from xinfang.core.models import Notification
 from xinfang.core.words import index_words
 from xinfang.deadlines.engine import ScheduleUnknown, compute_deadline
@@ -280,7 +281,7 @@ def _rate(a: Act):
         raise TransitionError("该答复已评价，不能重复评价。")
     end = window_end(m, "rating", m.reply_delivered_on)
     if a.today > end:
-        raise TransitionError(f"评价期限已于{end:%Y年%m月%d日}届满。")
+        raise TransitionError(f"评价期限已于{cn_date(end)}届满。")
     m.rating = a.require_choice("rating", "评价", Rating)
     m.rated_on = a.today
     a.data["rating"] = m.rating
@@ -307,7 +308,7 @@ def _request_review(a: Act):
     end = window_end(m, "review_request", m.reply_delivered_on)
     if a.today > end:
         raise TransitionError(
-            f"复查申请应当自收到处理意见书之日起30日内提出（截至{end:%Y年%m月%d日}），已超过期限（第三十五条）。"
+            f"复查申请应当自收到处理意见书之日起30日内提出（截至{cn_date(end)}），已超过期限（第三十五条）。"
         )
     if m.review_unit is None:
         raise TransitionError("承办单位没有上一级机关，无法申请复查。")
@@ -357,7 +358,7 @@ def _request_rereview(a: Act):
     end = window_end(m, "rereview_request", m.review_decided_on)
     if a.today > end:
         raise TransitionError(
-            f"复核申请应当自收到复查意见之日起30日内提出（截至{end:%Y年%m月%d日}），已超过期限（第三十六条）。"
+            f"复核申请应当自收到复查意见之日起30日内提出（截至{cn_date(end)}），已超过期限（第三十六条）。"
         )
     if m.rereview_unit is None:
         raise TransitionError("复查机关没有上一级机关，无法申请复核。")
@@ -396,7 +397,7 @@ def _decide_rereview(a: Act):
 def _close(a: Act):
     m = a.case
     if m.due_date and a.today <= m.due_date:
-        raise TransitionError(f"申请期限至{m.due_date:%Y年%m月%d日}才届满，届满前不能办结。")
+        raise TransitionError(f"申请期限至{cn_date(m.due_date)}才届满，届满前不能办结。")
     m.closed_on = a.today
 
 

@@ -10,8 +10,6 @@ from xinfang.petitions.forms import UploadField, units_by_level
 
 from .models import Level, Measure, Reason, Supervision
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the value a date input shows
-
 
 def leaders():
     return User.objects.filter(role=Role.LEADER, is_active=True).select_related("unit").order_by("unit__path")
@@ -32,7 +30,7 @@ class IssueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         initial="书面反馈办理进展、化解措施和结果，附相关材料。",
     )
-    due_on = DateField(label="反馈期限", widget=DATE)
+    due_on = DateField(label="反馈期限")
     units = forms.ModelMultipleChoiceField(
         label="批示送达单位（可多选，输入名称筛选）",
         queryset=Unit.objects.filter(active=True),
@@ -74,7 +72,7 @@ class AnswerForm(forms.Form):
 
 class EscalateForm(forms.Form):
     level = forms.ChoiceField(label="升级为", choices=Level.choices)
-    due_on = DateField(label="新的反馈期限", widget=DATE)
+    due_on = DateField(label="新的反馈期限")
     note = forms.CharField(label="升级理由和要求", widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -82,7 +80,7 @@ class OwnershipForm(forms.Form):
     leader = forms.ModelChoiceField(label="包案领导", queryset=User.objects.none())
     unit = forms.ModelChoiceField(label="责任单位", queryset=Unit.objects.filter(active=True))
     plan = forms.CharField(label="化解方案", widget=forms.Textarea(attrs={"rows": 4}))
-    target_date = DateField(label="目标化解日期", widget=DATE)
+    target_date = DateField(label="目标化解日期")
     milestones = forms.CharField(
         label="节点（每行一个：日期 节点，如 2026-12-01 召开集体会商）",
         required=False,
@@ -114,7 +112,7 @@ class OwnershipForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label="节点", max_length=200)
-    due_on = DateField(label="计划完成日期", widget=DATE)
+    due_on = DateField(label="计划完成日期")
 
 
 class ResolveForm(forms.Form):
@@ -126,7 +124,7 @@ class ResolveForm(forms.Form):
 
 class ReceptionForm(forms.Form):
     leader = forms.ModelChoiceField(label="接访领导", queryset=User.objects.none())
-    date = DateField(label="接访日期", widget=DATE)
+    date = DateField(label="接访日期")
     place = forms.CharField(label="接访地点", max_length=100)
     topic = forms.CharField(label="接访主题", max_length=200, required=False)
 
@@ -137,7 +135,7 @@ class ReceptionForm(forms.Form):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label="专项名称", max_length=100, initial="信访积案化解专项行动")
-    target_date = DateField(label="目标清仓日期", widget=DATE)
+    target_date = DateField(label="目标清仓日期")
     open_days = forms.IntegerField(
         label="登记超过多少日仍未办结", min_value=1, max_value=366 * 50, required=False
     )
@@ -179,14 +177,14 @@ class CaseForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label="化解结果", choices=Resolution.choices, widget=forms.RadioSelect)
-    resolved_on = DateField(label="化解日期", widget=DATE)
+    resolved_on = DateField(label="化解日期")
     evidence = forms.CharField(label="化解依据", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = UploadField(label="证明材料")
 
 
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label="措施", choices=Measure.Kind.choices)
-    held_on = DateField(label="日期", widget=DATE)
+    held_on = DateField(label="日期")
     participants = forms.CharField(label="参加人员／单位", max_length=300, required=False)
     # The column's precision (Measure.amount): a larger number is a form message, not a database error.
     amount = forms.DecimalField(
@@ -197,8 +195,8 @@ class MeasureForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = DateField(label="起", widget=DATE)
-    end = DateField(label="止", widget=DATE)
+    start = DateField(label="起")
+    end = DateField(label="止")
 
     def clean(self):
         d = super().clean()

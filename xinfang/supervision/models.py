@@ -422,13 +422,13 @@ class FollowUp(models.Model):
 
 class ScoreScheme(models.Model):
     """The weights of unit scoring (考核). The default is a published county scheme (及时受理率 5,
-    按期答复率 10, 群众满意率 10, 参评率 5 points, one point off per repeat petition, 5 off below 85 %
+    按期办结率 10, 群众满意率 10, 参评率 5 points, one point off per repeat petition, 5 off below 85 %
     包案化解率); an administrator edits it or adds another and marks it active."""
 
     name = models.CharField("方案名称", max_length=100, unique=True)
     active = models.BooleanField("当前使用", default=False)
     timely_acceptance = models.DecimalField("及时受理率（分）", max_digits=6, decimal_places=2, default=5)
-    on_time_reply = models.DecimalField("按期答复率（分）", max_digits=6, decimal_places=2, default=10)
+    on_time_reply = models.DecimalField("按期办结率（分）", max_digits=6, decimal_places=2, default=10)
     satisfaction = models.DecimalField("群众满意率（分）", max_digits=6, decimal_places=2, default=10)
     participation = models.DecimalField("参评率（分）", max_digits=6, decimal_places=2, default=5)
     per_repeat = models.DecimalField("每件重复信访扣分", max_digits=6, decimal_places=2, default=1)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from xinfang.cases.scoping import can_see
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.outbox import enqueue
 from xinfang.org.models import Role
 from xinfang.petitions.choices import Resolution
@@ -53,7 +54,7 @@ def take_ownership(
     )
     for title, due in milestones:
         Milestone.objects.create(ownership=ownership, title=title, due_on=due)
-    note = f"{leader}包案，目标化解日期{target_date:%Y年%m月%d日}。"
+    note = f"{leader}包案，目标化解日期{cn_date(target_date)}。"
     case_refs.note_on(matter, "take_ownership", actor, now, note, grant=[unit])
     enqueue(
         notices(
@@ -129,7 +130,7 @@ def stuck_reasons(ownership, today: date) -> list[str]:
         return [f"事项已结束（{ownership.matter.get_status_display()}），请认定化解结果"]
     reasons = []
     if ownership.target_date < today:
-        reasons.append(f"已超过目标化解日期（{ownership.target_date:%Y年%m月%d日}）")
+        reasons.append(f"已超过目标化解日期（{cn_date(ownership.target_date)}）")
     late = [m for m in ownership.milestones.all() if m.done_on is None and m.due_on < today]
     if late:
         reasons.append(f"{len(late)}个节点逾期未完成：{late[0].title}")

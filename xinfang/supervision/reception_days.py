@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from xinfang.cases.scoping import can_see
+from xinfang.core.dates import cn_date
 from xinfang.org.models import Role
 from xinfang.petitions.models import Matter
 
@@ -27,5 +28,5 @@ def receive_at(actor, day: ReceptionDay, matter: Matter):
     if not can_see(actor, matter):
         raise SupervisionError("该事项不在您的工作范围内。")
     if timezone.localdate(matter.received_at) != day.date:
-        raise SupervisionError(f"事项{matter.display_code}不是在{day.date:%Y年%m月%d日}收到的。")
+        raise SupervisionError(f"事项{matter.display_code}不是在{cn_date(day.date)}收到的。")
     day.matters.add(matter)

@@ -5,7 +5,7 @@ Each measure is one GROUP BY over an indexed column, so scoring every unit for a
 relevant row once. `matters_behind` lists the matters behind any one count (the drill-down).
 
 Definitions, for a period [start, end] judged on `today`:
-- a step (转送交办 and 受理告知 for 及时受理; 处理意见, 复查, 复核 for 按期答复) belongs to the period
+- a step (转送交办 and 受理告知 for 及时受理; 处理意见, 复查, 复核 for 按期办结) belongs to the period
   whose dates contain its deadline; it counts for the unit that was responsible (MatterEvent.unit,
   recorded by the write path) as on time or late, or, still undone with its deadline passed, for
   the unit now holding the matter (not while a hearing pauses its clock: the stored due date is

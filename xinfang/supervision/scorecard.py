@@ -1,4 +1,4 @@
-"""Unit scoring (考核) formulas: 及时受理率, 按期答复率, 群众满意率 and 参评率 weighted into points, a
+"""Unit scoring (考核) formulas: 及时受理率, 按期办结率, 群众满意率 and 参评率 weighted into points, a
 deduction per repeat petition (重复信访) and a penalty when 包案化解率 falls below a threshold. Plain
 Python, no Django: the counts come from score_counts.py (one GROUP BY per measure, in the database);
 this module turns them into rates, points and the reasons a unit sees."""
@@ -30,7 +30,7 @@ class Counts:
 
 @dataclass(frozen=True)
 class Weights:
-    """The default weights are those of a published county scheme: 及时受理率 5, 按期答复率 10,
+    """The default weights are those of a published county scheme: 及时受理率 5, 按期办结率 10,
     群众满意率 10, 参评率 5 points, one point off per repeat petition, 5 points off when 包案化解率
     is below 85 %. Deployments set their own in 系统管理「考核方案」 (ScoreScheme)."""
 
@@ -156,7 +156,7 @@ def score(c: Counts, w: Weights = Weights()) -> Score:
         ),
         _rate_line(
             "reply",
-            "按期答复率",
+            "按期办结率",
             "按期答复 ÷（按期 + 超期答复 + 超期未答复）",
             w.on_time_reply,
             c.reply_on,

@@ -16,6 +16,7 @@ from xinfang.audit import api as audit
 from xinfang.cases import registry
 from xinfang.cases.scoping import can_see
 from xinfang.core import clock
+from xinfang.core.dates import cn_date
 from xinfang.core.outbox import enqueue
 from xinfang.org.models import Role, Unit
 
@@ -193,14 +194,14 @@ def issue(
     for case in cases:
         # a unit that must answer about a case may see it (属事)
         answering = [unit for unit, its_cases in answers_for.items() if case in its_cases]
-        note = f"{label}（{sup.number}），反馈期限{due_on:%Y年%m月%d日}：{sup.text}"
+        note = f"{label}（{sup.number}），反馈期限{cn_date(due_on)}：{sup.text}"
         case_refs.note_on(case, kind, actor, now, note, grant=answering)
     audit.record("change", user=actor, target=f"supervision:{sup.pk}", detail={"action": "issue"})
     enqueue(
         notices(
             list(answers_for),
             f"{label}：{cases[0].title[:30]}",
-            f"{actor.unit}{label}（{sup.number}）：{sup.text} 请于{due_on:%Y年%m月%d日}前反馈。",
+            f"{actor.unit}{label}（{sup.number}）：{sup.text} 请于{cn_date(due_on)}前反馈。",
             cases[0],
         )
     )
@@ -373,7 +374,7 @@ def sweep_supervision(today: date | None = None, now=None) -> int:
             ):
                 continue
             sup = task.supervision
-            note = f"「{task.unit}」未在{sup.due_on:%Y年%m月%d日}前反馈。"
+            note = f"「{task.unit}」未在{cn_date(sup.due_on)}前反馈。"
             SupervisionEvent.objects.create(supervision=sup, task=task, action="overdue", at=now, note=note)
             enqueue(
                 notices([task.unit], f"督办反馈超期：{sup.number}", f"{sup.number}{note}请立即反馈。")

@@ -1,9 +1,11 @@
 """Template helpers for Chinese dates and tracking codes."""
 
-from datetime import date, datetime
+from datetime import date
 
 from django import template
-from django.utils import timezone
+
+from xinfang.core import dates
+from xinfang.core.widgets import MultipleFileInput
 
 register = template.Library()
 
@@ -11,22 +13,13 @@ register = template.Library()
 @register.filter
 def cn_date(value):
     """2025年10月9日"""
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value
+    return dates.cn_date(value) if isinstance(value, date) else (value or "")
 
 
 @register.filter
 def cn_datetime(value):
     """2025年10月9日 14:05"""
-    if not value:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return dates.cn_datetime(value)
 
 
 @register.filter
@@ -35,3 +28,15 @@ def percent(value):
     if value is None or value == "":
         return ""
     return f"{value * 100:.2f}%"
+
+
+@register.simple_tag
+def file_input(name, *id_parts, accept="", multiple=False):
+    """A file input written into a page by hand (its id: the parts joined), drawn as the product's
+    file control like the forms' own (django/forms/widgets/file.html)."""
+    attrs = {
+        "id": "".join(str(part) for part in id_parts),
+        **({"accept": accept} if accept else {}),
+        **({"multiple": True} if multiple else {}),
+    }
+    return MultipleFileInput(attrs).render(name, None)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from xinfang.api.models import ApiToken, Scope
 from xinfang.audit import api as audit
+from xinfang.core.dates import cn_date
 from xinfang.org.models import User
 
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"已签发令牌「{name}」（编号 {row.key_id}，服务账号 {user}，权限 {','.join(row.scopes)}，"
-            f"{timezone.localtime(row.expires_at):%Y年%m月%d日}到期）。"
+            f"{cn_date(timezone.localtime(row.expires_at))}到期）。"
         )
         self.stdout.write("令牌只显示这一次，请妥善保存：")
         self.stdout.write(text)

@@ -1,0 +1,1 @@
+"""The date formats forms read (settings.FORMAT_MODULE_PATH): see zh_Hans/formats.py."""
