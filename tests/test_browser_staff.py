@@ -2,7 +2,7 @@
 (a walk-in's receipt, a scanned letter read by OCR), the unit head (待审签 first, the draft beside
 the notice), the leader (the cockpit, a 批示 with the searchable unit picker) and the analyst (the
 三率 and their drill-down, the scores, the report's period picker). Each page is photographed to
-XINFANG_SCREENSHOT_DIR when it is set (else to the test's temporary directory)."""
+XINFANG_SCREENSHOTS when it is set (else to the test's temporary directory)."""
 
 import os
 from datetime import date
@@ -26,7 +26,7 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
 
 @pytest.fixture
 def shots(tmp_path):
-    folder = Path(os.environ.get("XINFANG_SCREENSHOT_DIR") or tmp_path)
+    folder = Path(os.environ.get("XINFANG_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
 
     def shot(page, name):

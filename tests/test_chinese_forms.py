@@ -110,3 +110,8 @@ def test_the_statistics_pages_read_their_period_in_chinese(client, world):
     assert (page.context["first"], page.context["last"]) == (date(2026, 1, 1), date(2026, 3, 31))
     body = page.content.decode()
     assert 'name="from" value="2026年1月1日"' in body and 'name="to" value="2026年3月31日"' in body
+
+
+def test_a_select_with_nothing_chosen_says_please_choose(world):
+    html = str(MatterForm()["division"])
+    assert '<option value="" selected>请选择</option>' in html and "---------" not in html

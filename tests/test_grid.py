@@ -205,7 +205,7 @@ def test_overdue_events_are_reminded_once(world):
     assert services.sweep()["overdue"] == 1
     assert services.sweep()["overdue"] == 0
     body = Notification.objects.get(kind="reminder_overdue", recipient_user=world.tina).body
-    assert e.number in body and "网格事件受理期限为2026年02月14日" in body
+    assert e.number in body and "网格事件受理期限为2026年2月14日" in body
     from xinfang.supervision.models import Reminder
 
     assert Reminder.objects.filter(case_type="grid_event", case_id=e.pk, kind="overdue").count() == 1

@@ -37,7 +37,7 @@ def test_reminders_fire_once_at_warning_and_once_when_overdue(world):
     assert sweep(date(2025, 10, 10))["overdue"] == 1
     assert sweep(date(2025, 10, 11))["overdue"] == 0
     body = Notification.objects.filter(matter=matter, kind="reminder_overdue").first().body
-    assert "2025年10月09日" in body and "超期" in body
+    assert "2025年10月9日" in body and "超期" in body
 
 
 def test_new_step_resets_reminders(world):

@@ -14,17 +14,6 @@ from xinfang.petitions.models import Category
 MAX_CSV_BYTES = 64 * 1024
 
 
-def name_blank_choices(form, label="请选择"):
-    """Selects start with "请选择" rather than a row of dashes."""
-    for field in form.fields.values():
-        if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
-            field.empty_label = label
-        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            field.choices = [
-                (v, label if v == "" and str(t).startswith("---") else t) for v, t in field.choices
-            ]
-
-
 PASSWORD_HELP = "至少10位，含大写字母、小写字母、数字、符号中的至少3类，不能与账号或姓名相近。"
 
 
@@ -204,7 +193,6 @@ class UnitForm(forms.ModelForm):
         ):
             groups.setdefault(c.parent.name, []).append((c.pk, c.name))
         categories.choices = list(groups.items())
-        name_blank_choices(self)
         self.fields["parent"].empty_label = "（无：这是最上级单位）"
 
     def clean_division_codes(self):
@@ -227,7 +215,6 @@ class _UserFields(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        name_blank_choices(self)
 
 
 class UserAddForm(_UserFields):
@@ -349,7 +336,6 @@ class DivisionForm(forms.ModelForm):
                 self.fields["parent_code"].disabled = True
                 self.fields["parent_code"].help_text = "该区划下还有下级区划，不能改变上级区划"
         self.fields["policy_set"].empty_label = "（沿用上级区划或系统默认）"
-        name_blank_choices(self)
 
     def clean_parent_code(self):
         code = self.cleaned_data["parent_code"].strip()
