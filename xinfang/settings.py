@@ -108,9 +108,9 @@ ROOT_URLCONF = "xinfang.urls"
 WSGI_APPLICATION = "xinfang.wsgi.application"
 
 # Form widgets are drawn from the templates above, so xinfang/templates/django/forms/ can give every file
-# input the product's own control; dates are read in the ways xinfang/formats/ lists.
+# input the product's own control; dates are read in the ways xinfang/core/formats/ lists.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
-FORMAT_MODULE_PATH = ["xinfang.formats"]
+FORMAT_MODULE_PATH = ["xinfang.core.formats"]
 
 TEMPLATES = [
     {

@@ -56,7 +56,7 @@ def page_of(items, request, size=PAGE_SIZE):
 
 class DateField(forms.DateField):
     """A date within FIRST_DAY … LAST_DAY, for every date the product's forms and filters read,
-    typed as the pages show it (2026年12月7日) or the other ways xinfang/formats/ lists, in half- or
+    typed as the pages show it (2026年12月7日) or the other ways xinfang/core/formats/ lists, in half- or
     full-width digits."""
 
     widget = DateInput
