@@ -166,7 +166,7 @@ def test_analyst_reads_the_three_rates_scores_and_report(world, live_server, bro
     assert "东城区住房和城乡建设局" in page.inner_text("#rate-units")
     shots(page, "analyst-2-rates")
     page.goto(f"{base}/supervision/scores/?start=2025-01-01&end=2025-12-31")
-    assert page.input_value("#id_start") == "2025-01-01"
+    assert page.input_value("#id_start") == "2025年1月1日"  # shown in 年月日 whatever the link wrote
     shots(page, "analyst-3-scores")
     page.goto(f"{base}/analytics/report/")
     page.select_option("#id_kind", "quarterly")

@@ -19,7 +19,12 @@ function serverChecked(root) {
   if (root.tagName === "FORM") root.noValidate = true;
   root.querySelectorAll("form").forEach(function (form) { form.noValidate = true; });
 }
-document.addEventListener("htmx:load", function (event) { serverChecked(event.target); });  // parts loaded later
+// Parts of pages loaded later (htmx): their forms too, as soon as they are in the page.
+new MutationObserver(function (changes) {
+  changes.forEach(function (change) {
+    change.addedNodes.forEach(function (node) { if (node.nodeType === 1) serverChecked(node); });
+  });
+}).observe(document.documentElement, { childList: true, subtree: true });
 document.addEventListener("DOMContentLoaded", function () {
   serverChecked(document);
   var summary = document.querySelector(".error-summary");
