@@ -1161,7 +1161,12 @@ class Generator:
         if n <= 0:
             return []
         by_pk = {pk: story for pk, story in self.created}
-        originals = {m.pk: m for m in Matter.objects.filter(pk__in=list(by_pk))}
+        ids = sorted(by_pk)
+        originals = {  # read in slices: one IN list of a million ids exceeds SQLite's variables
+            m.pk: m
+            for i in range(0, len(ids), 10_000)
+            for m in Matter.objects.filter(pk__in=ids[i : i + 10_000])
+        }
         final = [m for m in originals.values() if m.status == S.CLOSED and m.rereview_decided_on]
         open_below = [
             m
