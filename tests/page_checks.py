@@ -6,7 +6,7 @@ English word in the visible text outside the allow-list (codes, file names, unit
 checks on the page as it is, saves a screenshot when XINFANG_SCREENSHOTS names a folder, and returns
 the problems found, each naming the page. The browser's own words count too: a control the browser
 draws in its own language (a bare file input, a date input) or a form it checks itself ("Please
-fill out this field")."""
+fill out this field"); and on a phone, a page wider than the screen."""
 
 import os
 import re
@@ -80,6 +80,9 @@ def check(page, name: str, allow=()) -> list[str]:
     words = [w for w in english_words(page.evaluate(VISIBLE_TEXT)) if w not in allow]
     if words:
         problems.append(f"{name}: 页面上有英文 {words}")
+    size = page.viewport_size or {"width": 10_000}
+    if size["width"] <= 500 and page.evaluate("document.documentElement.scrollWidth") > size["width"] + 1:
+        problems.append(f"{name}: 页面比手机屏幕宽，需要左右滚动整页")
     drawn = page.evaluate(BROWSER_DRAWN)
     if drawn:
         problems.append(f"{name}: 浏览器自绘的控件或校验（用浏览器的语言）{drawn}")

@@ -5,11 +5,13 @@ the index follows the write path (one matter, and the bulk path of the 台账 im
 
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
+from django.http import QueryDict
 
 from xinfang.cases.plan import bulk
 from xinfang.core import words
 from xinfang.petitions import search
 from xinfang.petitions.choices import Nature, RequestType
+from xinfang.petitions.lists import listed_matters
 from xinfang.petitions.models import Matter, MatterText
 from xinfang.petitions.services import register_matter
 
@@ -157,8 +159,27 @@ def test_many_matches_rank_the_newest_and_matching_still_finds_all(world, monkey
     assert ranked == [m.pk for m in reversed(newer[-3:])]  # the newest three, ranked among themselves
     everything = search.matching(Matter.objects.visible_to(world.alice), search.parse("停车费"))
     assert set(everything.values_list("pk", flat=True)) == {old.pk, *(m.pk for m in newer)}
+    # The export of the search lists every match, not only the ranked ones.
+    exported, _, _ = listed_matters(world.alice, QueryDict("tab=all&q=停车费"), whole=True)
+    assert sorted(exported.values_list("pk", flat=True)) == sorted([old.pk, *(m.pk for m in newer)])
     monkeypatch.setattr(search, "RANK_WINDOW", 100)
     assert found(world.alice, "停车费")[0] == old.pk  # with room, the best match comes first
+
+
+def test_the_newest_matches_a_narrow_scope_may_see_are_found_however_far_back(world, monkeypatch):
+    monkeypatch.setattr(search, "FIRST_SPAN", 2)
+    township = [
+        register(world, f"镇里第{i}件", "停车费问题。", division=world.divisions.township) for i in range(4)
+    ]
+    for i in range(12):  # newer matches the township's handler may not see
+        register(world, f"别处第{i}件", "停车费问题。", division=world.divisions.d2)
+    visible = Matter.objects.visible_to(world.tom)
+    assert set(visible.values_list("pk", flat=True)) >= {m.pk for m in township}
+    expected = sorted(
+        search.matching(visible, search.parse("停车费")).values_list("pk", flat=True), reverse=True
+    )
+    assert search.newest_matches(visible, search.parse("停车费"), 3) == expected[:3]
+    assert search.newest_matches(visible, search.parse("停车费"), 100) == expected
 
 
 def test_index_missing_fills_matters_loaded_without_the_write_path(world):

@@ -102,8 +102,9 @@ def apply_filters(qs, form):
     return qs
 
 
-def listed_matters(user, params):
-    """The matters of a list view (tab and filters from the query string): the page and its export."""
+def listed_matters(user, params, *, whole=False):
+    """The matters of a list view (tab and filters from the query string). A search lists its
+    newest matches by relevance on the page; `whole` (the export) gives every match in the list's order."""
     tab = params.get("tab", "todo")
     qs = Matter.objects.visible_to(user)
     if tab == "todo":
@@ -112,8 +113,10 @@ def listed_matters(user, params):
     query = search_query(form)
     if form.is_valid():
         qs = apply_filters(qs, form)
-    if query:
+    if query and not whole:
         return search.ranked(qs, query), form, tab
+    if query:
+        qs = search.matching(qs, query)
     order = todo_order(user) if tab == "todo" else ("-received_at", "-id")
     return qs.order_by(*order), form, tab
 

@@ -14,9 +14,11 @@ finds the matters of that petitioner through the keyed hashes (never the plain t
 narrows a queryset the caller has already scoped (`Matter.objects.visible_to(user)`), so nothing
 outside the user's scope is ever found.
 
-Ranking: the matches are ordered by relevance; when more than `RANK_WINDOW` visible matters match,
-the newest `RANK_WINDOW` of them are ranked (an old matter that matches is still found, by paging
-or narrowing the query, and `matching` always returns all of them).
+Ranking: the list shows the newest `RANK_WINDOW` visible matches, ordered by relevance; an older
+match is found by narrowing the query (more words, a period, a unit); `matching` returns all of them
+(the export of a search lists every match). The bound keeps a search's cost to about RANK_WINDOW matches
+divided by the share of matters the user may see, whatever the number of matters: ranking every
+match of a common word in a million would cost seconds.
 """
 
 from django.db import connection, transaction
@@ -30,7 +32,7 @@ from .models import Matter, MatterText, Petitioner, id_number_hash, phone_hash
 
 FTS_TABLE = "petitions_matter_fts"
 TEXT_TABLE = MatterText._meta.db_table
-RANK_WINDOW = 2000
+RANK_WINDOW = 500  # the newest matches that are ranked
 FIRST_SPAN = 20_000  # matters: the first range of ids `newest_matches` reads
 
 
@@ -68,13 +70,17 @@ def _petitioner_q(query: words.Query) -> Q:
     return Q(Exists(Petitioner.objects.filter(keys, matter=OuterRef("pk"))))
 
 
-def _text_ids(query: words.Query) -> RawSQL:
-    """The ids of the matters whose words match every term (a subquery)."""
+def _text_ids(query: words.Query, low: int = 0, high: int = 1 << 62) -> RawSQL:
+    """The ids in [low, high) of the matters whose words match every term (a subquery the database
+    runs first: it narrows the index's matches to the range before any matter row is read)."""
     if connection.vendor == "postgresql":
-        sql = f"SELECT matter_id FROM {TEXT_TABLE} WHERE vector @@ %s::tsquery"  # noqa: S608
-        return RawSQL(sql, [tsquery(query)])
-    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-    return RawSQL(sql, [fts5_expression(query)])
+        sql = (
+            f"SELECT matter_id FROM {TEXT_TABLE} WHERE vector @@ %s::tsquery"  # noqa: S608
+            " AND matter_id >= %s AND matter_id < %s"
+        )
+        return RawSQL(sql, [tsquery(query), low, high])
+    sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid >= %s AND rowid < %s"  # noqa: S608
+    return RawSQL(sql, [fts5_expression(query), low, high])
 
 
 def matching(queryset, query: words.Query):
@@ -88,68 +94,54 @@ def matching(queryset, query: words.Query):
     return queryset
 
 
-def _join(query: words.Query, low=None, high=None) -> dict:
-    """The arguments of QuerySet.extra that join the index to the matters and keep the matches
-    (with ids in [low, high) when given: the index narrows to them itself). `index_id` is the
-    matter's id as the index has it: ordering by it lets SQLite's FTS5 hand out matches newest first."""
-    matter = Matter._meta.db_table
-    if connection.vendor == "postgresql":
-        table, key = TEXT_TABLE, f"{TEXT_TABLE}.matter_id"
-        condition = f"{key} = {matter}.id AND {TEXT_TABLE}.vector @@ %s::tsquery"
-        params = [tsquery(query)]
-    else:
-        table, key = FTS_TABLE, f"{FTS_TABLE}.rowid"
-        condition = f"{key} = {matter}.id AND {FTS_TABLE} MATCH %s"
-        params = [fts5_expression(query)]
-    where = [condition]
-    if low is not None:
-        where.append(f"{key} >= %s AND {key} < %s")
-        params += [low, high]
-    return {"tables": [table], "where": where, "params": params, "select": {"index_id": key}}
-
-
-def _ranking(query: words.Query, low) -> dict:
-    """`_join` with the rank as `search_rank` (smaller is better), from id `low` on."""
-    joined = _join(query, low, 1 << 62)
-    if connection.vendor == "postgresql":
-        joined["select"]["search_rank"] = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)"
-        joined["select_params"] = [tsquery(query)]
-    else:
-        joined["select"]["search_rank"] = f"{FTS_TABLE}.rank"
-    return joined
-
-
 def newest_matches(queryset, query: words.Query, count: int) -> list[int]:
-    """The ids of the `count` newest matters of `queryset` that match, newest first. Read in
-    ranges of ids going back in time, each larger than the last, so that a common word stops after
-    its recent matches and a rare one reads all of them (both databases narrow the index's
-    matches to an id range before they read any matter)."""
-    found = queryset.extra(**_join(query))
+    """The ids of the `count` newest matters of `queryset` that match, newest first.
+
+    Read in ranges of ids going back in time: the first of FIRST_SPAN ids, each next one as long
+    as the matches found so far say `count` needs (at least twice the last). A common word stops
+    after its recent matches, a rare one or a narrow scope reads further back in few steps; each
+    range costs about the index's matches in it, each checked against the user's scope."""
     top = Matter.objects.order_by("-pk").values_list("pk", flat=True).first()
     if top is None:
         return []
     ids, high, span = [], top + 1, FIRST_SPAN
     while high > 0 and len(ids) < count:
         low = max(0, high - span)
-        ids += (
-            found.filter(pk__gte=low, pk__lt=high)
-            .order_by("-pk")
-            .values_list("pk", flat=True)[: count - len(ids)]
-        )
-        high, span = low, span * 4
+        in_range = queryset.filter(pk__in=_text_ids(query, low, high)).order_by("-pk")
+        ids += in_range.values_list("pk", flat=True)[: count - len(ids)]
+        read = top + 1 - low
+        needed = (count - len(ids)) * read / len(ids) * 1.25 if ids else span * 8
+        high, span = low, max(span * 2, int(needed))
     return ids
 
 
 def ranked(queryset, query: words.Query):
-    """The matters of `queryset` that match, best first (see the module's note on ranking). The
-    rows carry `search_rank` (smaller is better)."""
+    """The matters of `queryset` that match, best first: the newest RANK_WINDOW matches ranked by
+    relevance (see the module's note). The rows carry `search_rank` (smaller is better)."""
     people = words.Query(id_numbers=query.id_numbers, phones=query.phones)
     found = matching(queryset, people)
     if not query.terms:
         return found.order_by("-received_at", "-id")
-    window = newest_matches(found, query, RANK_WINDOW + 1)
-    low = window[RANK_WINDOW - 1] if len(window) > RANK_WINDOW else 0
-    return found.extra(**_ranking(query, low)).order_by("search_rank", "-id")
+    window = newest_matches(found, query, RANK_WINDOW)
+    matter = Matter._meta.db_table
+    if connection.vendor == "postgresql":
+        table, join = TEXT_TABLE, f"{TEXT_TABLE}.matter_id = {matter}.id"
+        rank, params = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)", [tsquery(query)]
+    else:  # FTS5's bm25 for the row the MATCH is on
+        table, join = FTS_TABLE, f"{FTS_TABLE}.rowid = {matter}.id AND {FTS_TABLE} MATCH %s"
+        rank, params = f"{FTS_TABLE}.rank", []
+    where_params = [] if params else [fts5_expression(query)]
+    return (
+        found.filter(pk__in=window)
+        .extra(
+            tables=[table],
+            where=[join],
+            params=where_params,
+            select={"search_rank": rank},
+            select_params=params,
+        )
+        .order_by("search_rank", "-id")
+    )
 
 
 def highlight(text: str, query: words.Query, *, around: int | None = None):

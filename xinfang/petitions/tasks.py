@@ -45,7 +45,7 @@ def run_export(job_id):
     progress on the job row. The rows are read from the replica when there is one."""
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
-    qs, _, _ = listed_matters(job.user, QueryDict(job.query))
+    qs, _, _ = listed_matters(job.user, QueryDict(job.query), whole=True)
     name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
     try:
         buffer = BytesIO()

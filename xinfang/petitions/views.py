@@ -388,7 +388,7 @@ def export_list(request):
     """The list as it is filtered on screen, as .xlsx; a large one is written by the worker."""
     params = request.GET.copy()
     params.pop("page", None)
-    qs, _, tab = listed_matters(request.user, params)
+    qs, _, tab = listed_matters(request.user, params, whole=True)
     total = qs.count()
     full = export.full_view(request.user)
     # Search words may be a petitioner's name: the audit log (which can never be edited) keeps only
