@@ -4,7 +4,7 @@ A browser's own date input draws its placeholder and calendar in the browser's l
 ("mm/dd/yyyy" in an English one) and in its own order; this box shows 2026年12月7日 on every
 browser, and takes the ways people type dates (xinfang/core/formats/zh_Hans/formats.py). File inputs
 are drawn by the template django/forms/widgets/file.html (the product's file control: a button and
-the chosen files' names in Chinese, xinfang/core/static/xinfang/forms.js).
+the chosen files' names in Chinese, xinfang/core/static/xinfang/pages.js).
 """
 
 from datetime import date, datetime
