@@ -125,20 +125,20 @@ def ranked(queryset, query: words.Query):
     window = newest_matches(found, query, RANK_WINDOW)
     matter = Matter._meta.db_table
     if connection.vendor == "postgresql":
-        table, join = TEXT_TABLE, f"{TEXT_TABLE}.matter_id = {matter}.id"
-        rank, params = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)", [tsquery(query)]
-    else:  # FTS5's bm25 for the row the MATCH is on
-        table, join = FTS_TABLE, f"{FTS_TABLE}.rowid = {matter}.id AND {FTS_TABLE} MATCH %s"
-        rank, params = f"{FTS_TABLE}.rank", []
-    where_params = [] if params else [fts5_expression(query)]
+        table, join, join_params = TEXT_TABLE, f"{TEXT_TABLE}.matter_id = {matter}.id", []
+        rank, rank_params = f"-ts_rank({TEXT_TABLE}.vector, %s::tsquery)", [tsquery(query)]
+    else:  # FTS5's bm25 of the row the MATCH is on
+        join = f"{FTS_TABLE}.rowid = {matter}.id AND {FTS_TABLE} MATCH %s"
+        table, join_params = FTS_TABLE, [fts5_expression(query)]
+        rank, rank_params = f"{FTS_TABLE}.rank", []
     return (
         found.filter(pk__in=window)
         .extra(
             tables=[table],
             where=[join],
-            params=where_params,
+            params=join_params,
             select={"search_rank": rank},
-            select_params=params,
+            select_params=rank_params,
         )
         .order_by("search_rank", "-id")
     )
