@@ -5,12 +5,15 @@ the index follows the write path (one matter, and the bulk path of the 台账 im
 
 import pytest
 from conftest import PETITIONER, Driver, matter_fields, sign_in
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from xinfang.cases.plan import bulk
+from xinfang.cases.scoping import case_keys, scope_keys
 from xinfang.core import words
+from xinfang.org.models import Division
 from xinfang.petitions import search
-from xinfang.petitions.choices import Nature, RequestType
+from xinfang.petitions.choices import Nature, RequestType, Status
 from xinfang.petitions.lists import listed_matters
 from xinfang.petitions.models import Matter, MatterText
 from xinfang.petitions.services import register_matter
@@ -25,8 +28,23 @@ def register(world, title, content, who=None, petitioners=None, **fields):
 
 
 def found(user, text):
+    """What the list finds: the user's scope, and the scope's keys to ask the index with."""
     query = search.parse(text)
-    return list(search.ranked(Matter.objects.visible_to(user), query).values_list("pk", flat=True))
+    found = search.ranked(Matter.objects.visible_to(user), query, scope_keys(user))
+    return list(found.values_list("pk", flat=True))
+
+
+def stored_keys(matter) -> set[str]:
+    """The scope keys the database's triggers wrote for `matter` (a column outside the model)."""
+    return set(
+        MatterText.objects.filter(matter=matter).values_list(RawSQL("scope", []), flat=True)[0].split()
+    )
+
+
+def expected_keys(matter) -> set[str]:
+    matter = Matter.objects.select_related("division", "holder_unit").get(pk=matter.pk)
+    links = matter.unit_links.values_list("unit_path", flat=True)
+    return case_keys(matter.division.path, matter.holder_unit.path, links)
 
 
 # ---------------------------------------------------------------- words (plain Python)
@@ -84,6 +102,47 @@ def test_the_index_is_written_with_the_matter_and_by_the_bulk_path(world):
         many = [register(world, f"第{i}号井盖缺失", f"人行道井盖缺失第{i}处，行人易摔倒。") for i in range(3)]
     assert set(found(world.alice, "井盖缺失")) == {m.pk for m in many}
     assert found(world.alice, "路灯") == [one.pk]
+
+
+def test_the_database_keeps_each_matters_scope_keys_as_the_rule_reads_them(world):
+    driver = Driver(world)
+    matter = driver.register(title="电梯停运", content="东城区小区电梯停运。")
+    assert stored_keys(matter) == expected_keys(matter)
+    assert {f"_d{world.divisions.d1.code}", f"_h{world.units.city_bureau.pk}"} <= stored_keys(matter)
+    matter = driver.do(matter, "assign")  # given to 区住建局, which now holds it
+    assert stored_keys(matter) == expected_keys(matter)
+    assert {f"_u{world.units.d1_dept.pk}", f"_h{world.units.d1_dept.pk}"} <= stored_keys(matter)
+    # A unit moved under another parent, a division's path changed: the keys follow.
+    dept = world.units.d1_dept
+    dept.parent = world.units.d2_gov
+    dept.save()
+    assert f"_h{world.units.d2_gov.pk}" in stored_keys(matter)
+    assert stored_keys(matter) == expected_keys(matter)
+    Division.objects.filter(pk=matter.division_id).update(path="/990100/990102/990102009/")
+    assert stored_keys(matter) == expected_keys(matter)
+    assert {"_d990102", "_d990102009"} <= stored_keys(matter)
+    with bulk(world.alice):
+        many = [driver.register(title=f"第{i}件", content="路灯不亮。") for i in range(3)]
+    assert all(stored_keys(m) == expected_keys(m) for m in many)
+
+
+def test_a_users_keys_are_those_of_the_rule(world):
+    assert scope_keys(world.alice) is None  # the city's bureau sees every matter
+    assert scope_keys(world.hank) == [f"_u{world.units.d1_dept.pk}"]
+    assert set(scope_keys(world.tom)) == {
+        f"_u{world.units.t1.pk}",
+        f"_h{world.units.t1.pk}",
+        *(f"_d{d.code}" for d in world.units.t1.divisions.all()),
+    }
+    # Every matter a user may see carries one of their keys.
+    driver = Driver(world)
+    for status in (Status.REGISTERED, Status.HANDLING, Status.REPLIED):
+        driver.to(status)
+    register(world, "南山区", "停车难。", division=world.divisions.d2)
+    for user in (world.dan, world.hank, world.tom, world.nick, world.nora, world.dora, world.hugo):
+        keys = set(scope_keys(user))
+        for matter in Matter.objects.visible_to(user):
+            assert keys & stored_keys(matter), (user.username, matter.pk)
 
 
 def test_search_stays_inside_the_users_scope(world):

@@ -48,6 +48,37 @@ def can_see(user, case) -> bool:
     return scope_filter(type(case).objects.filter(pk=case.pk), user).exists()
 
 
+def scope_keys(user) -> list[str] | None:
+    """The rule as keys a search index can hold (petitions/migrations/0019): a case carries
+    ``_d<code>`` for its division and every division above it, ``_h<id>`` for its holder unit and
+    every unit above, ``_u<id>`` for every unit it was given to and every unit above; a case the user
+    may see carries one of the user's keys. Only a way to ask an index for fewer candidates: the rule
+    (`scope_q`) still decides, and `hidden_q` is not in the keys. None: the keys would not narrow
+    (a territorial unit covering a top division sees every case)."""
+    unit = getattr(user, "unit", None)
+    if unit is None:
+        return None
+    keys = [f"_u{unit.pk}"]
+    if unit.is_territorial:
+        paths = territory_paths(unit)
+        if any(path.count("/") == 2 for path in paths):
+            return None
+        keys += [f"_d{path.strip('/').rsplit('/', 1)[-1]}" for path in paths] + [f"_h{unit.pk}"]
+    return keys
+
+
+def case_keys(division_path: str, holder_path: str, link_paths) -> set[str]:
+    """The keys of one case (`scope_keys`), as the database's triggers write them."""
+
+    def each(prefix, path):
+        return {prefix + part for part in path.strip("/").split("/")}
+
+    keys = each("_d", division_path) | each("_h", holder_path)
+    for path in link_paths:
+        keys |= each("_u", path)
+    return keys
+
+
 def territory_paths(unit):
     """Division paths a territorial unit covers, cached on the unit instance."""
     if not hasattr(unit, "_territory_paths"):

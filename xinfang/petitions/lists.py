@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from xinfang.cases.scoping import scope_keys
 from xinfang.core import clock
 from xinfang.org.models import Role
 
@@ -113,10 +114,11 @@ def listed_matters(user, params, *, whole=False):
     query = search_query(form)
     if form.is_valid():
         qs = apply_filters(qs, form)
+    keys = scope_keys(user)
     if query and not whole:
-        return search.ranked(qs, query), form, tab
+        return search.ranked(qs, query, keys), form, tab
     if query:
-        qs = search.matching(qs, query)
+        qs = search.matching(qs, query, keys)
     order = todo_order(user) if tab == "todo" else ("-received_at", "-id")
     return qs.order_by(*order), form, tab
 

@@ -31,6 +31,7 @@ from xinfang.core.bulk import BulkInsert
 from .models import Matter, MatterText, Petitioner, id_number_hash, phone_hash
 
 FTS_TABLE = "petitions_matter_fts"
+SCOPE_TABLE = "petitions_matter_scope_fts"  # SQLite: the scope keys of each matter (migration 0019)
 TEXT_TABLE = MatterText._meta.db_table
 RANK_WINDOW = 500  # the newest matches that are ranked
 FIRST_SPAN = 20_000  # matters: the first range of ids `newest_matches` reads
@@ -70,44 +71,57 @@ def _petitioner_q(query: words.Query) -> Q:
     return Q(Exists(Petitioner.objects.filter(keys, matter=OuterRef("pk"))))
 
 
-def _text_ids(query: words.Query, low: int = 0, high: int = 1 << 62) -> RawSQL:
-    """The ids in [low, high) of the matters whose words match every term (a subquery the database
-    runs first: it narrows the index's matches to the range before any matter row is read)."""
+def _text_ids(query: words.Query, low: int = 0, high: int = 1 << 62, keys=None) -> RawSQL:
+    """The ids in [low, high) of the matters whose words match every term and, with `keys`
+    (scoping.scope_keys), that carry one of the keys: a subquery the database runs first, so that
+    only the index's matches in the range, and in the scope, are read as matter rows."""
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT matter_id FROM {TEXT_TABLE} WHERE vector @@ %s::tsquery"  # noqa: S608
             " AND matter_id >= %s AND matter_id < %s"
         )
-        return RawSQL(sql, [tsquery(query), low, high])
+        wanted = tsquery(query)
+        if keys:
+            wanted = f"({wanted}) & (" + " | ".join(f"'{key}'" for key in keys) + ")"
+        return RawSQL(sql, [wanted, low, high])
     sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid >= %s AND rowid < %s"  # noqa: S608
-    return RawSQL(sql, [fts5_expression(query), low, high])
+    params = [fts5_expression(query), low, high]
+    if keys:
+        sql += (
+            f" AND rowid IN (SELECT rowid FROM {SCOPE_TABLE} WHERE {SCOPE_TABLE} MATCH %s"  # noqa: S608
+            " AND rowid >= %s AND rowid < %s)"
+        )
+        params += [" OR ".join(f'"{key}"' for key in keys), low, high]
+    return RawSQL(sql, params)
 
 
-def matching(queryset, query: words.Query):
-    """The matters of `queryset` that match the query, unordered (all of them)."""
+def matching(queryset, query: words.Query, keys=None):
+    """The matters of `queryset` that match the query, unordered (all of them). `keys`: the scope
+    keys of the user `queryset` is scoped to (scoping.scope_keys), to read fewer of the index's matches."""
     if not query:
         return queryset
     if query.id_numbers or query.phones:
         queryset = queryset.filter(_petitioner_q(query))
     if query.terms:
-        queryset = queryset.filter(pk__in=_text_ids(query))
+        queryset = queryset.filter(pk__in=_text_ids(query, keys=keys))
     return queryset
 
 
-def newest_matches(queryset, query: words.Query, count: int) -> list[int]:
+def newest_matches(queryset, query: words.Query, count: int, keys=None) -> list[int]:
     """The ids of the `count` newest matters of `queryset` that match, newest first.
 
     Read in ranges of ids going back in time: the first of FIRST_SPAN ids, each next one as long
     as the matches found so far say `count` needs (at least twice the last). A common word stops
     after its recent matches, a rare one or a narrow scope reads further back in few steps; each
-    range costs about the index's matches in it, each checked against the user's scope."""
+    range costs about the index's matches in it (with `keys`, those in the scope), each checked
+    against the user's scope."""
     top = Matter.objects.order_by("-pk").values_list("pk", flat=True).first()
     if top is None:
         return []
     ids, high, span = [], top + 1, FIRST_SPAN
     while high > 0 and len(ids) < count:
         low = max(0, high - span)
-        in_range = queryset.filter(pk__in=_text_ids(query, low, high)).order_by("-pk")
+        in_range = queryset.filter(pk__in=_text_ids(query, low, high, keys)).order_by("-pk")
         ids += in_range.values_list("pk", flat=True)[: count - len(ids)]
         read = top + 1 - low
         needed = (count - len(ids)) * read / len(ids) * 1.25 if ids else span * 8
@@ -115,14 +129,15 @@ def newest_matches(queryset, query: words.Query, count: int) -> list[int]:
     return ids
 
 
-def ranked(queryset, query: words.Query):
+def ranked(queryset, query: words.Query, keys=None):
     """The matters of `queryset` that match, best first: the newest RANK_WINDOW matches ranked by
-    relevance (see the module's note). The rows carry `search_rank` (smaller is better)."""
+    relevance (see the module's note). The rows carry `search_rank` (smaller is better). `keys` as
+    for `matching`."""
     people = words.Query(id_numbers=query.id_numbers, phones=query.phones)
     found = matching(queryset, people)
     if not query.terms:
         return found.order_by("-received_at", "-id")
-    window = newest_matches(found, query, RANK_WINDOW)
+    window = newest_matches(found, query, RANK_WINDOW, keys)
     matter = Matter._meta.db_table
     if connection.vendor == "postgresql":
         table, join, join_params = TEXT_TABLE, f"{TEXT_TABLE}.matter_id = {matter}.id", []
