@@ -17,9 +17,9 @@ on that database:
   the loaded matters, half the queries are one word and half two words of the same message;
 * users: accounts from the whole city down to a township (``--users``), each query as each user;
 * per query and user, after one warm-up pass: the time of the list's search (the first page of
-  `search.ranked` over `visible_to`, with the words marked) and of the LIKE query the list ran
+  the list of all matters, `lists.listed_matters`, with the words marked) and of the LIKE query the list ran
   before (``title/content LIKE '%q%'`` over the same scope, first page, newest first);
-* recall: every id `search.matching` returns for the user, against a brute-force scan of all the
+* recall: every id the export of that search lists for the user, against a brute-force scan of all the
   rows the user may see (`words.matches`: each word in the title or content); precision too.
 
 Printed per database: p50 / p95 / max of both, their ratio (LIKE / search), recall and precision.
@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -128,10 +129,12 @@ def measure(args) -> dict:
 
     django.setup()
     from django.db.models import Q
+    from django.http import QueryDict
 
     from xinfang.core import words
     from xinfang.org.models import User
     from xinfang.petitions import search
+    from xinfang.petitions.lists import listed_matters
     from xinfang.petitions.models import Matter
 
     words.warm_up()
@@ -145,9 +148,12 @@ def measure(args) -> dict:
     queries = pick_queries(Path(args.tipdm), sample, args.queries, args.seed)
     users = [User.objects.select_related("unit").get(username=u) for u in args.users.split(",")]
 
+    def searched(user, text, whole=False):  # the list page's search (and its export: whole)
+        return listed_matters(user, QueryDict(urlencode({"tab": "all", "q": text})), whole=whole)[0]
+
     def page(user, text):
         query = search.parse(text)
-        found = search.ranked(Matter.objects.visible_to(user), query)
+        found = searched(user, text)
         listed = list(found.select_related("category", "holder_unit", "division")[: PAGE + 1])
         for m in listed[:PAGE]:
             search.highlight(m.title, query)
@@ -169,7 +175,7 @@ def measure(args) -> dict:
             query = search.parse(text)
             search_ms, search_cpu, listed = timed(lambda user=user, text=text: page(user, text))
             like_ms, like_cpu, liked = timed(lambda user=user, text=text: like(user, text))
-            found = set(search.matching(Matter.objects.visible_to(user), query).values_list("pk", flat=True))
+            found = set(searched(user, text, whole=True).values_list("pk", flat=True))
             if text not in brute_cache:  # the scan of every row's text, timed once per query
                 patterns = [words.term_pattern(t.text) for t in query.terms]
                 started = time.perf_counter()

@@ -88,7 +88,7 @@ def _text_ids(query: words.Query, low: int = 0, high: int = 1 << 62, keys=None) 
     params = [fts5_expression(query), low, high]
     if keys:
         sql += (
-            f" AND rowid IN (SELECT rowid FROM {SCOPE_TABLE} WHERE {SCOPE_TABLE} MATCH %s"  # noqa: S608
+            f" AND +rowid IN (SELECT rowid FROM {SCOPE_TABLE} WHERE {SCOPE_TABLE} MATCH %s"  # noqa: S608
             " AND rowid >= %s AND rowid < %s)"
         )
         params += [" OR ".join(f'"{key}"' for key in keys), low, high]
