@@ -237,8 +237,9 @@ def test_the_newest_matches_a_narrow_scope_may_see_are_found_however_far_back(wo
     expected = sorted(
         search.matching(visible, search.parse("停车费")).values_list("pk", flat=True), reverse=True
     )
-    assert search.newest_matches(visible, search.parse("停车费"), 3) == expected[:3]
-    assert search.newest_matches(visible, search.parse("停车费"), 100) == expected
+    for keys in (None, scope_keys(world.tom)):  # the rule alone, and the index asked with the keys
+        assert search.newest_matches(visible, search.parse("停车费"), 3, keys) == expected[:3]
+        assert search.newest_matches(visible, search.parse("停车费"), 100, keys) == expected
 
 
 def test_index_missing_fills_matters_loaded_without_the_write_path(world):

@@ -54,14 +54,18 @@ def scope_keys(user) -> list[str] | None:
     every unit above, ``_u<id>`` for every unit it was given to and every unit above; a case the user
     may see carries one of the user's keys. Only a way to ask an index for fewer candidates: the rule
     (`scope_q`) still decides, and `hidden_q` is not in the keys. None: the keys would not narrow
-    (a territorial unit covering a top division sees every case)."""
+    (a territorial unit whose divisions, with those above them, are all the divisions)."""
     unit = getattr(user, "unit", None)
     if unit is None:
         return None
     keys = [f"_u{unit.pk}"]
     if unit.is_territorial:
         paths = territory_paths(unit)
-        if any(path.count("/") == 2 for path in paths):
+        inside = Q(pk__in=[])
+        for path in paths:
+            inside |= Q(path__startswith=path)
+        above = {path[: i + 1] for path in paths for i, ch in enumerate(path) if ch == "/"}
+        if not Division.objects.exclude(inside).exclude(path__in=above).exists():
             return None
         keys += [f"_d{path.strip('/').rsplit('/', 1)[-1]}" for path in paths] + [f"_h{unit.pk}"]
     return keys

@@ -254,7 +254,9 @@ class MatterText(models.Model):
     """The words of a matter's title and content as the full-text index reads them
     (xinfang/core/words.py), written with the matter by its registration. The index itself is the
     database's (search.py): an FTS5 table kept by triggers on SQLite, a generated tsvector column
-    with a GIN index on PostgreSQL."""
+    with a GIN index on PostgreSQL. Beside `words` the table has a `scope` column that is not a
+    field here: the matter's scope keys, written only by the database's triggers (migration 0019,
+    docs/adr/0004)."""
 
     matter = models.OneToOneField(Matter, on_delete=models.CASCADE, related_name="text_index")
     words = models.TextField()

@@ -6,8 +6,13 @@ words whole) are a MatterText row written with the matter by `register_matter`, 
 
 - SQLite: the FTS5 table ``petitions_matter_fts`` (contentless, rowid = matter id), filled by
   triggers on ``petitions_mattertext`` (migration 0016); ranked by FTS5's bm25.
-- PostgreSQL: the generated column ``petitions_mattertext.vector`` (``to_tsvector('simple', words)``)
-  with a GIN index; ranked by ``ts_rank``.
+- PostgreSQL: the generated column ``petitions_mattertext.vector`` (``to_tsvector('simple', words)``
+  and the scope keys) with a GIN index; ranked by ``ts_rank``.
+
+Beside the words, each matter's scope keys (migration 0019, docs/adr/0004): its divisions, its holder
+and the units it was given to, kept by triggers. A search passes the user's keys
+(`scoping.scope_keys`) so that the index returns only matches the user may see, a narrow scope's as
+quickly as the city's; on SQLite the keys are a second FTS5 table, ``petitions_matter_scope_fts``.
 
 A query (`words.parse`) is an AND of terms, each a phrase of tokens; an ID number or a phone number
 finds the matters of that petitioner through the keyed hashes (never the plain text). Every search
@@ -17,8 +22,8 @@ outside the user's scope is ever found.
 Ranking: the list shows the newest `RANK_WINDOW` visible matches, ordered by relevance; an older
 match is found by narrowing the query (more words, a period, a unit); `matching` returns all of them
 (the export of a search lists every match). The bound keeps a search's cost to about RANK_WINDOW matches
-divided by the share of matters the user may see, whatever the number of matters: ranking every
-match of a common word in a million would cost seconds.
+whatever the number of matters and, with the keys, whatever the share of them the user may see:
+ranking every match of a common word in a million would cost seconds.
 """
 
 from django.db import connection, transaction
