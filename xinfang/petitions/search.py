@@ -126,8 +126,12 @@ def newest_matches(queryset, query: words.Query, count: int, keys=None) -> list[
     ids, high, span = [], top + 1, FIRST_SPAN
     while high > 0 and len(ids) < count:
         low = max(0, high - span)
-        in_range = queryset.filter(pk__in=_text_ids(query, low, high, keys)).order_by("-pk")
-        ids += in_range.values_list("pk", flat=True)[: count - len(ids)]
+        # Every match in the range, sorted here: with ORDER BY and LIMIT, PostgreSQL may walk the
+        # range backwards by id, reading each text row, when it guesses a rare word to be common.
+        in_range = (
+            queryset.filter(pk__in=_text_ids(query, low, high, keys)).order_by().values_list("pk", flat=True)
+        )
+        ids += sorted(in_range, reverse=True)[: count - len(ids)]
         read = top + 1 - low
         needed = (count - len(ids)) * read / len(ids) * 1.25 if ids else span * 8
         high, span = low, max(span * 2, int(needed))
