@@ -114,11 +114,10 @@ def listed_matters(user, params, *, whole=False):
     query = search_query(form)
     if form.is_valid():
         qs = apply_filters(qs, form)
-    keys = scope_keys(user)
     if query and not whole:
-        return search.ranked(qs, query, keys), form, tab
+        return search.ranked(qs, query, scope_keys(user)), form, tab
     if query:
-        qs = search.matching(qs, query, keys)
+        qs = search.matching(qs, query, scope_keys(user))
     order = todo_order(user) if tab == "todo" else ("-received_at", "-id")
     return qs.order_by(*order), form, tab
 
