@@ -1,8 +1,11 @@
-"""Dates as the product writes them to people: 2026年12月7日, without leading zeros (公文 style)."""
+"""Dates as the product writes them to people: 2026年12月7日, without leading zeros (公文 style);
+and as people type them (`typed_date`)."""
 
-from datetime import datetime
+import unicodedata
+from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.formats import get_format
 
 
 def cn_date(value) -> str:
@@ -20,3 +23,15 @@ def cn_datetime(value: datetime) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def typed_date(text: str) -> date | None:
+    """A date as people type it: 2026年12月7日 or the other ways xinfang/core/formats/ lists, in
+    half- or full-width digits; None when the text is not one."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    for pattern in get_format("DATE_INPUT_FORMATS"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None

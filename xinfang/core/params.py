@@ -6,13 +6,13 @@ forms read numbers and dates from requests through this module, so such input en
 page, a 404 or a form message in Chinese, never as a server error.
 """
 
-import unicodedata
 from datetime import date
 
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
 
+from .dates import typed_date
 from .widgets import DateInput
 
 FIRST_DAY = date(1900, 1, 1)
@@ -63,9 +63,12 @@ class DateField(forms.DateField):
     default_error_messages = {"invalid": "请按“2026年12月7日”或“2026-12-07”的样式填写日期。"}
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip()
-        day = super().to_python(value)
+        if isinstance(value, str) and value.strip():
+            day = typed_date(value)
+            if day is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        else:
+            day = super().to_python(value)
         if day is not None and not FIRST_DAY <= day <= LAST_DAY:
             raise forms.ValidationError(
                 f"日期应在{FIRST_DAY.year}年至{LAST_DAY.year}年之间。", code="out_of_range"

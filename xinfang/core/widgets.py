@@ -10,9 +10,8 @@ the chosen files' names in Chinese, xinfang/core/static/xinfang/pages.js).
 from datetime import date, datetime
 
 from django import forms
-from django.utils.formats import get_format
 
-from .dates import cn_date, cn_datetime
+from .dates import cn_date, cn_datetime, typed_date
 
 
 class DateInput(forms.DateInput):
@@ -31,15 +30,6 @@ class DateInput(forms.DateInput):
         if isinstance(value, date):
             return cn_date(value)
         return super().format_value(value)
-
-
-def typed_date(text: str) -> date | None:
-    for pattern in get_format("DATE_INPUT_FORMATS"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 class DateTimeInput(forms.DateTimeInput):
