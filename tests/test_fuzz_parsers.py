@@ -183,3 +183,14 @@ def test_ledger_row_checker_gives_a_matter_or_located_errors(world, cells):
     assert (row is None) == bool(errors)
     labels = {c.label for c in COLUMNS}
     assert all(e.row == 7 and e.column in labels and e.message for e in errors)
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_ledger_cell_is_dropped_not_sent_to_the_database(world):
+    from xinfang.ledger.columns import COLUMNS
+    from xinfang.ledger.rows import RowChecker
+
+    checker = RowChecker(world.bob, {c.key: i for i, c in enumerate(COLUMNS)})
+    cells = ["\x00"] * len(COLUMNS)  # PostgreSQL refuses NUL in any text it is given
+    row, errors = checker.check(7, cells)
+    assert row is None and errors and all(e.row == 7 and e.message for e in errors)

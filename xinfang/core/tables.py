@@ -287,7 +287,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def text_of(value) -> str:
-    """A cell as the text the user sees: numbers without a spurious '.0', dates in ISO form."""
+    """A cell as the text the user sees: numbers without a spurious '.0', dates in ISO form, no NUL
+    characters (invisible, and refused by PostgreSQL in any text)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -296,4 +297,4 @@ def text_of(value) -> str:
         return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
